@@ -1,0 +1,14 @@
+//! Vigie's domain: the legal facts and rules of the Hauts-de-Seine social-housing security convention,
+//! as pure types. Nothing here does IO; constructors refuse invalid values ("parse, don't validate").
+
+pub mod audit;
+pub mod commune;
+pub mod natinf;
+pub mod offence;
+pub mod organisation;
+pub mod siren;
+
+pub use commune::InseeCode;
+pub use offence::{Nature, NatinfNumber};
+pub use organisation::{OrgKind, Role};
+pub use siren::Siren;
