@@ -385,3 +385,30 @@ mod tests {
         }
     }
 }
+
+/// The form of a text used for searching: lower case, French accents folded, so that "degradation"
+/// finds "Dégradation" the same way on every database.
+pub fn search_key(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'à' | 'â' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' => 'i',
+            'ô' | 'ö' => 'o',
+            'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            'œ' => 'o',
+            '’' => '\'',
+            other => other,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod search_key_tests {
+    #[test]
+    fn folds_case_and_accents() {
+        assert_eq!(super::search_key("Dégradation À Œuvre Ç"), "degradation a ouvre c");
+    }
+}

@@ -1,1 +1,84 @@
+//! Vigie's storage: one diesel code path over SQLite (embedded default) and PostgreSQL (production).
+//!
+//! Ids are generated here (UUIDv7 as text: time-ordered, so they double as keyset cursors) and
+//! timestamps are UTC `NaiveDateTime`; nothing relies on `RETURNING` or `ON CONFLICT`, which diesel's
+//! multi-backend connection cannot express.
 
+pub mod audit;
+pub mod credentials;
+pub mod db;
+pub mod error;
+pub mod idempotency;
+pub mod offences;
+pub mod organisations;
+pub mod principals;
+pub mod reference;
+pub mod schema;
+pub mod seed;
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+
+pub use db::{DatabaseUrl, DbConn, Pool, PoolOptions, PooledConn};
+pub use error::{StoreError, StoreResult};
+
+/// A new time-ordered identifier.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Now, to the microsecond (what PostgreSQL keeps), so that a value reads back exactly as written.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// Roles are stored as a JSON array of their names.
+pub fn encode_roles(roles: &[vigie_domain::Role]) -> String {
+    serde_json::to_string(roles).unwrap_or_else(|_| "[]".into())
+}
+
+pub fn decode_roles(text: &str) -> StoreResult<Vec<vigie_domain::Role>> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("roles `{text}`: {e}")))
+}
+
+/// The storage handle shared by every request: the pool and which backend it talks to.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    backend: &'static str,
+}
+
+impl Store {
+    /// Opens the pool and applies pending migrations.
+    pub fn open(url: &DatabaseUrl, opts: &PoolOptions) -> StoreResult<Self> {
+        let pool = db::open_pool(url, opts)?;
+        let store = Self { pool, backend: url.backend_name() };
+        store.with_conn(|c| db::run_migrations(c).map(|_| ()))?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Runs `f` on a pooled connection (blocking: call from a blocking thread).
+    pub fn with_conn<T>(&self, f: impl FnOnce(&mut DbConn) -> StoreResult<T>) -> StoreResult<T> {
+        let mut conn = self.pool.get()?;
+        f(&mut conn)
+    }
+
+    /// Runs `f` in a write transaction (see [`db::write_tx`]).
+    pub fn write<T>(&self, f: impl FnOnce(&mut DbConn) -> StoreResult<T>) -> StoreResult<T> {
+        let mut conn = self.pool.get()?;
+        db::write_tx(&mut conn, f)
+    }
+
+    /// Whether the database answers now.
+    pub fn ping(&self) -> StoreResult<()> {
+        use diesel::connection::SimpleConnection;
+        self.with_conn(|c| c.batch_execute("SELECT 1").map_err(StoreError::from))
+    }
+}

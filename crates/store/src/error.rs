@@ -1,0 +1,66 @@
+//! Storage errors, sorted by what the caller can do about them.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached or is failing: retry later (HTTP 503).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule refused the write; the string names what collided.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The stored version differs from the one the caller read (HTTP 412).
+    #[error("stale version")]
+    Stale,
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+impl From<DieselError> for StoreError {
+    fn from(e: DieselError) -> Self {
+        match e {
+            DieselError::NotFound => Self::NotFound,
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                Self::Conflict(info.constraint_name().unwrap_or(info.message()).to_owned())
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => Self::Unavailable(info.message().to_owned()),
+            DieselError::DatabaseError(_, ref info) if is_unavailable_message(info.message()) => {
+                Self::Unavailable(info.message().to_owned())
+            }
+            DieselError::BrokenTransactionManager => Self::Unavailable("broken transaction".into()),
+            other => Self::Database(other.to_string()),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for StoreError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        Self::Unavailable(e.to_string())
+    }
+}
+
+/// libpq and SQLite report lost servers and lock time-outs as untyped errors.
+fn is_unavailable_message(msg: &str) -> bool {
+    let m = msg.to_ascii_lowercase();
+    [
+        "server closed the connection",
+        "connection refused",
+        "terminating connection",
+        "no connection to the server",
+        "could not connect",
+        "database is locked",
+        "the database system is shutting down",
+        "the database system is starting up",
+    ]
+    .iter()
+    .any(|p| m.contains(p))
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;

@@ -1,0 +1,152 @@
+//! Diesel schema shared by both backends (the migrations under `migrations/` are kept in step).
+
+diesel::table! {
+    circonscriptions (code) {
+        code -> Text,
+        name -> Text,
+        reliability -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organisations (id) {
+        id -> Text,
+        kind -> Text,
+        name -> Text,
+        siren -> Nullable<Text>,
+        circonscription_code -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    principals (id) {
+        id -> Text,
+        org_id -> Text,
+        kind -> Text,
+        login -> Text,
+        display_name -> Text,
+        email -> Nullable<Text>,
+        secret_hash -> Text,
+        roles -> Text,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    communes (insee_code) {
+        insee_code -> Text,
+        name -> Text,
+        postal_code -> Text,
+    }
+}
+
+diesel::table! {
+    commune_circonscriptions (id) {
+        id -> Text,
+        insee_code -> Text,
+        circonscription_code -> Text,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        reliability -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    offences (id) {
+        id -> Text,
+        code -> Text,
+        label -> Text,
+        defining_articles -> Text,
+        penalty_articles -> Text,
+        nature -> Text,
+        contravention_class -> Nullable<Integer>,
+        natinf -> Nullable<Integer>,
+        max_penalty -> Nullable<Text>,
+        cmsp_limb -> Bool,
+        tadpr_eligible -> Bool,
+        app_excluded -> Bool,
+        regime_b_allowed -> Bool,
+        afd_available -> Bool,
+        reliability -> Text,
+        note -> Nullable<Text>,
+        source -> Text,
+        catalogue_version -> Text,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        search_text -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reference_versions (name) {
+        name -> Text,
+        version -> Text,
+        loaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_chain_heads (chain) {
+        chain -> Text,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        chain -> Text,
+        seq -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        actor_org_id -> Nullable<Text>,
+        org_id -> Nullable<Text>,
+        action -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        request_id -> Nullable<Text>,
+        state_hash -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (principal, idem_key) {
+        principal -> Text,
+        idem_key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(principals -> organisations (org_id));
+diesel::joinable!(commune_circonscriptions -> communes (insee_code));
+diesel::joinable!(commune_circonscriptions -> circonscriptions (circonscription_code));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    circonscriptions,
+    organisations,
+    principals,
+    communes,
+    commune_circonscriptions,
+    offences,
+    reference_versions,
+    audit_chain_heads,
+    audit_events,
+    idempotency_keys,
+);

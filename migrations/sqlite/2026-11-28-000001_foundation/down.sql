@@ -1,0 +1,10 @@
+DROP TABLE idempotency_keys;
+DROP TABLE audit_events;
+DROP TABLE audit_chain_heads;
+DROP TABLE reference_versions;
+DROP TABLE offences;
+DROP TABLE commune_circonscriptions;
+DROP TABLE circonscriptions;
+DROP TABLE communes;
+DROP TABLE principals;
+DROP TABLE organisations;
