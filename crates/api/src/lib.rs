@@ -1,1 +1,23 @@
+//! Vigie's HTTP API: handlers per resource, DTOs, authentication and authorisation, RFC 9457 errors
+//! and the OpenAPI contract. [`build_app`] gives the whole application without a socket.
 
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod error;
+pub mod http;
+pub mod offences;
+pub mod openapi;
+pub mod ops;
+pub mod organisations;
+pub mod pagination;
+pub mod policy;
+pub mod principals;
+pub mod rate_limit;
+pub mod reference;
+pub mod responses;
+pub mod state;
+pub mod token;
+
+pub use app::{build_app, openapi};
+pub use state::{AppState, Limits};

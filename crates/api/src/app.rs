@@ -1,0 +1,196 @@
+//! Assembling the application: routes, extractor limits, middleware, the contract and its UI.
+
+use actix_cors::Cors;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, error::JsonPayloadError, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::{AppExt, scope, service_config::ServiceConfig};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::{ApiError, REQUEST_ID};
+use crate::openapi::ApiDoc;
+use crate::state::AppState;
+use crate::{audit, offences, ops, organisations, principals, reference, token};
+
+/// Every `/api/v1` operation; the contract is collected from these registrations.
+fn api_routes(cfg: &mut ServiceConfig) {
+    cfg.service(token::issue_token)
+        .service(organisations::create_organisation)
+        .service(organisations::list_organisations)
+        .service(organisations::get_organisation)
+        .service(organisations::update_organisation)
+        .service(principals::create_person)
+        .service(principals::list_people)
+        .service(principals::get_person)
+        .service(principals::update_person)
+        .service(principals::create_api_client)
+        .service(principals::list_api_clients)
+        .service(principals::update_api_client)
+        .service(principals::rotate_api_client_secret)
+        .service(reference::list_communes)
+        .service(reference::get_commune_circonscription)
+        .service(reference::list_circonscriptions)
+        .service(reference::create_circonscription)
+        .service(reference::list_commune_mappings)
+        .service(reference::open_commune_mapping)
+        .service(offences::list_offences)
+        .service(offences::get_offence)
+        .service(offences::import_natinf)
+        .service(audit::list_audit)
+        .service(audit::verify_audit);
+}
+
+fn ops_routes(cfg: &mut ServiceConfig) {
+    cfg.service(ops::healthz).service(ops::readyz);
+}
+
+/// The OpenAPI document of this build.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(scope::scope("/api/v1").configure(api_routes))
+        .configure(ops_routes)
+        .split_for_parts();
+    api
+}
+
+fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let e = match &err {
+        JsonPayloadError::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as application/json",
+        ),
+        JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body exceeds the limit of {limit} bytes"),
+        ),
+        JsonPayloadError::Deserialize(de) if de.is_data() => {
+            ApiError::invalid_field("body", "invalid_body", de.to_string())
+        }
+        JsonPayloadError::Deserialize(de) => ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {de}")),
+        other => ApiError::bad_request("unreadable_body", other.to_string()),
+    };
+    e.into()
+}
+
+fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::bad_request("invalid_query", format!("invalid query parameters: {err}")).into()
+}
+
+fn path_error(_err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::not_found().into()
+}
+
+async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let mut e = ApiError::not_found();
+    e.code = "unknown_route";
+    e.detail = format!("no operation at {} {}", req.method(), req.path());
+    Err(e)
+}
+
+/// Safety net: any error answered without a problem body (actix's own 413 on raw bodies, 405...)
+/// is rewritten as a problem.
+fn ensure_problem<B: MessageBody + 'static>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        s if s.is_server_error() => "internal_error",
+        _ => "error",
+    };
+    let detail = status.canonical_reason().unwrap_or("error").to_owned();
+    let problem = ApiError::new(status, code, detail).error_response_for_net();
+    let (req, _) = res.into_parts();
+    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, problem).map_into_right_body()))
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::ACCEPT])
+        .allowed_header("idempotency-key")
+        .allowed_header("x-request-id")
+        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER])
+        .expose_headers(["x-request-id"])
+        .max_age(3600);
+    for o in origins {
+        cors = cors.allowed_origin(o);
+    }
+    cors
+}
+
+fn valid_request_id(v: &HeaderValue) -> Option<String> {
+    let s = v.to_str().ok()?;
+    (!s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_graphic())).then(|| s.to_owned())
+}
+
+/// The whole application, ready for `HttpServer` or `actix_web::test::init_service`.
+pub fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let limits = state.limits.clone();
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .app_data(state.clone())
+        .app_data(web::JsonConfig::default().limit(limits.max_body_bytes).error_handler(json_error))
+        .app_data(web::PayloadConfig::default().limit(limits.max_import_bytes))
+        .app_data(web::QueryConfig::default().error_handler(query_error))
+        .app_data(web::PathConfig::default().error_handler(path_error))
+        .service(scope::scope("/api/v1").configure(api_routes))
+        .configure(ops_routes)
+        .split_for_parts();
+    app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .route("/docs", web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }))
+        .default_service(web::to(unknown_route))
+        .wrap(cors(&state.cors_origins))
+        .wrap(ErrorHandlers::new().default_handler(ensure_problem))
+        .wrap(Logger::new("%a \"%r\" %s %b %Dms rid=%{x-request-id}o"))
+        .wrap(state.metrics.clone())
+        .wrap_fn(|req, srv| {
+            let id = req.headers().get("x-request-id").and_then(valid_request_id).unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+            req.extensions_mut().insert(id.clone());
+            let fut = srv.call(req);
+            REQUEST_ID.scope(id.clone(), async move {
+                let mut res: ServiceResponse<_> = fut.await?;
+                if let Ok(v) = HeaderValue::from_str(&id) {
+                    res.headers_mut().insert(header::HeaderName::from_static("x-request-id"), v);
+                }
+                Ok(res)
+            })
+        })
+}
+
+impl ApiError {
+    /// The problem response, for the safety net (which runs outside any handler).
+    fn error_response_for_net(&self) -> HttpResponse<BoxBody> {
+        actix_web::ResponseError::error_response(self)
+    }
+}

@@ -1,0 +1,56 @@
+//! The contract: assembled by utoipa from the handlers' annotations.
+
+use utoipa::openapi::security::{ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{FieldError, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Vigie API",
+        description = "Shared backend of the Hauts-de-Seine social-housing security convention (5 September 2022): \
+bailleurs, police circonscriptions and the parquet de Nanterre. Every error is an RFC 9457 problem (`application/problem+json`) \
+with a stable `code`. Obtain a token at `POST /api/v1/auth/token`, then send `Authorization: Bearer <token>`.",
+        license(name = "EUPL-1.2"),
+    ),
+    modifiers(&Security),
+    components(schemas(Problem, FieldError)),
+    tags(
+        (name = "auth", description = "OAuth2 token endpoint"),
+        (name = "organisations", description = "The convention's parties"),
+        (name = "people", description = "People of an organisation (password grant)"),
+        (name = "api-clients", description = "API clients of an organisation (client credentials grant)"),
+        (name = "reference", description = "Communes, circonscriptions and the dated mapping between them"),
+        (name = "offences", description = "Offence catalogue and NATINF list"),
+        (name = "audit", description = "Hash-chained audit trail"),
+        (name = "operations", description = "Health and readiness"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("A token from POST /api/v1/auth/token (or from the configured identity provider)"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::new([
+                Flow::ClientCredentials(ClientCredentials::new("/api/v1/auth/token", Scopes::new())),
+                Flow::Password(Password::new("/api/v1/auth/token", Scopes::new())),
+            ])),
+        );
+    }
+}

@@ -1,0 +1,84 @@
+//! Operations: liveness, readiness, Prometheus metrics of the connection pool.
+
+use actix_web::{HttpResponse, get, web};
+use prometheus::core::{Collector, Desc};
+use prometheus::proto::MetricFamily;
+use prometheus::{IntGauge, Opts};
+use serde::Serialize;
+use utoipa::ToSchema;
+use vigie_store::Pool;
+
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
+pub struct Health {
+    pub status: String,
+    /// `sqlite` or `postgres` (readiness only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+}
+
+/// Liveness
+///
+/// The process answers; says nothing about the database.
+#[utoipa::path(tag = "operations", operation_id = "healthz",
+    responses((status = 200, description = "Alive", body = Health)), security(()))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok".into(), database: None })
+}
+
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum NotReady {
+    /// The database does not answer.
+    #[response(status = 503, content_type = "application/problem+json")]
+    Unavailable(Problem),
+}
+
+/// Readiness
+///
+/// The database answers; a load balancer sends traffic only while this is 200.
+#[utoipa::path(tag = "operations", operation_id = "readyz",
+    responses((status = 200, description = "Ready", body = Health), NotReady), security(()))]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let store = state.store.clone();
+    web::block(move || store.ping()).await?.map_err(|_| ApiError::unavailable("the database does not answer"))?;
+    Ok(HttpResponse::Ok().json(Health { status: "ready".into(), database: Some(state.store.backend().into()) }))
+}
+
+/// Exposes the r2d2 pool's state at each scrape.
+pub struct PoolCollector {
+    pool: Pool,
+    connections: IntGauge,
+    idle: IntGauge,
+    max: IntGauge,
+}
+
+impl PoolCollector {
+    pub fn new(pool: Pool) -> prometheus::Result<Self> {
+        Ok(Self {
+            pool,
+            connections: IntGauge::with_opts(Opts::new("vigie_db_pool_connections", "Open database connections"))?,
+            idle: IntGauge::with_opts(Opts::new("vigie_db_pool_idle_connections", "Idle database connections"))?,
+            max: IntGauge::with_opts(Opts::new("vigie_db_pool_max_size", "Maximum database connections"))?,
+        })
+    }
+}
+
+impl Collector for PoolCollector {
+    fn desc(&self) -> Vec<&Desc> {
+        [&self.connections, &self.idle, &self.max].into_iter().flat_map(Collector::desc).collect()
+    }
+
+    fn collect(&self) -> Vec<MetricFamily> {
+        let s = self.pool.state();
+        self.connections.set(i64::from(s.connections));
+        self.idle.set(i64::from(s.idle_connections));
+        self.max.set(i64::from(self.pool.max_size()));
+        [&self.connections, &self.idle, &self.max].into_iter().flat_map(Collector::collect).collect()
+    }
+}

@@ -1,0 +1,285 @@
+//! `/organisations`: the convention's parties, and their people and API clients.
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+use vigie_domain::{OrgKind, Siren};
+use vigie_store::organisations::{self as repo, NewOrganisation, OrganisationFilter, OrganisationPatch, OrganisationRow};
+use vigie_store::reference;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::{Created, IdempotencyKey, Valid, create_once, if_match, ok_with_etag};
+use crate::pagination::{Page, PageQuery, fetch_size};
+use crate::policy;
+use crate::responses::{AuthErrors, BodyErrors, Conflict, NotFound, QueryErrors, Stale};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936f5e-8a4b-7c3d-9e2f-1a2b3c4d5e6f", "kind": "bailleur", "name": "Paris Habitat",
+    "siren": "344810825", "contact_email": "securite@bailleur.example", "active": true, "version": 1,
+    "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z"
+}))]
+pub struct Organisation {
+    pub id: String,
+    pub kind: OrgKind,
+    pub name: String,
+    /// Bailleurs only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub siren: Option<String>,
+    /// Police circonscriptions only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub circonscription_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<String>,
+    pub active: bool,
+    /// Increases at every change; the ETag is derived from it.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<OrganisationRow> for Organisation {
+    type Error = ApiError;
+    fn try_from(r: OrganisationRow) -> ApiResult<Self> {
+        Ok(Self {
+            kind: r.kind()?,
+            id: r.id,
+            name: r.name,
+            siren: r.siren,
+            circonscription_code: r.circonscription_code,
+            contact_email: r.contact_email,
+            active: r.active,
+            version: r.version,
+            created_at: r.created_at.and_utc(),
+            updated_at: r.updated_at.and_utc(),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"kind": "bailleur", "name": "Paris Habitat", "siren": "344 810 825", "contact_email": "securite@bailleur.example"}))]
+pub struct CreateOrganisation {
+    pub kind: OrgKind,
+    #[validate(length(min = 1, max = 200))]
+    pub name: String,
+    /// Required for a bailleur: 9 digits with a valid Luhn check digit (spaces allowed).
+    pub siren: Option<String>,
+    /// Required for a police circonscription: the code of a circonscription of the reference map.
+    pub circonscription_code: Option<String>,
+    #[validate(email, length(max = 254))]
+    pub contact_email: Option<String>,
+}
+
+/// Checks the rules that depend on the kind: SIREN for bailleurs, circonscription for police.
+fn check_kind_fields(kind: OrgKind, siren: Option<&str>, circonscription: Option<&str>) -> ApiResult<Option<Siren>> {
+    let mut errors = vec![];
+    let siren = match (kind.requires_siren(), siren) {
+        (true, None) => {
+            errors.push(FieldError::new("siren", "required", "a bailleur is identified by its SIREN"));
+            None
+        }
+        (true, Some(s)) => match Siren::parse(s) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                errors.push(FieldError::new("siren", e.code(), e.to_string()));
+                None
+            }
+        },
+        (false, Some(_)) => {
+            errors.push(FieldError::new("siren", "not_applicable", "only a bailleur has a SIREN here"));
+            None
+        }
+        (false, None) => None,
+    };
+    match (kind.requires_circonscription(), circonscription) {
+        (true, None) => errors.push(FieldError::new("circonscription_code", "required", "a police organisation names its circonscription")),
+        (false, Some(_)) => errors.push(FieldError::new(
+            "circonscription_code",
+            "not_applicable",
+            "only a police circonscription has a circonscription code",
+        )),
+        _ => {}
+    }
+    if errors.is_empty() { Ok(siren) } else { Err(ApiError::invalid(errors)) }
+}
+
+fn check_circonscription_exists(conn: &mut vigie_store::DbConn, code: Option<&str>) -> ApiResult<()> {
+    match code {
+        Some(c) if reference::find_circonscription(conn, c)?.is_none() => {
+            Err(ApiError::invalid_field("circonscription_code", "unknown_circonscription", format!("no circonscription `{c}`")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Create an organisation
+///
+/// Platform admin only. A bailleur needs a valid SIREN (unique); a police circonscription names a
+/// circonscription of the reference map. Supports `Idempotency-Key`.
+#[utoipa::path(
+    tag = "organisations", operation_id = "createOrganisation",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body replay the first answer")),
+    request_body = CreateOrganisation,
+    responses(
+        (status = 201, description = "Created", body = Organisation,
+            headers(("ETag" = String), ("Location" = String))),
+        AuthErrors, BodyErrors, Conflict,
+    ),
+    security(("bearer" = []))
+)]
+#[post("/organisations")]
+pub async fn create_organisation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    Valid(body): Valid<CreateOrganisation>,
+) -> ApiResult<HttpResponse> {
+    policy::platform_admin(&caller)?;
+    let siren = check_kind_fields(body.kind, body.siren.as_deref(), body.circonscription_code.as_deref())?;
+    let actor = caller.actor();
+    let new = NewOrganisation {
+        kind: body.kind,
+        name: body.name.trim().to_owned(),
+        siren: siren.map(String::from),
+        circonscription_code: body.circonscription_code.clone(),
+        contact_email: body.contact_email.clone(),
+    };
+    create_once(&state, &caller, key, &body, move |conn| {
+        check_circonscription_exists(conn, new.circonscription_code.as_deref())?;
+        let row = repo::create(conn, &actor, new).map_err(|e| match e {
+            vigie_store::StoreError::Conflict(_) => ApiError::conflict("siren_taken", "an organisation with this SIREN already exists"),
+            other => other.into(),
+        })?;
+        let version = row.version;
+        let body = Organisation::try_from(row)?;
+        Ok(Created { location: format!("/api/v1/organisations/{}", body.id), version, body })
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrganisationQuery {
+    /// Only organisations of this kind.
+    pub kind: Option<OrgKind>,
+}
+
+/// List organisations
+///
+/// The platform admin sees every organisation; anyone else sees only their own.
+#[utoipa::path(
+    tag = "organisations", operation_id = "listOrganisations",
+    params(OrganisationQuery, PageQuery),
+    responses((status = 200, description = "One page", body = Page<Organisation>), AuthErrors, QueryErrors),
+    security(("bearer" = []))
+)]
+#[get("/organisations")]
+pub async fn list_organisations(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    filter: web::Query<OrganisationQuery>,
+    page: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let limit = page.limit()?;
+    let f = OrganisationFilter {
+        kind: filter.kind,
+        only_id: (!caller.is_platform_admin()).then(|| caller.org_id.clone()),
+        after_id: page.after()?,
+        limit: fetch_size(limit),
+    };
+    let rows = state.db(move |conn| Ok(repo::list(conn, &f)?)).await?;
+    let page = Page::from_rows(&req, rows, limit, |r| r.id.clone(), Organisation::try_from)?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Read an organisation
+#[utoipa::path(
+    tag = "organisations", operation_id = "getOrganisation",
+    params(("id" = String, Path, description = "Organisation id")),
+    responses((status = 200, description = "The organisation", body = Organisation, headers(("ETag" = String))), AuthErrors, NotFound),
+    security(("bearer" = []))
+)]
+#[get("/organisations/{id}")]
+pub async fn get_organisation(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    policy::see_org(&caller, &id)?;
+    let row = state.db(move |conn| Ok(repo::get(conn, &id)?)).await?;
+    let version = row.version;
+    Ok(ok_with_etag(&Organisation::try_from(row)?, version))
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Paris Habitat OPH", "contact_email": "tranquillite@bailleur.example"}))]
+pub struct UpdateOrganisation {
+    #[validate(length(min = 1, max = 200))]
+    pub name: Option<String>,
+    /// `null` removes the contact address.
+    #[serde(default, deserialize_with = "crate::http::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub contact_email: Option<Option<String>>,
+    /// Platform admin only; police circonscriptions only.
+    pub circonscription_code: Option<String>,
+    /// Platform admin only. An inactive organisation's principals cannot obtain tokens.
+    pub active: Option<bool>,
+}
+
+/// Update an organisation
+///
+/// Its admin changes name and contact; the platform admin also `active` and `circonscription_code`.
+/// Send `If-Match` with the ETag you read to avoid overwriting someone else's change (412 if stale).
+#[utoipa::path(
+    tag = "organisations", operation_id = "updateOrganisation",
+    params(("id" = String, Path, description = "Organisation id"),
+           ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    request_body = UpdateOrganisation,
+    responses((status = 200, description = "Updated", body = Organisation, headers(("ETag" = String))),
+              AuthErrors, BodyErrors, NotFound, Stale),
+    security(("bearer" = []))
+)]
+#[patch("/organisations/{id}")]
+pub async fn update_organisation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    Valid(body): Valid<UpdateOrganisation>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    policy::edit_org(&caller, &id, body.active.is_some() || body.circonscription_code.is_some())?;
+    if let Some(Some(email)) = &body.contact_email {
+        if !validator::ValidateEmail::validate_email(email) {
+            return Err(ApiError::invalid_field("contact_email", "email", "not an email address"));
+        }
+    }
+    let expected = if_match(&req)?;
+    let actor = caller.actor();
+    let row = state
+        .tx(move |conn| {
+            let current = repo::get(conn, &id)?;
+            if body.circonscription_code.is_some() && current.kind()? != OrgKind::PoliceCirconscription {
+                return Err(ApiError::invalid_field(
+                    "circonscription_code",
+                    "not_applicable",
+                    "only a police circonscription has a circonscription code",
+                ));
+            }
+            check_circonscription_exists(conn, body.circonscription_code.as_deref())?;
+            let patch = OrganisationPatch {
+                name: body.name.map(|n| n.trim().to_owned()),
+                contact_email: body.contact_email,
+                circonscription_code: body.circonscription_code,
+                active: body.active,
+            };
+            Ok(repo::update(conn, &actor, &id, expected, patch)?)
+        })
+        .await?;
+    let version = row.version;
+    Ok(ok_with_etag(&Organisation::try_from(row)?, version))
+}

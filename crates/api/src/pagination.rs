@@ -1,0 +1,89 @@
+//! Keyset pagination: `limit` and an opaque `cursor`; the answer gives the next cursor and link.
+
+use actix_web::HttpRequest;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, ApiResult};
+
+pub const DEFAULT_LIMIT: u32 = 50;
+pub const MAX_LIMIT: u32 = 200;
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200, example = 50)]
+    pub limit: Option<u32>,
+    /// Opaque cursor from the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn limit(&self) -> ApiResult<u32> {
+        match self.limit {
+            None => Ok(DEFAULT_LIMIT),
+            Some(n @ 1..=MAX_LIMIT) => Ok(n),
+            Some(_) => Err(ApiError::invalid_field("limit", "out_of_range", format!("limit must be between 1 and {MAX_LIMIT}"))),
+        }
+    }
+
+    /// The key after which the page starts.
+    pub fn after(&self) -> ApiResult<Option<String>> {
+        self.cursor
+            .as_deref()
+            .map(|c| {
+                URL_SAFE_NO_PAD
+                    .decode(c)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .ok_or_else(|| ApiError::invalid_field("cursor", "invalid_cursor", "this cursor was not issued by this API"))
+            })
+            .transpose()
+    }
+}
+
+/// One page of a list, in a stable order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    pub items: Vec<T>,
+    /// Cursor of the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+    /// Link to the next page (same filters); absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+impl<T: ToSchema> Page<T> {
+    /// Builds the page from rows fetched with `limit + 1`: the extra row only tells that more exist.
+    pub fn from_rows<R>(
+        req: &HttpRequest,
+        mut rows: Vec<R>,
+        limit: u32,
+        key: impl Fn(&R) -> String,
+        map: impl FnMut(R) -> ApiResult<T>,
+    ) -> ApiResult<Self> {
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next_cursor = if more { rows.last().map(|r| URL_SAFE_NO_PAD.encode(key(r))) } else { None };
+        let next = next_cursor.as_ref().map(|c| next_link(req, c));
+        let items = rows.into_iter().map(map).collect::<ApiResult<Vec<T>>>()?;
+        Ok(Self { items, next_cursor, next })
+    }
+}
+
+fn next_link(req: &HttpRequest, cursor: &str) -> String {
+    let mut pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string()).unwrap_or_default();
+    pairs.retain(|(k, _)| k != "cursor");
+    pairs.push(("cursor".into(), cursor.into()));
+    format!("{}?{}", req.path(), serde_urlencoded::to_string(&pairs).unwrap_or_default())
+}
+
+/// Rows to fetch for a page of `limit`.
+pub fn fetch_size(limit: u32) -> i64 {
+    i64::from(limit) + 1
+}

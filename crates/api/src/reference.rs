@@ -1,0 +1,285 @@
+//! `/communes`, `/circonscriptions`, `/commune-mappings`: the geography that routes every record to
+//! its police circonscription, as dated, editable reference data.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+use vigie_domain::InseeCode;
+use vigie_domain::offence::Reliability;
+use vigie_store::StoreError;
+use vigie_store::reference::{self as repo, CirconscriptionRow, MappingError, MappingRow};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::http::Valid;
+use crate::policy;
+use crate::responses::{AuthErrors, BodyErrors, Conflict, NotFound, QueryErrors};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"insee_code": "92019", "name": "Châtenay-Malabry", "postal_code": "92290",
+    "circonscription": {"code": "CSP-92019", "name": "CSP Châtenay-Malabry", "reliability": "verified"}}))]
+pub struct Commune {
+    pub insee_code: String,
+    pub name: String,
+    pub postal_code: String,
+    /// The circonscription in force on the requested date (today by default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub circonscription: Option<Circonscription>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"code": "CSP-92023", "name": "CSP Clamart", "reliability": "verified"}))]
+pub struct Circonscription {
+    pub code: String,
+    pub name: String,
+    /// `verified` or `unverified`: most of the default map is a placeholder until a deployment loads
+    /// the real one.
+    pub reliability: String,
+}
+
+impl From<CirconscriptionRow> for Circonscription {
+    fn from(r: CirconscriptionRow) -> Self {
+        Self { code: r.code, name: r.name, reliability: r.reliability }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "01936f5e-b2c3-7d4e-8f50-6a7b8c9d0e1f", "insee_code": "92071", "circonscription_code": "CSP-92019",
+    "valid_from": "2022-09-05", "reliability": "verified", "created_at": "2026-11-28T09:00:00Z"}))]
+pub struct CommuneMapping {
+    pub id: String,
+    pub insee_code: String,
+    pub circonscription_code: String,
+    /// First day in force.
+    pub valid_from: NaiveDate,
+    /// First day no longer in force; absent while current.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<NaiveDate>,
+    pub reliability: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<MappingRow> for CommuneMapping {
+    fn from(r: MappingRow) -> Self {
+        Self {
+            id: r.id,
+            insee_code: r.insee_code,
+            circonscription_code: r.circonscription_code,
+            valid_from: r.valid_from,
+            valid_to: r.valid_to,
+            reliability: r.reliability,
+            created_at: r.created_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OnDate {
+    /// The date at which the mapping is read (default: today).
+    pub on: Option<NaiveDate>,
+}
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+/// List the communes
+///
+/// The 36 communes of the Hauts-de-Seine, each with the circonscription in force on `on`.
+#[utoipa::path(
+    tag = "reference", operation_id = "listCommunes",
+    params(OnDate),
+    responses((status = 200, description = "Every commune", body = Vec<Commune>), AuthErrors, QueryErrors),
+    security(("bearer" = []))
+)]
+#[get("/communes")]
+pub async fn list_communes(state: web::Data<AppState>, _caller: Caller, q: web::Query<OnDate>) -> ApiResult<HttpResponse> {
+    let on = q.on.unwrap_or_else(today);
+    let list = state
+        .db(move |conn| {
+            let circs: std::collections::HashMap<String, CirconscriptionRow> =
+                repo::list_circonscriptions(conn)?.into_iter().map(|c| (c.code.clone(), c)).collect();
+            let mappings: std::collections::HashMap<String, String> =
+                repo::mappings_on(conn, on)?.into_iter().map(|m| (m.insee_code, m.circonscription_code)).collect();
+            Ok(repo::list_communes(conn)?
+                .into_iter()
+                .map(|c| Commune {
+                    circonscription: mappings.get(&c.insee_code).and_then(|code| circs.get(code)).cloned().map(Into::into),
+                    insee_code: c.insee_code,
+                    name: c.name,
+                    postal_code: c.postal_code,
+                })
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// Circonscription of a commune
+///
+/// The police circonscription competent for a commune on a date (today by default).
+#[utoipa::path(
+    tag = "reference", operation_id = "getCommuneCirconscription",
+    params(("insee_code" = String, Path, description = "INSEE code of the commune", example = "92050"), OnDate),
+    responses((status = 200, description = "The circonscription in force", body = Circonscription), AuthErrors, NotFound, QueryErrors),
+    security(("bearer" = []))
+)]
+#[get("/communes/{insee_code}/circonscription")]
+pub async fn get_commune_circonscription(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    insee: web::Path<String>,
+    q: web::Query<OnDate>,
+) -> ApiResult<HttpResponse> {
+    let on = q.on.unwrap_or_else(today);
+    let insee = InseeCode::parse(&insee).map_err(|_| ApiError::not_found())?;
+    let circ = state
+        .db(move |conn| {
+            let m = repo::mapping_on(conn, insee.as_str(), on)?.ok_or_else(ApiError::not_found)?;
+            repo::find_circonscription(conn, &m.circonscription_code)?.ok_or_else(ApiError::not_found)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Circonscription::from(circ)))
+}
+
+/// List the circonscriptions
+#[utoipa::path(
+    tag = "reference", operation_id = "listCirconscriptions",
+    responses((status = 200, description = "Every circonscription", body = Vec<Circonscription>), AuthErrors),
+    security(("bearer" = []))
+)]
+#[get("/circonscriptions")]
+pub async fn list_circonscriptions(state: web::Data<AppState>, _caller: Caller) -> ApiResult<HttpResponse> {
+    let list = state.db(|conn| Ok(repo::list_circonscriptions(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(list.into_iter().map(Circonscription::from).collect::<Vec<_>>()))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "CSP-NANTERRE-NORD", "name": "CSP Nanterre Nord", "reliability": "verified"}))]
+pub struct CreateCirconscription {
+    /// Stable code: capitals, digits and `-`, 2 to 40 characters.
+    #[validate(length(min = 2, max = 40), custom(function = "valid_code"))]
+    pub code: String,
+    #[validate(length(min = 1, max = 200))]
+    pub name: String,
+    /// `verified` (default) or `unverified`.
+    pub reliability: Option<Reliability>,
+}
+
+fn valid_code(code: &str) -> Result<(), validator::ValidationError> {
+    if code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-') {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("code_charset").with_message("capitals, digits and - only".into()))
+    }
+}
+
+/// Create a circonscription
+///
+/// Platform admin only.
+#[utoipa::path(
+    tag = "reference", operation_id = "createCirconscription",
+    request_body = CreateCirconscription,
+    responses((status = 201, description = "Created", body = Circonscription), AuthErrors, BodyErrors, Conflict),
+    security(("bearer" = []))
+)]
+#[post("/circonscriptions")]
+pub async fn create_circonscription(
+    state: web::Data<AppState>,
+    caller: Caller,
+    Valid(body): Valid<CreateCirconscription>,
+) -> ApiResult<HttpResponse> {
+    policy::edit_reference(&caller)?;
+    let actor = caller.actor();
+    let reliability = body.reliability.unwrap_or(Reliability::Verified).as_str();
+    let row = state
+        .tx(move |conn| {
+            repo::create_circonscription(conn, &actor, &body.code, body.name.trim(), reliability).map_err(|e| match e {
+                StoreError::Conflict(_) => ApiError::conflict("circonscription_exists", "a circonscription with this code exists"),
+                other => other.into(),
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("location", format!("/api/v1/circonscriptions/{}", row.code)))
+        .json(Circonscription::from(row)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MappingQuery {
+    /// The history of one commune (INSEE code); without it, the mappings in force on `on`.
+    pub commune: Option<String>,
+    /// Date at which mappings are read when no commune is given (default: today).
+    pub on: Option<NaiveDate>,
+}
+
+/// List commune → circonscription mappings
+#[utoipa::path(
+    tag = "reference", operation_id = "listCommuneMappings",
+    params(MappingQuery),
+    responses((status = 200, description = "Mappings", body = Vec<CommuneMapping>), AuthErrors, QueryErrors),
+    security(("bearer" = []))
+)]
+#[get("/commune-mappings")]
+pub async fn list_commune_mappings(state: web::Data<AppState>, _caller: Caller, q: web::Query<MappingQuery>) -> ApiResult<HttpResponse> {
+    let q = q.into_inner();
+    let on = q.on.unwrap_or_else(today);
+    let rows = state
+        .db(move |conn| match q.commune {
+            Some(c) => Ok(repo::mapping_history(conn, &c)?),
+            None => Ok(repo::mappings_on(conn, on)?),
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(CommuneMapping::from).collect::<Vec<_>>()))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"insee_code": "92050", "circonscription_code": "CSP-NANTERRE-NORD", "valid_from": "2027-01-01"}))]
+pub struct OpenMapping {
+    pub insee_code: String,
+    pub circonscription_code: String,
+    /// First day in force; the mapping in force until then closes that day.
+    pub valid_from: NaiveDate,
+    pub reliability: Option<Reliability>,
+}
+
+/// Open a new commune mapping
+///
+/// From `valid_from`, the commune belongs to the given circonscription; the previous mapping ends
+/// that day and stays in the history. Mappings are appended in date order (409 otherwise).
+/// Platform admin only.
+#[utoipa::path(
+    tag = "reference", operation_id = "openCommuneMapping",
+    request_body = OpenMapping,
+    responses((status = 201, description = "Opened", body = CommuneMapping), AuthErrors, BodyErrors, Conflict),
+    security(("bearer" = []))
+)]
+#[post("/commune-mappings")]
+pub async fn open_commune_mapping(state: web::Data<AppState>, caller: Caller, Valid(body): Valid<OpenMapping>) -> ApiResult<HttpResponse> {
+    policy::edit_reference(&caller)?;
+    let insee = InseeCode::parse(&body.insee_code)
+        .map_err(|e| ApiError::invalid_field("insee_code", "invalid_insee_code", e.to_string()))?;
+    let actor = caller.actor();
+    let reliability = body.reliability.unwrap_or(Reliability::Verified).as_str();
+    let row = state
+        .tx(move |conn| {
+            repo::open_mapping(conn, &actor, insee.as_str(), &body.circonscription_code, body.valid_from, reliability).map_err(|e| match e {
+                MappingError::UnknownCommune => ApiError::invalid_field("insee_code", "unknown_commune", "no such commune"),
+                MappingError::UnknownCirconscription => {
+                    ApiError::invalid_field("circonscription_code", "unknown_circonscription", "no such circonscription")
+                }
+                e @ MappingError::NotLatest(_) => ApiError::conflict("mapping_not_latest", e.to_string()),
+                MappingError::Store(s) => s.into(),
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(CommuneMapping::from(row)))
+}
+

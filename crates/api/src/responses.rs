@@ -1,0 +1,77 @@
+//! Error responses shared by the operations of the contract, so each operation documents its errors.
+
+use utoipa::IntoResponses;
+
+use crate::error::Problem;
+
+/// Errors every authenticated operation can answer.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum AuthErrors {
+    /// No token, or a token that is malformed, expired, forged, or for another issuer or audience.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    /// Authenticated, but the caller's roles do not allow this operation.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// Too many requests for this principal; see `Retry-After`.
+    #[response(status = 429, content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "Seconds to wait")))]
+    TooManyRequests(Problem),
+    /// The database is unreachable; retry after `Retry-After` seconds.
+    #[response(status = 503, content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "Seconds to wait")))]
+    Unavailable(Problem),
+}
+
+/// Errors of operations that read a JSON body.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum BodyErrors {
+    /// Malformed JSON or query.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// Body larger than the configured limit.
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
+    /// Wrong `Content-Type`.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    /// Invalid fields, listed in `errors`.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Invalid(Problem),
+}
+
+/// The resource does not exist or belongs to another organisation.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum NotFound {
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+}
+
+/// A uniqueness rule or the resource's state refuses the change.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum Conflict {
+    #[response(status = 409, content_type = "application/problem+json")]
+    Conflict(Problem),
+}
+
+/// `If-Match` names a version that is no longer current.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum Stale {
+    #[response(status = 412, content_type = "application/problem+json")]
+    PreconditionFailed(Problem),
+}
+
+/// Query parameters that cannot be read, or a limit/cursor out of range.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum QueryErrors {
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    #[response(status = 422, content_type = "application/problem+json")]
+    Invalid(Problem),
+}

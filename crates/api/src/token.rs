@@ -1,0 +1,153 @@
+//! `POST /auth/token`: the OAuth2 token endpoint (RFC 6749) for the `client_credentials` and
+//! `password` grants. Form-encoded as the RFC says; JSON accepted too.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use vigie_store::principals::{self, PrincipalKind};
+
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(example = json!({"grant_type": "client_credentials", "client_id": "vg_4kQ2x9Lm7pR1sT8v", "client_secret": "kS9v0x3Jd8QmL2pZ7rT4wY6uB1nC5eHa0fGjKlMoPqR"}))]
+pub struct TokenRequest {
+    /// `client_credentials` (API clients) or `password` (people).
+    #[schema(example = "client_credentials")]
+    pub grant_type: String,
+    /// client_credentials: the client id (or HTTP Basic authentication instead).
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    /// password grant: the person's login and password.
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// Accepted and ignored: a token carries the principal's roles.
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"access_token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjbGllbnQ6dmdfNGtRMng5TG0ifQ.c2lnbmF0dXJl", "token_type": "Bearer", "expires_in": 3600}))]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Lifetime in seconds.
+    pub expires_in: i64,
+}
+
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum TokenErrors {
+    /// `invalid_request`, `invalid_grant` (wrong login or password) or `unsupported_grant_type`;
+    /// the OAuth2 code is in `error`.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// `invalid_client`: unknown client, wrong secret, or revoked client.
+    #[response(status = 401, content_type = "application/problem+json")]
+    InvalidClient(Problem),
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    #[response(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(Problem),
+    #[response(status = 503, content_type = "application/problem+json")]
+    Unavailable(Problem),
+}
+
+fn parse_body(req: &HttpRequest, body: &[u8]) -> ApiResult<TokenRequest> {
+    let ctype = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let media = ctype.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let invalid = |e: String| ApiError::bad_request("invalid_request", format!("unreadable token request: {e}")).oauth("invalid_request");
+    match media.as_str() {
+        "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(body).map_err(|e| invalid(e.to_string())),
+        "application/json" => serde_json::from_slice(body).map_err(|e| invalid(e.to_string())),
+        _ => Err(ApiError::new(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send application/x-www-form-urlencoded (RFC 6749) or application/json",
+        )),
+    }
+}
+
+/// HTTP Basic client authentication (RFC 6749 §2.3.1), which clients must be able to use.
+fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))?;
+    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    let id = percent_decode(id);
+    let secret = percent_decode(secret);
+    Some((id, secret))
+}
+
+fn percent_decode(s: &str) -> String {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("v={s}"))
+        .ok()
+        .and_then(|mut v| v.pop())
+        .map_or_else(|| s.to_owned(), |(_, v)| v)
+}
+
+/// Obtain an access token
+///
+/// `grant_type=client_credentials` with `client_id` and `client_secret` (in the body or by HTTP Basic)
+/// for integrations; `grant_type=password` with `username` and `password` for people using a
+/// front-end. The token is a JWT to send as `Authorization: Bearer <token>`.
+#[utoipa::path(
+    tag = "auth", operation_id = "issueToken",
+    request_body(content(
+        (TokenRequest = "application/x-www-form-urlencoded"),
+        (TokenRequest = "application/json"),
+    )),
+    responses((status = 200, description = "Token issued", body = TokenResponse), TokenErrors),
+    security(())
+)]
+#[post("/auth/token")]
+pub async fn issue_token(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> ApiResult<HttpResponse> {
+    let peer = req.connection_info().realip_remote_addr().unwrap_or("unknown").to_owned();
+    state.token_rate_limiter.check(&format!("token:{peer}"))?;
+    let form = parse_body(&req, &body)?;
+    let missing = |what: &str| ApiError::bad_request("invalid_request", format!("`{what}` is required")).oauth("invalid_request");
+    let (kind, login, secret) = match form.grant_type.as_str() {
+        "client_credentials" => {
+            let (id, secret) = match (form.client_id, form.client_secret, basic_credentials(&req)) {
+                (Some(id), Some(secret), _) => (id, secret),
+                (_, _, Some(pair)) => pair,
+                (None, _, None) => return Err(missing("client_id")),
+                (Some(_), None, None) => return Err(missing("client_secret")),
+            };
+            (PrincipalKind::ApiClient, id, secret)
+        }
+        "password" => (
+            PrincipalKind::Person,
+            form.username.ok_or_else(|| missing("username"))?,
+            form.password.ok_or_else(|| missing("password"))?,
+        ),
+        "" => return Err(missing("grant_type")),
+        other => {
+            return Err(ApiError::bad_request(
+                "unsupported_grant_type",
+                format!("grant_type `{other}` is not supported: use client_credentials or password"),
+            )
+            .oauth("unsupported_grant_type"));
+        }
+    };
+    if login.len() > 200 || secret.len() > 1024 {
+        return Err(ApiError::bad_request("invalid_request", "credentials too long").oauth("invalid_request"));
+    }
+    let who = state.db(move |conn| Ok(principals::authenticate(conn, kind, &login, &secret)?)).await?;
+    let Some(who) = who else {
+        return Err(match kind {
+            PrincipalKind::ApiClient => ApiError::unauthorized("invalid_client", "unknown client, wrong secret or revoked client").oauth("invalid_client"),
+            PrincipalKind::Person => ApiError::bad_request("invalid_grant", "wrong login or password, or inactive account").oauth("invalid_grant"),
+        });
+    };
+    let (access_token, expires_in) = state.tokens.issue(&who)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(TokenResponse { access_token, token_type: "Bearer".into(), expires_in }))
+}
