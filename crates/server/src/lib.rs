@@ -1,1 +1,60 @@
+//! The `vigie` server: settings, start-up, demo data and the HTTP server. The binary's `main` only
+//! parses the command line; integration tests build the same state through [`startup`].
 
+pub mod demo;
+pub mod settings;
+pub mod startup;
+
+use std::time::Duration;
+
+use actix_web::HttpServer;
+use vigie_api::build_app;
+
+use crate::settings::Settings;
+use crate::startup::StartError;
+
+/// Prepares the database and serves until SIGTERM or Ctrl-C (requests in flight get
+/// `VIGIE_SHUTDOWN_TIMEOUT_SECS` to finish).
+pub async fn serve(settings: Settings, demo: bool) -> Result<(), StartError> {
+    let store = startup::open_store(&settings)?;
+    startup::load_reference(&store)?;
+    if let Some(b) = startup::bootstrap_admin(&store, &settings)? {
+        match b.client_secret {
+            Some(secret) => println!(
+                "\nFirst start: created the platform admin API client. Its secret is shown only now:\n  client_id:     {}\n  client_secret: {secret}\nGet a token:\n  curl -s -X POST http://{}/api/v1/auth/token -d grant_type=client_credentials -d client_id={} -d client_secret={secret}\n",
+                b.client_id, settings.bind, b.client_id
+            ),
+            None => println!("First start: created the platform admin API client `{}` from VIGIE_BOOTSTRAP_CLIENT_ID.", b.client_id),
+        }
+    }
+    if demo {
+        let summary = demo::load(&store)?;
+        println!("\nDemo data loaded. People (password `{}`):", summary.password);
+        for (login, org, roles) in &summary.people {
+            println!("  {login:<22} {roles:<34} {org}");
+        }
+        for (id, secret) in &summary.clients {
+            println!("  API client {id} / secret {secret}");
+        }
+        println!();
+    }
+    let state = startup::app_state(&settings, store)?;
+    let limiter_state = state.clone();
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            limiter_state.rate_limiter.shrink();
+            limiter_state.token_rate_limiter.shrink();
+        }
+    });
+    let mut server = HttpServer::new(move || build_app(state.clone()))
+        .shutdown_timeout(settings.shutdown_timeout_secs)
+        .bind(&settings.bind)
+        .map_err(|e| StartError::Config(format!("cannot listen on {}: {e}", settings.bind)))?;
+    if let Some(n) = settings.workers {
+        server = server.workers(n.max(1));
+    }
+    log::info!("Vigie listening on http://{} (Swagger UI at /docs/)", settings.bind);
+    server.run().await.map_err(|e| StartError::Config(format!("server: {e}")))
+}

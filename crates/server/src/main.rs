@@ -1,1 +1,129 @@
-fn main(){}
+//! `vigie`: the Vigie server and its administration commands.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use vigie::settings::Settings;
+use vigie::startup::{self, StartError};
+use vigie_store::audit::{self, Actor};
+
+#[derive(Parser)]
+#[command(name = "vigie", version, about = "Vigie: the Hauts-de-Seine social-housing security convention's shared backend")]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate, load reference data and serve the API (the default command).
+    Serve {
+        /// Also load the demo data set (fictional bailleurs, police, parquet and their people).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Load the demo data set and exit.
+    Demo,
+    /// The official NATINF list.
+    Natinf {
+        #[command(subcommand)]
+        command: NatinfCommand,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum NatinfCommand {
+    /// Import a NATINF CSV (number; qualification; nature; defining articles; penalty articles).
+    Import {
+        file: PathBuf,
+        /// Import the valid rows even if some are malformed.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Label of this version of the list (default: natinf/<today>).
+        #[arg(long)]
+        version: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute every hash chain; exit 1 if a record was edited or removed.
+    Verify,
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("vigie: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, StartError> {
+    let s = cli.settings;
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => {
+            actix_web::rt::System::new().block_on(vigie::serve(s, demo))?;
+        }
+        Command::Migrate => {
+            startup::open_store(&s)?;
+            println!("migrations applied");
+        }
+        Command::Openapi => {
+            let doc = vigie_api::openapi().to_pretty_json().map_err(|e| StartError::Config(e.to_string()))?;
+            println!("{doc}");
+        }
+        Command::Demo => {
+            let store = startup::open_store(&s)?;
+            startup::load_reference(&store)?;
+            let summary = vigie::demo::load(&store)?;
+            println!("demo data loaded: {} people, password `{}`", summary.people.len(), summary.password);
+        }
+        Command::Natinf { command: NatinfCommand::Import { file, skip_invalid, version } } => {
+            let data = std::fs::read(&file).map_err(|e| StartError::Config(format!("cannot read {}: {e}", file.display())))?;
+            let store = startup::open_store(&s)?;
+            startup::load_reference(&store)?;
+            let version = version.unwrap_or_else(|| format!("natinf/{}", chrono::Utc::now().date_naive()));
+            let parsed = vigie_domain::natinf::parse_csv(&data);
+            for e in &parsed.errors {
+                eprintln!("{}:{}: {} ({})", file.display(), e.line, e.message, e.code);
+            }
+            if !parsed.errors.is_empty() && !skip_invalid {
+                eprintln!("{} malformed rows: nothing imported (use --skip-invalid to import the others)", parsed.errors.len());
+                return Ok(ExitCode::from(2));
+            }
+            let actor = Actor { principal: "cli:natinf-import".into(), org_id: None, request_id: None };
+            let r = store.write(|conn| vigie_store::offences::import_natinf(conn, &actor, &parsed.rows, &version))?;
+            println!("NATINF {version}: {} created, {} updated, {} unchanged, {} rejected", r.created, r.updated, r.unchanged, parsed.errors.len());
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let store = startup::open_store(&s)?;
+            let report = store.with_conn(audit::verify)?;
+            println!("{} chains, {} records checked", report.chains, report.records);
+            if !report.breaks.is_empty() {
+                for b in &report.breaks {
+                    println!("BROKEN chain {} at seq {}: {}", b.chain, b.seq, b.reason);
+                }
+                return Ok(ExitCode::FAILURE);
+            }
+            println!("audit trail intact");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

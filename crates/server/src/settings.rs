@@ -1,0 +1,72 @@
+//! Every setting of the server, each an environment variable (or the matching flag).
+
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct Settings {
+    /// Database: unset → embedded SQLite at ./data/vigie.db; sqlite://PATH; postgres://USER@HOST/DB.
+    #[arg(long, env = "VIGIE_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Address and port to listen on.
+    #[arg(long, env = "VIGIE_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Folder for the generated JWT secret (and the default SQLite file).
+    #[arg(long, env = "VIGIE_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Maximum database connections per process.
+    #[arg(long, env = "VIGIE_DB_POOL_SIZE", default_value_t = 16)]
+    pub db_pool_size: u32,
+    /// Seconds to wait for a database connection before answering 503.
+    #[arg(long, env = "VIGIE_DB_TIMEOUT_SECS", default_value_t = 5)]
+    pub db_timeout_secs: u64,
+    /// HS256 signing secret for Vigie's own tokens (at least 32 bytes). Unset → generated once and
+    /// kept in VIGIE_DATA_DIR/jwt-secret. Every replica must share it.
+    #[arg(long, env = "VIGIE_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Public key (PEM text, or a path to a PEM file) of an external identity provider whose RS256 or
+    /// ES256 tokens are accepted too.
+    #[arg(long, env = "VIGIE_JWT_PUBLIC_KEY")]
+    pub jwt_public_key: Option<String>,
+    /// `iss` of Vigie's own tokens.
+    #[arg(long, env = "VIGIE_JWT_ISSUER", default_value = "vigie")]
+    pub jwt_issuer: String,
+    /// `aud` every accepted token must carry.
+    #[arg(long, env = "VIGIE_JWT_AUDIENCE", default_value = "vigie-api")]
+    pub jwt_audience: String,
+    /// `iss` of the external identity provider's tokens (default: VIGIE_JWT_ISSUER).
+    #[arg(long, env = "VIGIE_JWT_EXTERNAL_ISSUER")]
+    pub jwt_external_issuer: Option<String>,
+    /// Lifetime of issued tokens, in seconds.
+    #[arg(long, env = "VIGIE_TOKEN_TTL_SECS", default_value_t = 3600)]
+    pub token_ttl_secs: i64,
+    /// Largest JSON body, in bytes (413 above).
+    #[arg(long, env = "VIGIE_MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+    /// Largest CSV upload, in bytes (413 above).
+    #[arg(long, env = "VIGIE_MAX_IMPORT_BYTES", default_value_t = 67_108_864)]
+    pub max_import_bytes: usize,
+    /// Sustained requests per second allowed to one principal (0 disables the limit).
+    #[arg(long, env = "VIGIE_RATE_LIMIT_PER_SECOND", default_value_t = 50)]
+    pub rate_limit_per_second: u32,
+    /// Burst allowed above the sustained rate.
+    #[arg(long, env = "VIGIE_RATE_LIMIT_BURST", default_value_t = 100)]
+    pub rate_limit_burst: u32,
+    /// Token requests per second allowed from one client address (password guessing brake).
+    #[arg(long, env = "VIGIE_TOKEN_RATE_LIMIT_PER_SECOND", default_value_t = 5)]
+    pub token_rate_limit_per_second: u32,
+    /// Browser origins allowed by CORS, comma-separated (none by default).
+    #[arg(long, env = "VIGIE_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// HTTP worker threads (default: one per CPU).
+    #[arg(long, env = "VIGIE_WORKERS")]
+    pub workers: Option<usize>,
+    /// Seconds that requests in flight get to finish after SIGTERM.
+    #[arg(long, env = "VIGIE_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30)]
+    pub shutdown_timeout_secs: u64,
+    /// client_id of the first platform admin API client (automated deployments).
+    #[arg(long, env = "VIGIE_BOOTSTRAP_CLIENT_ID")]
+    pub bootstrap_client_id: Option<String>,
+    /// Its secret (at least 16 characters).
+    #[arg(long, env = "VIGIE_BOOTSTRAP_CLIENT_SECRET", hide_env_values = true)]
+    pub bootstrap_client_secret: Option<String>,
+}
