@@ -19,6 +19,9 @@ pub struct Settings {
     /// Seconds to wait for a database connection before answering 503.
     #[arg(long, env = "VIGIE_DB_TIMEOUT_SECS", default_value_t = 5)]
     pub db_timeout_secs: u64,
+    /// SQLite only: milliseconds a statement waits for another connection's lock before failing (503).
+    #[arg(long, env = "VIGIE_SQLITE_BUSY_TIMEOUT_MS", default_value_t = 10_000)]
+    pub sqlite_busy_timeout_ms: u64,
     /// HS256 signing secret for Vigie's own tokens (at least 32 bytes). Unset → generated once and
     /// kept in VIGIE_DATA_DIR/jwt-secret. Every replica must share it.
     #[arg(long, env = "VIGIE_JWT_SECRET", hide_env_values = true)]

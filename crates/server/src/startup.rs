@@ -30,7 +30,11 @@ pub enum StartError {
 /// Opens the database named by the settings and applies pending migrations.
 pub fn open_store(s: &Settings) -> Result<Store, StartError> {
     let url = DatabaseUrl::parse(s.database_url.as_deref()).map_err(|e| StartError::Config(format!("VIGIE_DATABASE_URL: {e}")))?;
-    let opts = PoolOptions { max_size: s.db_pool_size.max(1), connection_timeout: Duration::from_secs(s.db_timeout_secs.max(1)) };
+    let opts = PoolOptions {
+        max_size: s.db_pool_size.max(1),
+        connection_timeout: Duration::from_secs(s.db_timeout_secs.max(1)),
+        sqlite_busy_timeout: Duration::from_millis(s.sqlite_busy_timeout_ms),
+    };
     log::info!("database: {}", url.redacted());
     Ok(Store::open(&url, &opts)?)
 }

@@ -89,14 +89,15 @@ impl DatabaseUrl {
 #[derive(Debug, Clone)]
 pub struct Manager {
     url: DatabaseUrl,
+    sqlite_busy_timeout_ms: u64,
 }
 
-fn sqlite_pragmas(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
+fn sqlite_pragmas(conn: &mut SqliteConnection, busy_timeout_ms: u64) -> diesel::QueryResult<()> {
     // foreign_keys is off by default in SQLite and per connection: forgetting it silently drops every
     // FOREIGN KEY of the schema. WAL lets readers run beside the single writer.
-    conn.batch_execute(
-        "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-    )
+    conn.batch_execute(&format!(
+        "PRAGMA busy_timeout = {busy_timeout_ms}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+    ))
 }
 
 impl ManageConnection for Manager {
@@ -108,7 +109,7 @@ impl ManageConnection for Manager {
             DatabaseUrl::Postgres(url) => PgConnection::establish(url).map(DbConn::Postgres).map_err(r2d2::Error::ConnectionError),
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy()).map_err(r2d2::Error::ConnectionError)?;
-                sqlite_pragmas(&mut conn).map_err(r2d2::Error::QueryError)?;
+                sqlite_pragmas(&mut conn, self.sqlite_busy_timeout_ms).map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
             }
         }
@@ -130,11 +131,13 @@ pub type PooledConn = r2d2::PooledConnection<Manager>;
 pub struct PoolOptions {
     pub max_size: u32,
     pub connection_timeout: Duration,
+    /// How long a SQLite statement waits for a lock held by another connection before failing.
+    pub sqlite_busy_timeout: Duration,
 }
 
 impl Default for PoolOptions {
     fn default() -> Self {
-        Self { max_size: 16, connection_timeout: Duration::from_secs(5) }
+        Self { max_size: 16, connection_timeout: Duration::from_secs(5), sqlite_busy_timeout: Duration::from_secs(10) }
     }
 }
 
@@ -144,7 +147,7 @@ pub fn open_pool(url: &DatabaseUrl, opts: &PoolOptions) -> Result<Pool, StoreErr
     if let DatabaseUrl::Sqlite(path) = url {
         create_parent_dir(path)?;
     }
-    let manager = Manager { url: url.clone() };
+    let manager = Manager { url: url.clone(), sqlite_busy_timeout_ms: u64::try_from(opts.sqlite_busy_timeout.as_millis()).unwrap_or(u64::MAX) };
     // Check once, directly, so that the start-up error is the database's own message.
     manager.connect().map_err(|e| StoreError::Unavailable(e.to_string()))?;
     r2d2::Pool::builder()

@@ -56,6 +56,9 @@ fn is_unavailable_message(msg: &str) -> bool {
         "no connection to the server",
         "could not connect",
         "database is locked",
+        "database table is locked",
+        "unable to open database",
+        "disk i/o error",
         "the database system is shutting down",
         "the database system is starting up",
     ]

@@ -1,0 +1,293 @@
+//! The test harness: a real Vigie server on an ephemeral port, on a fresh SQLite file or a fresh
+//! PostgreSQL database, with a platform admin whose credentials the test knows.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use actix_web::http::StatusCode;
+use awc::http::header::HeaderMap;
+use clap::Parser;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use serde_json::{Value, json};
+use vigie::settings::Settings;
+use vigie::startup;
+
+pub const ADMIN_ID: &str = "test-platform-admin";
+pub const ADMIN_SECRET: &str = "test-platform-admin-secret";
+pub const PASSWORD: &str = "a-long-enough-password";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Parses settings as the binary would, from flags only (the environment of the test run is ignored
+/// for everything the harness sets).
+pub fn settings(extra: &[&str]) -> Settings {
+    #[derive(Parser)]
+    struct S {
+        #[command(flatten)]
+        s: Settings,
+    }
+    let mut args = vec!["vigie"];
+    args.extend_from_slice(extra);
+    S::parse_from(args).s
+}
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("VIGIE_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+static SKIP_NOTICE: AtomicBool = AtomicBool::new(false);
+
+/// `None` when the run was told to skip PostgreSQL (VIGIE_TEST_SKIP_POSTGRES=1); otherwise
+/// PostgreSQL must be reachable, or the test fails.
+pub fn postgres_enabled() -> bool {
+    if std::env::var("VIGIE_TEST_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
+        if !SKIP_NOTICE.swap(true, Ordering::SeqCst) {
+            eprintln!("PostgreSQL half SKIPPED (VIGIE_TEST_SKIP_POSTGRES=1)");
+        }
+        return false;
+    }
+    true
+}
+
+/// A database that exists for one test and is dropped after it.
+pub enum TestDb {
+    Sqlite(tempfile::TempDir),
+    Postgres { name: String, url: String, _dir: tempfile::TempDir },
+}
+
+impl TestDb {
+    pub fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => Self::Sqlite(tempfile::tempdir().expect("tempdir")),
+            Backend::Postgres => {
+                let name = format!("vigie_t_{}", uuid::Uuid::new_v4().simple());
+                let admin = postgres_admin_url();
+                let mut conn = PgConnection::establish(&admin)
+                    .unwrap_or_else(|e| panic!("PostgreSQL must be reachable at {admin} for the PostgreSQL half of the suite: {e}"));
+                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
+                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_owned();
+                Self::Postgres { url: format!("{base}/{name}"), name, _dir: tempfile::tempdir().expect("tempdir") }
+            }
+        }
+    }
+
+    pub fn url(&self) -> String {
+        match self {
+            Self::Sqlite(dir) => format!("sqlite://{}", dir.path().join("vigie.db").display()),
+            Self::Postgres { url, .. } => url.clone(),
+        }
+    }
+
+    pub fn data_dir(&self) -> String {
+        match self {
+            Self::Sqlite(dir) => dir.path().display().to_string(),
+            Self::Postgres { _dir, .. } => _dir.path().display().to_string(),
+        }
+    }
+
+    /// Runs raw SQL against the test database (to simulate tampering or outages).
+    pub fn execute(&self, sql: &str) {
+        use diesel::connection::SimpleConnection;
+        match self {
+            Self::Sqlite(_) => {
+                let path = self.url().trim_start_matches("sqlite://").to_owned();
+                let mut c = diesel::SqliteConnection::establish(&path).expect("sqlite");
+                c.batch_execute(sql).expect("sql");
+            }
+            Self::Postgres { url, .. } => {
+                let mut c = PgConnection::establish(url).expect("postgres");
+                c.batch_execute(sql).expect("sql");
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Self::Postgres { name, .. } = self {
+            if let Ok(mut conn) = PgConnection::establish(&postgres_admin_url()) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+            }
+        }
+    }
+}
+
+pub struct Harness {
+    pub backend: Backend,
+    pub db: TestDb,
+    pub srv: actix_test::TestServer,
+}
+
+/// An HTTP answer, read whole.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    }
+
+    /// Asserts the status and, for errors, that the body is a problem with this code.
+    #[track_caller]
+    pub fn expect(&self, status: u16, code: Option<&str>) -> &Self {
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text);
+        if let Some(code) = code {
+            assert_eq!(self.header("content-type").as_deref(), Some("application/problem+json"), "{}", self.text);
+            assert_eq!(self.body["code"], code, "{}", self.text);
+            assert_eq!(self.body["status"], status);
+        }
+        self
+    }
+}
+
+impl Harness {
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, &[]).await
+    }
+
+    /// Starts with extra settings flags (e.g. `--max-body-bytes 100`).
+    pub async fn start_with(backend: Backend, extra: &[&str]) -> Self {
+        let db = TestDb::new(backend);
+        let url = db.url();
+        let data_dir = db.data_dir();
+        let defaults = [
+            ("--database-url", url.as_str()),
+            ("--data-dir", data_dir.as_str()),
+            ("--bootstrap-client-id", ADMIN_ID),
+            ("--bootstrap-client-secret", ADMIN_SECRET),
+            ("--rate-limit-per-second", "0"),
+            ("--token-rate-limit-per-second", "0"),
+            ("--db-pool-size", "4"),
+            ("--db-timeout-secs", "2"),
+        ];
+        let mut args: Vec<&str> = defaults.iter().filter(|(flag, _)| !extra.contains(flag)).flat_map(|(f, v)| [*f, *v]).collect();
+        args.extend_from_slice(extra);
+        let s = settings(&args);
+        let store = startup::open_store(&s).expect("open store");
+        startup::load_reference(&store).expect("reference data");
+        startup::bootstrap_admin(&store, &s).expect("bootstrap");
+        let state = startup::app_state(&s, store).expect("state");
+        let srv = actix_test::start(move || vigie_api::build_app(state.clone()));
+        Self { backend, db, srv }
+    }
+
+    pub async fn send(&self, method: &str, path: &str, token: Option<&str>, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> Answer {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self.srv.request(method, self.srv.url(path));
+        if let Some(t) = token {
+            req = req.insert_header(("authorization", format!("Bearer {t}")));
+        }
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        let mut res = match body {
+            Some(b) => req.send_body(b).await,
+            None => req.send().await,
+        }
+        .expect("request sent");
+        let bytes = res.body().limit(64 * 1024 * 1024).await.expect("body");
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        Answer { status: res.status(), headers: res.headers().clone(), body: serde_json::from_slice(&bytes).unwrap_or(Value::Null), text }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.send("GET", path, Some(token), &[], None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Answer {
+        self.send("POST", path, Some(token), &[("content-type", "application/json")], Some(body.to_string().into_bytes())).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: &Value, if_match: Option<&str>) -> Answer {
+        let mut h = vec![("content-type", "application/json")];
+        if let Some(m) = if_match {
+            h.push(("if-match", m));
+        }
+        self.send("PATCH", path, Some(token), &h, Some(body.to_string().into_bytes())).await
+    }
+
+    pub async fn form_token(&self, form: &str) -> Answer {
+        self.send("POST", "/api/v1/auth/token", None, &[("content-type", "application/x-www-form-urlencoded")], Some(form.as_bytes().to_vec()))
+            .await
+    }
+
+    pub async fn client_token(&self, id: &str, secret: &str) -> String {
+        let a = self.form_token(&format!("grant_type=client_credentials&client_id={id}&client_secret={secret}")).await;
+        a.expect(200, None);
+        a.body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn person_token(&self, login: &str) -> String {
+        let a = self.form_token(&format!("grant_type=password&username={login}&password={PASSWORD}")).await;
+        a.expect(200, None);
+        a.body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn admin(&self) -> String {
+        self.client_token(ADMIN_ID, ADMIN_SECRET).await
+    }
+
+    /// Creates an organisation as platform admin; returns its id.
+    pub async fn org(&self, admin: &str, body: Value) -> String {
+        let a = self.post("/api/v1/organisations", admin, &body).await;
+        a.expect(201, None);
+        a.body["id"].as_str().expect("id").to_owned()
+    }
+
+    pub async fn bailleur(&self, admin: &str, name: &str, siren: &str) -> String {
+        self.org(admin, json!({"kind": "bailleur", "name": name, "siren": siren})).await
+    }
+
+    /// Creates a person with `roles` in `org` and returns a token for them.
+    pub async fn member(&self, admin: &str, org: &str, login: &str, roles: &[&str]) -> String {
+        let a = self
+            .post(
+                &format!("/api/v1/organisations/{org}/people"),
+                admin,
+                &json!({"login": login, "display_name": login, "password": PASSWORD, "roles": roles}),
+            )
+            .await;
+        a.expect(201, None);
+        self.person_token(login).await
+    }
+}
+
+/// Defines one test per backend: `NAME::sqlite` and `NAME::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, |$b:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($b: $crate::support::Backend) $body
+
+            #[actix_web::test]
+            async fn sqlite() {
+                run($crate::support::Backend::Sqlite).await
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                if $crate::support::postgres_enabled() {
+                    run($crate::support::Backend::Postgres).await
+                }
+            }
+        }
+    };
+}
+
+/// Two valid (Luhn) SIRENs for tests, besides Paris Habitat's 344810825.
+pub const SIREN_A: &str = "999123458";
+pub const SIREN_B: &str = "999543218";
+
+pub fn org_body(kind: &str, name: &str) -> Value {
+    json!({"kind": kind, "name": name})
+}
