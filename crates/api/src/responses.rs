@@ -46,6 +46,7 @@ pub enum BodyErrors {
 #[derive(IntoResponses)]
 #[allow(dead_code)]
 pub enum NotFound {
+    /// No such resource, or it belongs to another organisation.
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(Problem),
 }
@@ -54,6 +55,7 @@ pub enum NotFound {
 #[derive(IntoResponses)]
 #[allow(dead_code)]
 pub enum Conflict {
+    /// Conflicts with an existing record or with the resource's state.
     #[response(status = 409, content_type = "application/problem+json")]
     Conflict(Problem),
 }
@@ -62,6 +64,7 @@ pub enum Conflict {
 #[derive(IntoResponses)]
 #[allow(dead_code)]
 pub enum Stale {
+    /// The resource changed since it was read: read it again.
     #[response(status = 412, content_type = "application/problem+json")]
     PreconditionFailed(Problem),
 }
@@ -70,8 +73,10 @@ pub enum Stale {
 #[derive(IntoResponses)]
 #[allow(dead_code)]
 pub enum QueryErrors {
+    /// A query parameter cannot be read.
     #[response(status = 400, content_type = "application/problem+json")]
     BadRequest(Problem),
+    /// A limit or cursor out of range.
     #[response(status = 422, content_type = "application/problem+json")]
     Invalid(Problem),
 }

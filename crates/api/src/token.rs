@@ -48,12 +48,16 @@ enum TokenErrors {
     /// `invalid_client`: unknown client, wrong secret, or revoked client.
     #[response(status = 401, content_type = "application/problem+json")]
     InvalidClient(Problem),
+    /// Body too large.
     #[response(status = 413, content_type = "application/problem+json")]
     TooLarge(Problem),
+    /// Neither form-encoded nor JSON.
     #[response(status = 415, content_type = "application/problem+json")]
     UnsupportedMediaType(Problem),
+    /// Too many token requests from this address.
     #[response(status = 429, content_type = "application/problem+json")]
     TooManyRequests(Problem),
+    /// The database is unreachable.
     #[response(status = 503, content_type = "application/problem+json")]
     Unavailable(Problem),
 }
