@@ -3,7 +3,7 @@ CARGO ?= cargo
 VIGIE_BIND ?= 127.0.0.1:8080
 export VIGIE_BIND
 
-.PHONY: run demo test test-rust contract-check openapi bench lint fmt
+.PHONY: run demo test openapi lint fmt
 
 ## Build and serve the API on the embedded SQLite database (./data/vigie.db).
 run:
@@ -21,10 +21,6 @@ test:
 ## Regenerate openapi/openapi.json from the code.
 openapi:
 	$(CARGO) run -q -p vigie -- openapi > openapi/openapi.json.tmp && mv openapi/openapi.json.tmp openapi/openapi.json
-
-## Load benchmarks (release build, both backends); prints requests/s and latencies.
-bench:
-	./scripts/bench.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
