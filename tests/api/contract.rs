@@ -24,27 +24,53 @@ fn every_operation_is_documented() {
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             let here = format!("{method} {path}");
-            let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{here}: operationId"));
-            assert!(ids.insert(id.to_owned()), "{here}: duplicate operationId {id}");
-            assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{here}: summary");
-            assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{here}: tag");
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{here}: operationId"));
+            assert!(
+                ids.insert(id.to_owned()),
+                "{here}: duplicate operationId {id}"
+            );
+            assert!(
+                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{here}: summary"
+            );
+            assert!(
+                op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                "{here}: tag"
+            );
             assert!(op.get("security").is_some(), "{here}: security requirement");
             let responses = op["responses"].as_object().unwrap();
-            assert!(responses.keys().any(|k| k.starts_with('2')), "{here}: success response");
+            assert!(
+                responses.keys().any(|k| k.starts_with('2')),
+                "{here}: success response"
+            );
             let public = path.ends_with("/healthz");
-            assert!(public || responses.keys().any(|k| k.starts_with('4') || k.starts_with('5')), "{here}: error responses");
+            assert!(
+                public
+                    || responses
+                        .keys()
+                        .any(|k| k.starts_with('4') || k.starts_with('5')),
+                "{here}: error responses"
+            );
             for (status, r) in responses {
                 if status.starts_with('4') || status.starts_with('5') {
-                    assert!(r["content"].get("application/problem+json").is_some(), "{here} {status}: problem+json");
+                    assert!(
+                        r["content"].get("application/problem+json").is_some(),
+                        "{here} {status}: problem+json"
+                    );
                 }
             }
             if let Some(body) = op.get("requestBody") {
                 for (media, content) in body["content"].as_object().unwrap() {
                     let has_example = content.get("example").is_some()
-                        || content["schema"].get("$ref").and_then(Value::as_str).is_some_and(|r| {
-                            let name = r.rsplit('/').next().unwrap();
-                            doc["components"]["schemas"][name].get("example").is_some()
-                        });
+                        || content["schema"]
+                            .get("$ref")
+                            .and_then(Value::as_str)
+                            .is_some_and(|r| {
+                                let name = r.rsplit('/').next().unwrap();
+                                doc["components"]["schemas"][name].get("example").is_some()
+                            });
                     assert!(has_example, "{here}: request example for {media}");
                 }
             }

@@ -8,45 +8,109 @@ both_backends!(every_error_is_a_problem_with_a_stable_code, |b| {
     let admin = h.admin().await;
     let a = h.get("/no/such/route", &admin).await;
     a.expect(404, Some("unknown_route"));
-    assert!(a.body["instance"].as_str().unwrap().starts_with("urn:vigie:request:"));
-    h.send("POST", "/api/v1/organisations", Some(&admin), &[("content-type", "application/json")], Some(b"{\"kind\": ".to_vec()))
-        .await
-        .expect(400, Some("malformed_json"));
-    h.send("POST", "/api/v1/organisations", Some(&admin), &[("content-type", "text/plain")], Some(b"{}".to_vec()))
-        .await
-        .expect(415, Some("unsupported_media_type"));
+    assert!(
+        a.body["instance"]
+            .as_str()
+            .unwrap()
+            .starts_with("urn:vigie:request:")
+    );
+    h.send(
+        "POST",
+        "/api/v1/organisations",
+        Some(&admin),
+        &[("content-type", "application/json")],
+        Some(b"{\"kind\": ".to_vec()),
+    )
+    .await
+    .expect(400, Some("malformed_json"));
+    h.send(
+        "POST",
+        "/api/v1/organisations",
+        Some(&admin),
+        &[("content-type", "text/plain")],
+        Some(b"{}".to_vec()),
+    )
+    .await
+    .expect(415, Some("unsupported_media_type"));
     let big = json!({"kind": "bailleur", "name": "x".repeat(5000), "siren": SIREN_A});
-    h.post("/api/v1/organisations", &admin, &big).await.expect(413, Some("payload_too_large"));
-    let wrong_type = h.post("/api/v1/organisations", &admin, &json!({"kind": "castle", "name": "x"})).await;
+    h.post("/api/v1/organisations", &admin, &big)
+        .await
+        .expect(413, Some("payload_too_large"));
+    let wrong_type = h
+        .post(
+            "/api/v1/organisations",
+            &admin,
+            &json!({"kind": "castle", "name": "x"}),
+        )
+        .await;
     wrong_type.expect(422, Some("validation_failed"));
-    let many = h.post("/api/v1/organisations", &admin, &json!({"kind": "bailleur", "name": "", "contact_email": "nope"})).await;
+    let many = h
+        .post(
+            "/api/v1/organisations",
+            &admin,
+            &json!({"kind": "bailleur", "name": "", "contact_email": "nope"}),
+        )
+        .await;
     many.expect(422, Some("validation_failed"));
-    let fields: Vec<&str> = many.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = many.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, vec!["contact_email", "name"]);
-    h.get("/api/v1/organisations?limit=0", &admin).await.expect(422, Some("validation_failed"));
-    h.get("/api/v1/organisations?limit=abc", &admin).await.expect(400, Some("invalid_query"));
-    h.get("/api/v1/organisations?kind=castle", &admin).await.expect(400, Some("invalid_query"));
-    h.get("/api/v1/organisations?cursor=bm90LWEtY3Vyc29y!", &admin).await.expect(422, Some("validation_failed"));
+    h.get("/api/v1/organisations?limit=0", &admin)
+        .await
+        .expect(422, Some("validation_failed"));
+    h.get("/api/v1/organisations?limit=abc", &admin)
+        .await
+        .expect(400, Some("invalid_query"));
+    h.get("/api/v1/organisations?kind=castle", &admin)
+        .await
+        .expect(400, Some("invalid_query"));
+    h.get("/api/v1/organisations?cursor=bm90LWEtY3Vyc29y!", &admin)
+        .await
+        .expect(422, Some("validation_failed"));
     // Nothing was created by any of these.
-    assert_eq!(h.get("/api/v1/organisations?kind=bailleur", &admin).await.body["items"], json!([]));
+    assert_eq!(
+        h.get("/api/v1/organisations?kind=bailleur", &admin)
+            .await
+            .body["items"],
+        json!([])
+    );
 });
 
 both_backends!(database_outage_is_503_and_recovers, |b| {
     let h = Harness::start_with(b, &["--sqlite-busy-timeout-ms", "300"]).await;
     let admin = h.admin().await;
-    let org_path = format!("/api/v1/organisations/{}", h.bailleur(&admin, "A", SIREN_A).await);
+    let org_path = format!(
+        "/api/v1/organisations/{}",
+        h.bailleur(&admin, "A", SIREN_A).await
+    );
     h.get("/readyz", &admin).await.expect(200, None);
     match &h.db {
         TestDb::Postgres { name, .. } => {
-            let mut c = <diesel::PgConnection as diesel::Connection>::establish(&postgres_admin_url()).unwrap();
+            let mut c =
+                <diesel::PgConnection as diesel::Connection>::establish(&postgres_url_for(None))
+                    .unwrap();
             use diesel::RunQueryDsl;
-            diesel::sql_query(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false")).execute(&mut c).unwrap();
-            diesel::sql_query(format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")).execute(&mut c).unwrap();
+            diesel::sql_query(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"))
+                .execute(&mut c)
+                .unwrap();
+            diesel::sql_query(format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+            ))
+            .execute(&mut c)
+            .unwrap();
             let down = h.get("/api/v1/organisations", &admin).await;
             down.expect(503, Some("database_unavailable"));
             assert!(down.header("retry-after").is_some());
-            h.get("/readyz", &admin).await.expect(503, Some("database_unavailable"));
-            diesel::sql_query(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")).execute(&mut c).unwrap();
+            h.get("/readyz", &admin)
+                .await
+                .expect(503, Some("database_unavailable"));
+            diesel::sql_query(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+                .execute(&mut c)
+                .unwrap();
         }
         TestDb::Sqlite(_) => {
             // Another process holds the write lock past the busy timeout: writes answer 503.
@@ -55,14 +119,18 @@ both_backends!(database_outage_is_503_and_recovers, |b| {
             let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
             let holder = std::thread::spawn(move || {
                 use diesel::connection::SimpleConnection;
-                let mut c = <diesel::SqliteConnection as diesel::Connection>::establish(&path).unwrap();
-                c.batch_execute("BEGIN IMMEDIATE; UPDATE communes SET name = name;").unwrap();
+                let mut c =
+                    <diesel::SqliteConnection as diesel::Connection>::establish(&path).unwrap();
+                c.batch_execute("BEGIN IMMEDIATE; UPDATE communes SET name = name;")
+                    .unwrap();
                 locked_tx.send(()).unwrap();
                 release_rx.recv().unwrap();
                 c.batch_execute("COMMIT;").unwrap();
             });
             locked_rx.recv().unwrap();
-            let down = h.patch(&org_path, &admin, &json!({"name": "while locked"}), None).await;
+            let down = h
+                .patch(&org_path, &admin, &json!({"name": "while locked"}), None)
+                .await;
             down.expect(503, Some("database_unavailable"));
             assert!(down.header("retry-after").is_some());
             release_tx.send(()).unwrap();
@@ -72,7 +140,12 @@ both_backends!(database_outage_is_503_and_recovers, |b| {
     // Back without a restart.
     let mut ok = false;
     for _ in 0..20 {
-        if h.patch(&org_path, &admin, &json!({"name": "after"}), None).await.status.as_u16() == 200 {
+        if h.patch(&org_path, &admin, &json!({"name": "after"}), None)
+            .await
+            .status
+            .as_u16()
+            == 200
+        {
             ok = true;
             break;
         }

@@ -1,9 +1,12 @@
 //! Black-box tests of the Vigie service over HTTP. Every test that touches storage runs twice: on
 //! SQLite and on PostgreSQL (see `both_backends!`).
+#![allow(clippy::unwrap_used)]
 
 mod support;
 
+mod audit;
 mod auth;
+mod concurrency;
 mod contract;
 mod errors;
 mod offences;
@@ -11,5 +14,4 @@ mod operations;
 mod organisations;
 mod principals;
 mod reference;
-mod audit;
 mod startup;

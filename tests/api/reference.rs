@@ -10,11 +10,21 @@ both_backends!(communes_and_their_circonscriptions, |b| {
     communes.expect(200, None);
     let list = communes.body.as_array().unwrap();
     assert_eq!(list.len(), 36);
-    assert!(list.iter().all(|c| c["circonscription"]["code"].is_string()));
+    assert!(
+        list.iter()
+            .all(|c| c["circonscription"]["code"].is_string())
+    );
     let circ = |insee: &'static str| {
         let h = &h;
         let admin = admin.clone();
-        async move { h.get(&format!("/api/v1/communes/{insee}/circonscription"), &admin).await.body["code"].as_str().unwrap_or("").to_owned() }
+        async move {
+            h.get(&format!("/api/v1/communes/{insee}/circonscription"), &admin)
+                .await
+                .body["code"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        }
     };
     // The two verified groupings of domain.md §6.
     assert_eq!(circ("92071").await, "CSP-92019"); // Sceaux
@@ -23,8 +33,12 @@ both_backends!(communes_and_their_circonscriptions, |b| {
     assert_eq!(circ("92050").await, "CSP-92050"); // Nanterre: default one per commune
     let circs = h.get("/api/v1/circonscriptions", &admin).await;
     assert_eq!(circs.body.as_array().unwrap().len(), 33);
-    h.get("/api/v1/communes/75056/circonscription", &admin).await.expect(404, Some("not_found"));
-    h.get("/api/v1/communes/nope/circonscription", &admin).await.expect(404, Some("not_found"));
+    h.get("/api/v1/communes/75056/circonscription", &admin)
+        .await
+        .expect(404, Some("not_found"));
+    h.get("/api/v1/communes/nope/circonscription", &admin)
+        .await
+        .expect(404, Some("not_found"));
 });
 
 both_backends!(mappings_are_dated_and_editable, |b| {
@@ -33,22 +47,42 @@ both_backends!(mappings_are_dated_and_editable, |b| {
     let org = h.bailleur(&admin, "A", SIREN_A).await;
     let corr = h.member(&admin, &org, "a.corr", &["correspondent"]).await;
     let new_circ = json!({"code": "CSP-NANTERRE-NORD", "name": "CSP Nanterre Nord"});
-    h.post("/api/v1/circonscriptions", &corr, &new_circ).await.expect(403, Some("forbidden"));
-    h.post("/api/v1/circonscriptions", &admin, &new_circ).await.expect(201, None);
-    h.post("/api/v1/circonscriptions", &admin, &new_circ).await.expect(409, Some("circonscription_exists"));
+    h.post("/api/v1/circonscriptions", &corr, &new_circ)
+        .await
+        .expect(403, Some("forbidden"));
+    h.post("/api/v1/circonscriptions", &admin, &new_circ)
+        .await
+        .expect(201, None);
+    h.post("/api/v1/circonscriptions", &admin, &new_circ)
+        .await
+        .expect(409, Some("circonscription_exists"));
     let open = json!({"insee_code": "92050", "circonscription_code": "CSP-NANTERRE-NORD", "valid_from": "2030-01-01"});
-    h.post("/api/v1/commune-mappings", &corr, &open).await.expect(403, Some("forbidden"));
+    h.post("/api/v1/commune-mappings", &corr, &open)
+        .await
+        .expect(403, Some("forbidden"));
     let m = h.post("/api/v1/commune-mappings", &admin, &open).await;
     m.expect(201, None);
     assert_eq!(m.body["valid_from"], "2030-01-01");
     let on = |d: &'static str| {
         let h = &h;
         let admin = admin.clone();
-        async move { h.get(&format!("/api/v1/communes/92050/circonscription?on={d}"), &admin).await.body["code"].as_str().unwrap().to_owned() }
+        async move {
+            h.get(
+                &format!("/api/v1/communes/92050/circonscription?on={d}"),
+                &admin,
+            )
+            .await
+            .body["code"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
     };
     assert_eq!(on("2029-12-31").await, "CSP-92050");
     assert_eq!(on("2030-01-01").await, "CSP-NANTERRE-NORD");
-    let history = h.get("/api/v1/commune-mappings?commune=92050", &admin).await;
+    let history = h
+        .get("/api/v1/commune-mappings?commune=92050", &admin)
+        .await;
     let hist = history.body.as_array().unwrap();
     assert_eq!(hist.len(), 2);
     assert_eq!(hist[0]["valid_to"], "2030-01-01");

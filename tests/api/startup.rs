@@ -8,7 +8,10 @@ use crate::support::*;
 fn vigie(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigie"));
-    cmd.args(args).current_dir(dir.path()).env("RUST_LOG", "error").env_remove("VIGIE_DATABASE_URL");
+    cmd.args(args)
+        .current_dir(dir.path())
+        .env("RUST_LOG", "error")
+        .env_remove("VIGIE_DATABASE_URL");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -17,17 +20,26 @@ fn vigie(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
 
 #[test]
 fn an_unknown_database_scheme_is_a_clear_error() {
-    let out = vigie(&["migrate"], &[("VIGIE_DATABASE_URL", "mysql://localhost/vigie")]);
+    let out = vigie(
+        &["migrate"],
+        &[("VIGIE_DATABASE_URL", "mysql://localhost/vigie")],
+    );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(err.contains("unsupported database URL scheme `mysql`"), "{err}");
+    assert!(
+        err.contains("unsupported database URL scheme `mysql`"),
+        "{err}"
+    );
 }
 
 #[test]
 fn an_unreachable_database_is_a_clear_error() {
     let started = std::time::Instant::now();
-    let out = vigie(&["migrate"], &[("VIGIE_DATABASE_URL", "postgres://vigie@127.0.0.1:1/vigie")]);
+    let out = vigie(
+        &["migrate"],
+        &[("VIGIE_DATABASE_URL", "postgres://vigie@127.0.0.1:1/vigie")],
+    );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with("vigie: error: database"), "{err}");
@@ -43,7 +55,11 @@ fn the_default_database_is_created_in_data() {
         .env_remove("VIGIE_DATABASE_URL")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(dir.path().join("data/vigie.db").exists());
 }
 
@@ -59,19 +75,45 @@ both_backends!(natinf_cli_import, |b| {
     let db = TestDb::new(b);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("natinf.csv");
-    std::fs::write(&file, "NATINF;Q;N;D;P\n91001;TEST CLI;Délit;A;B\nbad;X;Délit;A;B\n").unwrap();
+    std::fs::write(
+        &file,
+        "NATINF;Q;N;D;P\n91001;TEST CLI;Délit;A;B\nbad;X;Délit;A;B\n",
+    )
+    .unwrap();
     let url = db.url();
     let f = file.to_str().unwrap();
     let out = vigie(&["natinf", "import", f], &[("VIGIE_DATABASE_URL", &url)]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains(":3:"), "the bad line is named");
-    let out = vigie(&["natinf", "import", f, "--skip-invalid"], &[("VIGIE_DATABASE_URL", &url)]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 created, 0 updated, 0 unchanged, 1 rejected"));
-    let out = vigie(&["natinf", "import", f, "--skip-invalid"], &[("VIGIE_DATABASE_URL", &url)]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(":3:"),
+        "the bad line is named"
+    );
+    let out = vigie(
+        &["natinf", "import", f, "--skip-invalid"],
+        &[("VIGIE_DATABASE_URL", &url)],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("1 created, 0 updated, 0 unchanged, 1 rejected")
+    );
+    let out = vigie(
+        &["natinf", "import", f, "--skip-invalid"],
+        &[("VIGIE_DATABASE_URL", &url)],
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 created, 0 updated, 1 unchanged"));
     let out = vigie(&["audit", "verify"], &[("VIGIE_DATABASE_URL", &url)]);
-    assert!(out.status.success());
+    assert!(
+        out.status.success(),
+        "{:?}: {}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 });
 
 both_backends!(bootstrap_and_demo, |b| {
@@ -80,17 +122,117 @@ both_backends!(bootstrap_and_demo, |b| {
     // Demo loads twice without duplicates.
     for _ in 0..2 {
         let out = vigie(&["demo"], &[("VIGIE_DATABASE_URL", &url)]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let h = {
         let data_dir = db.data_dir();
-        let s = settings(&["--database-url", &url, "--data-dir", &data_dir, "--bootstrap-client-id", ADMIN_ID, "--bootstrap-client-secret", ADMIN_SECRET]);
+        let s = settings(&[
+            "--database-url",
+            &url,
+            "--data-dir",
+            &data_dir,
+            "--bootstrap-client-id",
+            ADMIN_ID,
+            "--bootstrap-client-secret",
+            ADMIN_SECRET,
+        ]);
         let store = vigie::startup::open_store(&s).unwrap();
         let first = vigie::startup::bootstrap_admin(&store, &s).unwrap();
         assert_eq!(first.unwrap().client_id, ADMIN_ID);
-        assert!(vigie::startup::bootstrap_admin(&store, &s).unwrap().is_none(), "only on the very first start");
+        assert!(
+            vigie::startup::bootstrap_admin(&store, &s)
+                .unwrap()
+                .is_none(),
+            "only on the very first start"
+        );
         store
     };
-    let orgs = h.with_conn(|c| vigie_store::organisations::list(c, &vigie_store::organisations::OrganisationFilter { limit: 100, ..Default::default() })).unwrap();
+    let orgs = h
+        .with_conn(|c| {
+            vigie_store::organisations::list(
+                c,
+                &vigie_store::organisations::OrganisationFilter {
+                    limit: 100,
+                    ..Default::default()
+                },
+            )
+        })
+        .unwrap();
     assert_eq!(orgs.iter().filter(|o| o.kind == "bailleur").count(), 2);
 });
+
+#[test]
+fn first_start_prints_credentials_once_and_sigterm_stops_cleanly() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let start = || {
+        Command::new(env!("CARGO_BIN_EXE_vigie"))
+            .arg("serve")
+            .current_dir(dir.path())
+            .env_remove("VIGIE_DATABASE_URL")
+            .env("VIGIE_BIND", &bind)
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let wait_ready = || {
+        for _ in 0..100 {
+            if let Ok(mut s) = std::net::TcpStream::connect(&bind) {
+                s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .unwrap();
+                let mut r = String::new();
+                let _ = s.read_to_string(&mut r);
+                if r.starts_with("HTTP/1.1 200") {
+                    return;
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("server did not start");
+    };
+    let stop = |mut child: std::process::Child| {
+        let ok = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        let status = child.wait().unwrap();
+        assert!(
+            status.success(),
+            "SIGTERM should end the server cleanly: {status:?}"
+        );
+        let mut out = String::new();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        out
+    };
+    let first = start();
+    wait_ready();
+    let out = stop(first);
+    assert!(
+        out.contains("client_id:") && out.contains("client_secret:"),
+        "{out}"
+    );
+    let second = start();
+    wait_ready();
+    let out = stop(second);
+    assert!(
+        !out.contains("client_secret:"),
+        "credentials are printed only on the very first start"
+    );
+}

@@ -35,7 +35,19 @@ pub fn settings(extra: &[&str]) -> Settings {
 }
 
 pub fn postgres_admin_url() -> String {
-    std::env::var("VIGIE_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    // The database named here is only used to create and drop the per-test databases.
+    std::env::var("VIGIE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// The URL of database `name` on the test server. TLS is disabled on this loopback connection: a
+/// test process exits while server threads may still hold connections, and OpenSSL's exit handlers
+/// then crash under libpq.
+pub fn postgres_url_for(name: Option<&str>) -> String {
+    let admin = postgres_admin_url();
+    let (base, _query) = admin.split_once('?').unwrap_or((&admin, ""));
+    let (server, admin_db) = base.rsplit_once('/').unwrap_or((base, "postgres"));
+    format!("{server}/{}?sslmode=disable", name.unwrap_or(admin_db))
 }
 
 static SKIP_NOTICE: AtomicBool = AtomicBool::new(false);
@@ -55,7 +67,11 @@ pub fn postgres_enabled() -> bool {
 /// A database that exists for one test and is dropped after it.
 pub enum TestDb {
     Sqlite(tempfile::TempDir),
-    Postgres { name: String, url: String, _dir: tempfile::TempDir },
+    Postgres {
+        name: String,
+        url: String,
+        _dir: tempfile::TempDir,
+    },
 }
 
 impl TestDb {
@@ -64,12 +80,17 @@ impl TestDb {
             Backend::Sqlite => Self::Sqlite(tempfile::tempdir().expect("tempdir")),
             Backend::Postgres => {
                 let name = format!("vigie_t_{}", uuid::Uuid::new_v4().simple());
-                let admin = postgres_admin_url();
+                let admin = postgres_url_for(None);
                 let mut conn = PgConnection::establish(&admin)
                     .unwrap_or_else(|e| panic!("PostgreSQL must be reachable at {admin} for the PostgreSQL half of the suite: {e}"));
-                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
-                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_owned();
-                Self::Postgres { url: format!("{base}/{name}"), name, _dir: tempfile::tempdir().expect("tempdir") }
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .expect("create test database");
+                Self::Postgres {
+                    url: postgres_url_for(Some(&name)),
+                    name,
+                    _dir: tempfile::tempdir().expect("tempdir"),
+                }
             }
         }
     }
@@ -107,10 +128,11 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Self::Postgres { name, .. } = self {
-            if let Ok(mut conn) = PgConnection::establish(&postgres_admin_url()) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
-            }
+        if let Self::Postgres { name, .. } = self
+            && let Ok(mut conn) = PgConnection::establish(&postgres_url_for(None))
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn);
         }
     }
 }
@@ -131,15 +153,28 @@ pub struct Answer {
 
 impl Answer {
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
     }
 
     /// Asserts the status and, for errors, that the body is a problem with this code.
     #[track_caller]
     pub fn expect(&self, status: u16, code: Option<&str>) -> &Self {
-        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text);
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
         if let Some(code) = code {
-            assert_eq!(self.header("content-type").as_deref(), Some("application/problem+json"), "{}", self.text);
+            assert_eq!(
+                self.header("content-type").as_deref(),
+                Some("application/problem+json"),
+                "{}",
+                self.text
+            );
             assert_eq!(self.body["code"], code, "{}", self.text);
             assert_eq!(self.body["status"], status);
         }
@@ -167,7 +202,11 @@ impl Harness {
             ("--db-pool-size", "4"),
             ("--db-timeout-secs", "2"),
         ];
-        let mut args: Vec<&str> = defaults.iter().filter(|(flag, _)| !extra.contains(flag)).flat_map(|(f, v)| [*f, *v]).collect();
+        let mut args: Vec<&str> = defaults
+            .iter()
+            .filter(|(flag, _)| !extra.contains(flag))
+            .flat_map(|(f, v)| [*f, *v])
+            .collect();
         args.extend_from_slice(extra);
         let s = settings(&args);
         let store = startup::open_store(&s).expect("open store");
@@ -178,7 +217,14 @@ impl Harness {
         Self { backend, db, srv }
     }
 
-    pub async fn send(&self, method: &str, path: &str, token: Option<&str>, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> Answer {
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Answer {
         let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
         let mut req = self.srv.request(method, self.srv.url(path));
         if let Some(t) = token {
@@ -194,7 +240,12 @@ impl Harness {
         .expect("request sent");
         let bytes = res.body().limit(64 * 1024 * 1024).await.expect("body");
         let text = String::from_utf8_lossy(&bytes).into_owned();
-        Answer { status: res.status(), headers: res.headers().clone(), body: serde_json::from_slice(&bytes).unwrap_or(Value::Null), text }
+        Answer {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            text,
+        }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Answer {
@@ -202,30 +253,64 @@ impl Harness {
     }
 
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> Answer {
-        self.send("POST", path, Some(token), &[("content-type", "application/json")], Some(body.to_string().into_bytes())).await
+        self.send(
+            "POST",
+            path,
+            Some(token),
+            &[("content-type", "application/json")],
+            Some(body.to_string().into_bytes()),
+        )
+        .await
     }
 
-    pub async fn patch(&self, path: &str, token: &str, body: &Value, if_match: Option<&str>) -> Answer {
+    pub async fn patch(
+        &self,
+        path: &str,
+        token: &str,
+        body: &Value,
+        if_match: Option<&str>,
+    ) -> Answer {
         let mut h = vec![("content-type", "application/json")];
         if let Some(m) = if_match {
             h.push(("if-match", m));
         }
-        self.send("PATCH", path, Some(token), &h, Some(body.to_string().into_bytes())).await
+        self.send(
+            "PATCH",
+            path,
+            Some(token),
+            &h,
+            Some(body.to_string().into_bytes()),
+        )
+        .await
     }
 
     pub async fn form_token(&self, form: &str) -> Answer {
-        self.send("POST", "/api/v1/auth/token", None, &[("content-type", "application/x-www-form-urlencoded")], Some(form.as_bytes().to_vec()))
-            .await
+        self.send(
+            "POST",
+            "/api/v1/auth/token",
+            None,
+            &[("content-type", "application/x-www-form-urlencoded")],
+            Some(form.as_bytes().to_vec()),
+        )
+        .await
     }
 
     pub async fn client_token(&self, id: &str, secret: &str) -> String {
-        let a = self.form_token(&format!("grant_type=client_credentials&client_id={id}&client_secret={secret}")).await;
+        let a = self
+            .form_token(&format!(
+                "grant_type=client_credentials&client_id={id}&client_secret={secret}"
+            ))
+            .await;
         a.expect(200, None);
         a.body["access_token"].as_str().expect("token").to_owned()
     }
 
     pub async fn person_token(&self, login: &str) -> String {
-        let a = self.form_token(&format!("grant_type=password&username={login}&password={PASSWORD}")).await;
+        let a = self
+            .form_token(&format!(
+                "grant_type=password&username={login}&password={PASSWORD}"
+            ))
+            .await;
         a.expect(200, None);
         a.body["access_token"].as_str().expect("token").to_owned()
     }
@@ -242,7 +327,11 @@ impl Harness {
     }
 
     pub async fn bailleur(&self, admin: &str, name: &str, siren: &str) -> String {
-        self.org(admin, json!({"kind": "bailleur", "name": name, "siren": siren})).await
+        self.org(
+            admin,
+            json!({"kind": "bailleur", "name": name, "siren": siren}),
+        )
+        .await
     }
 
     /// Creates a person with `roles` in `org` and returns a token for them.

@@ -66,7 +66,8 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
             "unsupported_media_type",
             "send the body as application/json",
         ),
-        JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::new(
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
             format!("the body exceeds the limit of {limit} bytes"),
@@ -74,7 +75,10 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
         JsonPayloadError::Deserialize(de) if de.is_data() => {
             ApiError::invalid_field("body", "invalid_body", de.to_string())
         }
-        JsonPayloadError::Deserialize(de) => ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {de}")),
+        JsonPayloadError::Deserialize(de) => ApiError::bad_request(
+            "malformed_json",
+            format!("the body is not valid JSON: {de}"),
+        ),
         other => ApiError::bad_request("unreadable_body", other.to_string()),
     };
     e.into()
@@ -97,7 +101,9 @@ async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 
 /// Safety net: any error answered without a problem body (actix's own 413 on raw bodies, 405...)
 /// is rewritten as a problem.
-fn ensure_problem<B: MessageBody + 'static>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+fn ensure_problem<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let is_problem = res
         .headers()
         .get(header::CONTENT_TYPE)
@@ -120,13 +126,20 @@ fn ensure_problem<B: MessageBody + 'static>(res: ServiceResponse<B>) -> actix_we
     let detail = status.canonical_reason().unwrap_or("error").to_owned();
     let problem = ApiError::new(status, code, detail).error_response_for_net();
     let (req, _) = res.into_parts();
-    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, problem).map_into_right_body()))
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, problem).map_into_right_body(),
+    ))
 }
 
 fn cors(origins: &[String]) -> Cors {
     let mut cors = Cors::default()
         .allowed_methods(["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::ACCEPT])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::ACCEPT,
+        ])
         .allowed_header("idempotency-key")
         .allowed_header("x-request-id")
         .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER])
@@ -140,7 +153,8 @@ fn cors(origins: &[String]) -> Cors {
 
 fn valid_request_id(v: &HeaderValue) -> Option<String> {
     let s = v.to_str().ok()?;
-    (!s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_graphic())).then(|| s.to_owned())
+    (!s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_graphic()))
+        .then(|| s.to_owned())
 }
 
 /// The whole application, ready for `HttpServer` or `actix_web::test::init_service`.
@@ -160,7 +174,11 @@ pub fn build_app(
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .app_data(state.clone())
-        .app_data(web::JsonConfig::default().limit(limits.max_body_bytes).error_handler(json_error))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(limits.max_body_bytes)
+                .error_handler(json_error),
+        )
         .app_data(web::PayloadConfig::default().limit(limits.max_import_bytes))
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .app_data(web::PathConfig::default().error_handler(path_error))
@@ -168,20 +186,32 @@ pub fn build_app(
         .configure(ops_routes)
         .split_for_parts();
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
-        .route("/docs", web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }))
+        .route(
+            "/docs",
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect()
+                    .insert_header((header::LOCATION, "/docs/"))
+                    .finish()
+            }),
+        )
         .default_service(web::to(unknown_route))
         .wrap(cors(&state.cors_origins))
         .wrap(ErrorHandlers::new().default_handler(ensure_problem))
         .wrap(Logger::new("%a \"%r\" %s %b %Dms rid=%{x-request-id}o"))
         .wrap(state.metrics.clone())
         .wrap_fn(|req, srv| {
-            let id = req.headers().get("x-request-id").and_then(valid_request_id).unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(valid_request_id)
+                .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
             req.extensions_mut().insert(id.clone());
             let fut = srv.call(req);
             REQUEST_ID.scope(id.clone(), async move {
                 let mut res: ServiceResponse<_> = fut.await?;
                 if let Ok(v) = HeaderValue::from_str(&id) {
-                    res.headers_mut().insert(header::HeaderName::from_static("x-request-id"), v);
+                    res.headers_mut()
+                        .insert(header::HeaderName::from_static("x-request-id"), v);
                 }
                 Ok(res)
             })

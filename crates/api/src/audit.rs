@@ -108,7 +108,13 @@ pub async fn list_audit(
         limit: fetch_size(limit),
     };
     let rows = state.db(move |conn| Ok(repo::list(conn, &f)?)).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(&req, rows, limit, |r| r.id.clone(), |r| Ok(AuditEvent::from(r)))?))
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        &req,
+        rows,
+        limit,
+        |r| r.id.clone(),
+        |r| Ok(AuditEvent::from(r)),
+    )?))
 }
 
 /// Verify the audit chains

@@ -8,7 +8,9 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::Utc;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
+};
 use serde::{Deserialize, Serialize};
 use vigie_domain::{OrgKind, Role};
 use vigie_store::audit::Actor;
@@ -43,11 +45,21 @@ impl ExternalKey {
     /// Reads a PEM public key: RSA keys verify RS256, EC P-256 keys ES256.
     pub fn from_pem(pem: &str, issuer: String) -> Result<Self, String> {
         if let Ok(key) = DecodingKey::from_rsa_pem(pem.as_bytes()) {
-            return Ok(Self { key, algorithm: Algorithm::RS256, issuer });
+            return Ok(Self {
+                key,
+                algorithm: Algorithm::RS256,
+                issuer,
+            });
         }
         DecodingKey::from_ec_pem(pem.as_bytes())
-            .map(|key| Self { key, algorithm: Algorithm::ES256, issuer })
-            .map_err(|e| format!("VIGIE_JWT_PUBLIC_KEY is neither an RSA nor an EC public key in PEM: {e}"))
+            .map(|key| Self {
+                key,
+                algorithm: Algorithm::ES256,
+                issuer,
+            })
+            .map_err(|e| {
+                format!("VIGIE_JWT_PUBLIC_KEY is neither an RSA nor an EC public key in PEM: {e}")
+            })
     }
 }
 
@@ -61,7 +73,13 @@ pub struct TokenKeys {
 }
 
 impl TokenKeys {
-    pub fn new(secret: &[u8], issuer: String, audience: String, ttl_secs: i64, external: Option<ExternalKey>) -> Result<Self, String> {
+    pub fn new(
+        secret: &[u8],
+        issuer: String,
+        audience: String,
+        ttl_secs: i64,
+        external: Option<ExternalKey>,
+    ) -> Result<Self, String> {
         let bad = |e: jsonwebtoken::errors::Error| format!("unusable JWT secret: {e}");
         Ok(Self {
             encoding: EncodingKey::from_secret(secret).map_err(bad)?,
@@ -76,7 +94,15 @@ impl TokenKeys {
     pub fn issue(&self, who: &Authenticated) -> ApiResult<(String, i64)> {
         let now = Utc::now().timestamp();
         let claims = Claims {
-            sub: format!("{}:{}", if who.kind == vigie_store::principals::PrincipalKind::Person { "person" } else { "client" }, who.login),
+            sub: format!(
+                "{}:{}",
+                if who.kind == vigie_store::principals::PrincipalKind::Person {
+                    "person"
+                } else {
+                    "client"
+                },
+                who.login
+            ),
             org: who.org_id.clone(),
             org_kind: OrgKind::from_str(&who.org_kind).map_err(|_| ApiError::internal())?,
             roles: who.roles.clone(),
@@ -86,21 +112,29 @@ impl TokenKeys {
             aud: serde_json::Value::String(self.audience.clone()),
             jti: uuid::Uuid::new_v4().to_string(),
         };
-        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| {
-            log::error!("cannot sign a token: {e}");
-            ApiError::internal()
-        })?;
+        let token =
+            encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| {
+                log::error!("cannot sign a token: {e}");
+                ApiError::internal()
+            })?;
         Ok((token, self.ttl_secs))
     }
 
     /// Verifies signature, algorithm, expiry, issuer and audience. Only HS256 (our own) and the
     /// external provider's one algorithm are accepted: `alg: none` and algorithm confusion fail here.
     pub fn verify(&self, token: &str) -> ApiResult<Claims> {
-        let bad = |why: &str| ApiError::unauthorized("invalid_token", format!("the bearer token is not valid: {why}"));
+        let bad = |why: &str| {
+            ApiError::unauthorized(
+                "invalid_token",
+                format!("the bearer token is not valid: {why}"),
+            )
+        };
         let header = decode_header(token).map_err(|_| bad("malformed"))?;
         let (key, algorithm, issuer) = match (header.alg, &self.external) {
             (Algorithm::HS256, _) => (&self.decoding, Algorithm::HS256, self.issuer.as_str()),
-            (alg, Some(ext)) if alg == ext.algorithm => (&ext.key, ext.algorithm, ext.issuer.as_str()),
+            (alg, Some(ext)) if alg == ext.algorithm => {
+                (&ext.key, ext.algorithm, ext.issuer.as_str())
+            }
             _ => return Err(bad("unsupported signing algorithm")),
         };
         let mut validation = Validation::new(algorithm);
@@ -108,17 +142,21 @@ impl TokenKeys {
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 5;
-        decode::<Claims>(token, key, &validation).map(|d| d.claims).map_err(|e| {
-            use jsonwebtoken::errors::ErrorKind;
-            match e.kind() {
-                ErrorKind::ExpiredSignature => bad("expired"),
-                ErrorKind::InvalidIssuer => bad("wrong issuer"),
-                ErrorKind::InvalidAudience => bad("wrong audience"),
-                ErrorKind::InvalidSignature => bad("bad signature"),
-                ErrorKind::Json(_) | ErrorKind::MissingRequiredClaim(_) => bad("missing or malformed claims"),
-                _ => bad("rejected"),
-            }
-        })
+        decode::<Claims>(token, key, &validation)
+            .map(|d| d.claims)
+            .map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind;
+                match e.kind() {
+                    ErrorKind::ExpiredSignature => bad("expired"),
+                    ErrorKind::InvalidIssuer => bad("wrong issuer"),
+                    ErrorKind::InvalidAudience => bad("wrong audience"),
+                    ErrorKind::InvalidSignature => bad("bad signature"),
+                    ErrorKind::Json(_) | ErrorKind::MissingRequiredClaim(_) => {
+                        bad("missing or malformed claims")
+                    }
+                    _ => bad("rejected"),
+                }
+            })
     }
 }
 
@@ -146,28 +184,59 @@ impl Caller {
 
     /// The caller as the audit trail records it.
     pub fn actor(&self) -> Actor {
-        Actor { principal: self.sub.clone(), org_id: Some(self.org_id.clone()), request_id: current_request_id() }
+        Actor {
+            principal: self.sub.clone(),
+            org_id: Some(self.org_id.clone()),
+            request_id: current_request_id(),
+        }
     }
 
     fn from_request_sync(req: &HttpRequest) -> ApiResult<Self> {
         if let Some(c) = req.extensions().get::<Caller>() {
             return Ok(c.clone());
         }
-        let state = req.app_data::<web::Data<AppState>>().ok_or_else(ApiError::internal)?;
-        let value = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .ok_or_else(|| ApiError::unauthorized("missing_token", "an `Authorization: Bearer <token>` header is required"))?;
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .ok_or_else(ApiError::internal)?;
+        let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+            ApiError::unauthorized(
+                "missing_token",
+                "an `Authorization: Bearer <token>` header is required",
+            )
+        })?;
         let token = value
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::unauthorized("invalid_token", "the Authorization header must be `Bearer <token>`"))?;
+            .ok_or_else(|| {
+                ApiError::unauthorized(
+                    "invalid_token",
+                    "the Authorization header must be `Bearer <token>`",
+                )
+            })?;
         let claims = state.tokens.verify(token)?;
+        // An identity provider may be configured loosely: roles that the organisation kind cannot
+        // hold make the token invalid rather than half-trusted.
+        vigie_domain::organisation::validate_roles(claims.org_kind, &claims.roles).map_err(
+            |e| {
+                ApiError::unauthorized(
+                    "invalid_token",
+                    format!("the bearer token is not valid: {e}"),
+                )
+            },
+        )?;
         state.rate_limiter.check(&claims.sub)?;
-        let caller = Caller { sub: claims.sub, org_id: claims.org, org_kind: claims.org_kind, roles: claims.roles };
+        let caller = Caller {
+            sub: claims.sub,
+            org_id: claims.org,
+            org_kind: claims.org_kind,
+            roles: claims.roles,
+        };
         req.extensions_mut().insert(caller.clone());
         Ok(caller)
     }

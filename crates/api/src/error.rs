@@ -29,8 +29,16 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), code: code.into(), message: message.into() }
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -81,7 +89,15 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, code, detail: detail.into(), errors: vec![], oauth_error: None, retry_after: None, www_authenticate: false }
+        Self {
+            status,
+            code,
+            detail: detail.into(),
+            errors: vec![],
+            oauth_error: None,
+            retry_after: None,
+            www_authenticate: false,
+        }
     }
 
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
@@ -89,7 +105,10 @@ impl ApiError {
     }
 
     pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
-        Self { www_authenticate: true, ..Self::new(StatusCode::UNAUTHORIZED, code, detail) }
+        Self {
+            www_authenticate: true,
+            ..Self::new(StatusCode::UNAUTHORIZED, code, detail)
+        }
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
@@ -97,7 +116,11 @@ impl ApiError {
     }
 
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "no such resource, or not visible to you")
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such resource, or not visible to you",
+        )
     }
 
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
@@ -117,7 +140,14 @@ impl ApiError {
             [one] => format!("{}: {}", one.field, one.message),
             _ => format!("{} fields are invalid", errors.len()),
         };
-        Self { errors, ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail) }
+        Self {
+            errors,
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                detail,
+            )
+        }
     }
 
     pub fn invalid_field(field: &str, code: &str, message: impl Into<String>) -> Self {
@@ -125,11 +155,22 @@ impl ApiError {
     }
 
     pub fn unavailable(detail: impl Into<String>) -> Self {
-        Self { retry_after: Some(5), ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", detail) }
+        Self {
+            retry_after: Some(5),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                detail,
+            )
+        }
     }
 
     pub fn internal() -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "an unexpected error occurred; it was logged")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "an unexpected error occurred; it was logged",
+        )
     }
 
     pub fn oauth(mut self, code: &'static str) -> Self {
@@ -165,12 +206,18 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut res = HttpResponse::build(self.status);
-        res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
+        res.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        ));
         if let Some(secs) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
         if self.www_authenticate {
-            res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"vigie\"")));
+            res.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"vigie\""),
+            ));
         }
         if self.oauth_error.is_some() {
             res.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
@@ -187,7 +234,10 @@ impl From<StoreError> for ApiError {
                 Self::unavailable("the database is unavailable; retry shortly")
             }
             StoreError::NotFound => Self::not_found(),
-            StoreError::Conflict(what) => Self::conflict("conflict", format!("a record with the same {what} already exists")),
+            StoreError::Conflict(what) => Self::conflict(
+                "conflict",
+                format!("a record with the same {what} already exists"),
+            ),
             StoreError::Stale => Self::stale(),
             other => {
                 log::error!("storage error: {other}");

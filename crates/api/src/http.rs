@@ -27,7 +27,8 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Valid<T> {
         let fut = web::Json::<T>::from_request(req, payload);
         Box::pin(async move {
             let body = fut.await?.into_inner();
-            body.validate().map_err(|e| ApiError::invalid(field_errors(&e, "")))?;
+            body.validate()
+                .map_err(|e| ApiError::invalid(field_errors(&e, "")))?;
             Ok(Self(body))
         })
     }
@@ -37,11 +38,18 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Valid<T> {
 pub fn field_errors(errors: &ValidationErrors, prefix: &str) -> Vec<FieldError> {
     let mut out = vec![];
     for (field, kind) in errors.errors() {
-        let path = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
         match kind {
             ValidationErrorsKind::Field(errs) => {
                 for e in errs {
-                    let message = e.message.as_ref().map_or_else(|| format!("invalid ({})", e.code), ToString::to_string);
+                    let message = e
+                        .message
+                        .as_ref()
+                        .map_or_else(|| describe(e), ToString::to_string);
                     out.push(FieldError::new(&path, e.code.as_ref(), message));
                 }
             }
@@ -57,6 +65,22 @@ pub fn field_errors(errors: &ValidationErrors, prefix: &str) -> Vec<FieldError> 
     out
 }
 
+/// A readable message for a validator error without one, e.g. `invalid length (min 3, max 100)`.
+fn describe(e: &validator::ValidationError) -> String {
+    let mut params: Vec<String> = e
+        .params
+        .iter()
+        .filter(|(k, _)| *k != "value")
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    params.sort();
+    if params.is_empty() {
+        format!("invalid {}", e.code)
+    } else {
+        format!("invalid {} ({})", e.code, params.join(", "))
+    }
+}
+
 /// A resource version as an ETag.
 pub fn etag(version: i64) -> EntityTag {
     EntityTag::new_strong(format!("v{version}"))
@@ -64,13 +88,18 @@ pub fn etag(version: i64) -> EntityTag {
 
 /// The version named by `If-Match`, if the header is present. `*` matches any version.
 pub fn if_match(req: &HttpRequest) -> ApiResult<Option<i64>> {
-    let Some(value) = req.headers().get(header::IF_MATCH) else { return Ok(None) };
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
     let text = value.to_str().map_err(|_| ApiError::stale())?.trim();
     if text == "*" {
         return Ok(None);
     }
     let tag = text.trim_start_matches("W/").trim_matches('"');
-    tag.strip_prefix('v').and_then(|v| v.parse::<i64>().ok()).map(Some).ok_or_else(ApiError::stale)
+    tag.strip_prefix('v')
+        .and_then(|v| v.parse::<i64>().ok())
+        .map(Some)
+        .ok_or_else(ApiError::stale)
 }
 
 /// The optional `Idempotency-Key` header.
@@ -84,8 +113,13 @@ impl FromRequest for IdempotencyKey {
         let v = match req.headers().get("idempotency-key") {
             None => Ok(Self(None)),
             Some(h) => match h.to_str() {
-                Ok(s) if (1..=255).contains(&s.trim_matches('"').len()) => Ok(Self(Some(s.trim_matches('"').to_owned()))),
-                _ => Err(ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key must be 1 to 255 visible ASCII characters")),
+                Ok(s) if (1..=255).contains(&s.trim_matches('"').len()) => {
+                    Ok(Self(Some(s.trim_matches('"').to_owned())))
+                }
+                _ => Err(ApiError::bad_request(
+                    "invalid_idempotency_key",
+                    "Idempotency-Key must be 1 to 255 visible ASCII characters",
+                )),
             },
         };
         std::future::ready(v)
@@ -119,7 +153,9 @@ where
     T: Serialize + Send + 'static,
     F: FnOnce(&mut vigie_store::DbConn) -> ApiResult<Created<T>> + Send + 'static,
 {
-    let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(request).unwrap_or_default()));
+    let request_hash = hex::encode(Sha256::digest(
+        serde_json::to_vec(request).unwrap_or_default(),
+    ));
     let principal = caller.sub.clone();
     let answer = state
         .tx(move |conn| {
@@ -127,7 +163,9 @@ where
             if let Some(k) = &key.0 {
                 match idempotency::lookup(conn, &principal, k, &request_hash)? {
                     Lookup::Replay { body, .. } => {
-                        return serde_json::from_str::<StoredAnswer>(&body).map(|a| (a, true)).map_err(|_| ApiError::internal());
+                        return serde_json::from_str::<StoredAnswer>(&body)
+                            .map(|a| (a, true))
+                            .map_err(|_| ApiError::internal());
                     }
                     Lookup::Mismatch => {
                         return Err(ApiError::new(
@@ -154,7 +192,8 @@ where
         .await?;
     let (answer, replayed) = answer;
     let mut res = HttpResponse::Created();
-    res.insert_header((header::LOCATION, answer.location)).insert_header(header::ETag(etag(answer.version)));
+    res.insert_header((header::LOCATION, answer.location))
+        .insert_header(header::ETag(etag(answer.version)));
     if replayed {
         res.insert_header(("idempotent-replayed", "true"));
     }
@@ -163,7 +202,9 @@ where
 
 /// A 200 answer with its ETag.
 pub fn ok_with_etag<T: Serialize>(body: &T, version: i64) -> HttpResponse {
-    HttpResponse::Ok().insert_header(header::ETag(etag(version))).json(body)
+    HttpResponse::Ok()
+        .insert_header(header::ETag(etag(version)))
+        .json(body)
 }
 
 /// For PATCH bodies: an absent field is `None` (leave as is), `null` is `Some(None)` (clear it).

@@ -4,9 +4,8 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use vigie_domain::natinf;
 use vigie_domain::offence::{NatureKind, OffenceFlags};
-use vigie_store::offences::{self as repo, ImportReport, OffenceFilter, OffenceRow};
+use vigie_store::offences::{self as repo, ImportReport, NatinfOutcome, OffenceFilter, OffenceRow};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -118,8 +117,14 @@ pub async fn list_offences(
 ) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
     let q = q.into_inner();
-    if q.q.as_ref().is_some_and(|s| s.len() > 200) || q.article.as_ref().is_some_and(|s| s.len() > 100) {
-        return Err(ApiError::invalid_field("q", "too_long", "search text is limited to 200 characters"));
+    if q.q.as_ref().is_some_and(|s| s.len() > 200)
+        || q.article.as_ref().is_some_and(|s| s.len() > 100)
+    {
+        return Err(ApiError::invalid_field(
+            "q",
+            "too_long",
+            "search text is limited to 200 characters",
+        ));
     }
     let f = OffenceFilter {
         text: q.q.filter(|s| !s.trim().is_empty()),
@@ -131,7 +136,13 @@ pub async fn list_offences(
         limit: fetch_size(limit),
     };
     let rows = state.db(move |conn| Ok(repo::search(conn, &f)?)).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(&req, rows, limit, |r| r.code.clone(), Offence::try_from)?))
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        &req,
+        rows,
+        limit,
+        |r| r.code.clone(),
+        Offence::try_from,
+    )?))
 }
 
 /// Read an offence
@@ -142,9 +153,15 @@ pub async fn list_offences(
     security(("bearer" = []))
 )]
 #[get("/offences/{code}")]
-pub async fn get_offence(state: web::Data<AppState>, _caller: Caller, code: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get_offence(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    code: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let code = code.into_inner();
-    let row = state.db(move |conn| repo::find_by_code(conn, &code)?.ok_or_else(ApiError::not_found)).await?;
+    let row = state
+        .db(move |conn| repo::find_by_code(conn, &code)?.ok_or_else(ApiError::not_found))
+        .await?;
     Ok(HttpResponse::Ok().json(Offence::try_from(row)?))
 }
 
@@ -194,40 +211,80 @@ pub async fn import_natinf(
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     policy::edit_reference(&caller)?;
-    let ctype = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ctype = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if !ctype.to_ascii_lowercase().starts_with("text/csv") {
-        return Err(ApiError::new(actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send the list as text/csv"));
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the list as text/csv",
+        ));
     }
     let q = q.into_inner();
-    let version = q.version.unwrap_or_else(|| format!("natinf/{}", Utc::now().date_naive()));
+    let version = q
+        .version
+        .unwrap_or_else(|| format!("natinf/{}", Utc::now().date_naive()));
     if version.is_empty() || version.len() > 100 {
-        return Err(ApiError::invalid_field("version", "invalid_version", "1 to 100 characters"));
+        return Err(ApiError::invalid_field(
+            "version",
+            "invalid_version",
+            "1 to 100 characters",
+        ));
     }
     let actor = caller.actor();
-    let report = apply_natinf(&state, actor, &body, &version, q.skip_invalid.unwrap_or(false)).await?;
+    let report = apply_natinf(
+        &state,
+        actor,
+        body,
+        version,
+        q.skip_invalid.unwrap_or(false),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
-/// Parses and applies a NATINF file in one transaction; shared by the endpoint and the CLI.
-pub async fn apply_natinf(
+/// Parses and applies a NATINF file in one transaction.
+async fn apply_natinf(
     state: &AppState,
     actor: vigie_store::audit::Actor,
-    data: &[u8],
-    version: &str,
+    data: web::Bytes,
+    version: String,
     skip_invalid: bool,
 ) -> ApiResult<ImportReport> {
-    let parsed = natinf::parse_csv(data);
-    if !parsed.errors.is_empty() && !skip_invalid {
-        let errors =
-            parsed.errors.iter().map(|e| FieldError::new(format!("line {}", e.line), e.code.clone(), e.message.clone())).collect();
-        let mut err = ApiError::invalid(errors);
-        err.code = "natinf_rows_rejected";
-        err.detail = format!("{} malformed rows; nothing was imported (use skip_invalid=true to import the others)", parsed.errors.len());
-        return Err(err);
+    let outcome = state
+        .tx(move |conn| {
+            Ok(repo::import_natinf_csv(
+                conn,
+                &actor,
+                &data,
+                &version,
+                skip_invalid,
+            )?)
+        })
+        .await?;
+    match outcome {
+        NatinfOutcome::Applied(report) => Ok(report),
+        NatinfOutcome::Rejected(rows) => {
+            let errors = rows
+                .iter()
+                .map(|e| {
+                    FieldError::new(
+                        format!("line {}", e.line),
+                        e.code.clone(),
+                        e.message.clone(),
+                    )
+                })
+                .collect();
+            let mut err = ApiError::invalid(errors);
+            err.code = "natinf_rows_rejected";
+            err.detail = format!(
+                "{} malformed rows; nothing was imported (use skip_invalid=true to import the others)",
+                rows.len()
+            );
+            Err(err)
+        }
     }
-    let version = version.to_owned();
-    let rejected = parsed.errors.clone();
-    let mut report = state.tx(move |conn| Ok(repo::import_natinf(conn, &actor, &parsed.rows, &version)?)).await?;
-    report.rejected = rejected;
-    Ok(report)
 }

@@ -1,6 +1,8 @@
 //! The contract: assembled by utoipa from the handlers' annotations.
 
-use utoipa::openapi::security::{ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme};
+use utoipa::openapi::security::{
+    ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
+};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem};
@@ -48,7 +50,10 @@ impl Modify for Security {
         components.add_security_scheme(
             "oauth2",
             SecurityScheme::OAuth2(OAuth2::new([
-                Flow::ClientCredentials(ClientCredentials::new("/api/v1/auth/token", Scopes::new())),
+                Flow::ClientCredentials(ClientCredentials::new(
+                    "/api/v1/auth/token",
+                    Scopes::new(),
+                )),
                 Flow::Password(Password::new("/api/v1/auth/token", Scopes::new())),
             ])),
         );

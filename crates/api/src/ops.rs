@@ -27,7 +27,10 @@ pub struct Health {
     responses((status = 200, description = "Alive", body = Health)), security(()))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok".into(), database: None })
+    HttpResponse::Ok().json(Health {
+        status: "ok".into(),
+        database: None,
+    })
 }
 
 #[derive(utoipa::IntoResponses)]
@@ -46,8 +49,13 @@ enum NotReady {
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let store = state.store.clone();
-    web::block(move || store.ping()).await?.map_err(|_| ApiError::unavailable("the database does not answer"))?;
-    Ok(HttpResponse::Ok().json(Health { status: "ready".into(), database: Some(state.store.backend().into()) }))
+    web::block(move || store.ping())
+        .await?
+        .map_err(|_| ApiError::unavailable("the database does not answer"))?;
+    Ok(HttpResponse::Ok().json(Health {
+        status: "ready".into(),
+        database: Some(state.store.backend().into()),
+    }))
 }
 
 /// Exposes the r2d2 pool's state at each scrape.
@@ -62,16 +70,28 @@ impl PoolCollector {
     pub fn new(pool: Pool) -> prometheus::Result<Self> {
         Ok(Self {
             pool,
-            connections: IntGauge::with_opts(Opts::new("vigie_db_pool_connections", "Open database connections"))?,
-            idle: IntGauge::with_opts(Opts::new("vigie_db_pool_idle_connections", "Idle database connections"))?,
-            max: IntGauge::with_opts(Opts::new("vigie_db_pool_max_size", "Maximum database connections"))?,
+            connections: IntGauge::with_opts(Opts::new(
+                "vigie_db_pool_connections",
+                "Open database connections",
+            ))?,
+            idle: IntGauge::with_opts(Opts::new(
+                "vigie_db_pool_idle_connections",
+                "Idle database connections",
+            ))?,
+            max: IntGauge::with_opts(Opts::new(
+                "vigie_db_pool_max_size",
+                "Maximum database connections",
+            ))?,
         })
     }
 }
 
 impl Collector for PoolCollector {
     fn desc(&self) -> Vec<&Desc> {
-        [&self.connections, &self.idle, &self.max].into_iter().flat_map(Collector::desc).collect()
+        [&self.connections, &self.idle, &self.max]
+            .into_iter()
+            .flat_map(Collector::desc)
+            .collect()
     }
 
     fn collect(&self) -> Vec<MetricFamily> {
@@ -79,6 +99,9 @@ impl Collector for PoolCollector {
         self.connections.set(i64::from(s.connections));
         self.idle.set(i64::from(s.idle_connections));
         self.max.set(i64::from(self.pool.max_size()));
-        [&self.connections, &self.idle, &self.max].into_iter().flat_map(Collector::collect).collect()
+        [&self.connections, &self.idle, &self.max]
+            .into_iter()
+            .flat_map(Collector::collect)
+            .collect()
     }
 }

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 use vigie_domain::{OrgKind, Siren};
-use vigie_store::organisations::{self as repo, NewOrganisation, OrganisationFilter, OrganisationPatch, OrganisationRow};
+use vigie_store::organisations::{
+    self as repo, NewOrganisation, OrganisationFilter, OrganisationPatch, OrganisationRow,
+};
 use vigie_store::reference;
 
 use crate::auth::Caller;
@@ -66,21 +68,31 @@ impl TryFrom<OrganisationRow> for Organisation {
 pub struct CreateOrganisation {
     pub kind: OrgKind,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Required for a bailleur: 9 digits with a valid Luhn check digit (spaces allowed).
     pub siren: Option<String>,
     /// Required for a police circonscription: the code of a circonscription of the reference map.
     pub circonscription_code: Option<String>,
     #[validate(email, length(max = 254))]
+    #[schema(format = Email, max_length = 254)]
     pub contact_email: Option<String>,
 }
 
 /// Checks the rules that depend on the kind: SIREN for bailleurs, circonscription for police.
-fn check_kind_fields(kind: OrgKind, siren: Option<&str>, circonscription: Option<&str>) -> ApiResult<Option<Siren>> {
+fn check_kind_fields(
+    kind: OrgKind,
+    siren: Option<&str>,
+    circonscription: Option<&str>,
+) -> ApiResult<Option<Siren>> {
     let mut errors = vec![];
     let siren = match (kind.requires_siren(), siren) {
         (true, None) => {
-            errors.push(FieldError::new("siren", "required", "a bailleur is identified by its SIREN"));
+            errors.push(FieldError::new(
+                "siren",
+                "required",
+                "a bailleur is identified by its SIREN",
+            ));
             None
         }
         (true, Some(s)) => match Siren::parse(s) {
@@ -91,13 +103,21 @@ fn check_kind_fields(kind: OrgKind, siren: Option<&str>, circonscription: Option
             }
         },
         (false, Some(_)) => {
-            errors.push(FieldError::new("siren", "not_applicable", "only a bailleur has a SIREN here"));
+            errors.push(FieldError::new(
+                "siren",
+                "not_applicable",
+                "only a bailleur has a SIREN here",
+            ));
             None
         }
         (false, None) => None,
     };
     match (kind.requires_circonscription(), circonscription) {
-        (true, None) => errors.push(FieldError::new("circonscription_code", "required", "a police organisation names its circonscription")),
+        (true, None) => errors.push(FieldError::new(
+            "circonscription_code",
+            "required",
+            "a police organisation names its circonscription",
+        )),
         (false, Some(_)) => errors.push(FieldError::new(
             "circonscription_code",
             "not_applicable",
@@ -105,13 +125,24 @@ fn check_kind_fields(kind: OrgKind, siren: Option<&str>, circonscription: Option
         )),
         _ => {}
     }
-    if errors.is_empty() { Ok(siren) } else { Err(ApiError::invalid(errors)) }
+    if errors.is_empty() {
+        Ok(siren)
+    } else {
+        Err(ApiError::invalid(errors))
+    }
 }
 
-fn check_circonscription_exists(conn: &mut vigie_store::DbConn, code: Option<&str>) -> ApiResult<()> {
+fn check_circonscription_exists(
+    conn: &mut vigie_store::DbConn,
+    code: Option<&str>,
+) -> ApiResult<()> {
     match code {
         Some(c) if reference::find_circonscription(conn, c)?.is_none() => {
-            Err(ApiError::invalid_field("circonscription_code", "unknown_circonscription", format!("no circonscription `{c}`")))
+            Err(ApiError::invalid_field(
+                "circonscription_code",
+                "unknown_circonscription",
+                format!("no circonscription `{c}`"),
+            ))
         }
         _ => Ok(()),
     }
@@ -140,7 +171,11 @@ pub async fn create_organisation(
     Valid(body): Valid<CreateOrganisation>,
 ) -> ApiResult<HttpResponse> {
     policy::platform_admin(&caller)?;
-    let siren = check_kind_fields(body.kind, body.siren.as_deref(), body.circonscription_code.as_deref())?;
+    let siren = check_kind_fields(
+        body.kind,
+        body.siren.as_deref(),
+        body.circonscription_code.as_deref(),
+    )?;
     let actor = caller.actor();
     let new = NewOrganisation {
         kind: body.kind,
@@ -152,12 +187,19 @@ pub async fn create_organisation(
     create_once(&state, &caller, key, &body, move |conn| {
         check_circonscription_exists(conn, new.circonscription_code.as_deref())?;
         let row = repo::create(conn, &actor, new).map_err(|e| match e {
-            vigie_store::StoreError::Conflict(_) => ApiError::conflict("siren_taken", "an organisation with this SIREN already exists"),
+            vigie_store::StoreError::Conflict(_) => ApiError::conflict(
+                "siren_taken",
+                "an organisation with this SIREN already exists",
+            ),
             other => other.into(),
         })?;
         let version = row.version;
         let body = Organisation::try_from(row)?;
-        Ok(Created { location: format!("/api/v1/organisations/{}", body.id), version, body })
+        Ok(Created {
+            location: format!("/api/v1/organisations/{}", body.id),
+            version,
+            body,
+        })
     })
     .await
 }
@@ -206,7 +248,11 @@ pub async fn list_organisations(
     security(("bearer" = []))
 )]
 #[get("/organisations/{id}")]
-pub async fn get_organisation(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get_organisation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     policy::see_org(&caller, &id)?;
     let row = state.db(move |conn| Ok(repo::get(conn, &id)?)).await?;
@@ -219,6 +265,7 @@ pub async fn get_organisation(state: web::Data<AppState>, caller: Caller, id: we
 #[schema(example = json!({"name": "Paris Habitat OPH", "contact_email": "tranquillite@bailleur.example"}))]
 pub struct UpdateOrganisation {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// `null` removes the contact address.
     #[serde(default, deserialize_with = "crate::http::double_option")]
@@ -252,18 +299,28 @@ pub async fn update_organisation(
     Valid(body): Valid<UpdateOrganisation>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    policy::edit_org(&caller, &id, body.active.is_some() || body.circonscription_code.is_some())?;
-    if let Some(Some(email)) = &body.contact_email {
-        if !validator::ValidateEmail::validate_email(email) {
-            return Err(ApiError::invalid_field("contact_email", "email", "not an email address"));
-        }
+    policy::edit_org(
+        &caller,
+        &id,
+        body.active.is_some() || body.circonscription_code.is_some(),
+    )?;
+    if let Some(Some(email)) = &body.contact_email
+        && !validator::ValidateEmail::validate_email(email)
+    {
+        return Err(ApiError::invalid_field(
+            "contact_email",
+            "email",
+            "not an email address",
+        ));
     }
     let expected = if_match(&req)?;
     let actor = caller.actor();
     let row = state
         .tx(move |conn| {
             let current = repo::get(conn, &id)?;
-            if body.circonscription_code.is_some() && current.kind()? != OrgKind::PoliceCirconscription {
+            if body.circonscription_code.is_some()
+                && current.kind()? != OrgKind::PoliceCirconscription
+            {
                 return Err(ApiError::invalid_field(
                     "circonscription_code",
                     "not_applicable",

@@ -26,7 +26,11 @@ impl PageQuery {
         match self.limit {
             None => Ok(DEFAULT_LIMIT),
             Some(n @ 1..=MAX_LIMIT) => Ok(n),
-            Some(_) => Err(ApiError::invalid_field("limit", "out_of_range", format!("limit must be between 1 and {MAX_LIMIT}"))),
+            Some(_) => Err(ApiError::invalid_field(
+                "limit",
+                "out_of_range",
+                format!("limit must be between 1 and {MAX_LIMIT}"),
+            )),
         }
     }
 
@@ -39,7 +43,13 @@ impl PageQuery {
                     .decode(c)
                     .ok()
                     .and_then(|b| String::from_utf8(b).ok())
-                    .ok_or_else(|| ApiError::invalid_field("cursor", "invalid_cursor", "this cursor was not issued by this API"))
+                    .ok_or_else(|| {
+                        ApiError::invalid_field(
+                            "cursor",
+                            "invalid_cursor",
+                            "this cursor was not issued by this API",
+                        )
+                    })
             })
             .transpose()
     }
@@ -68,10 +78,18 @@ impl<T: ToSchema> Page<T> {
     ) -> ApiResult<Self> {
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
-        let next_cursor = if more { rows.last().map(|r| URL_SAFE_NO_PAD.encode(key(r))) } else { None };
+        let next_cursor = if more {
+            rows.last().map(|r| URL_SAFE_NO_PAD.encode(key(r)))
+        } else {
+            None
+        };
         let next = next_cursor.as_ref().map(|c| next_link(req, c));
         let items = rows.into_iter().map(map).collect::<ApiResult<Vec<T>>>()?;
-        Ok(Self { items, next_cursor, next })
+        Ok(Self {
+            items,
+            next_cursor,
+            next,
+        })
     }
 }
 
@@ -80,7 +98,11 @@ fn next_link(req: &HttpRequest, cursor: &str) -> String {
         serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string()).unwrap_or_default();
     pairs.retain(|(k, _)| k != "cursor");
     pairs.push(("cursor".into(), cursor.into()));
-    format!("{}?{}", req.path(), serde_urlencoded::to_string(&pairs).unwrap_or_default())
+    format!(
+        "{}?{}",
+        req.path(),
+        serde_urlencoded::to_string(&pairs).unwrap_or_default()
+    )
 }
 
 /// Rows to fetch for a page of `limit`.

@@ -13,7 +13,10 @@ pub fn require_any(caller: &Caller, roles: &[Role]) -> ApiResult<()> {
         Ok(())
     } else {
         let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-        Err(ApiError::forbidden(format!("this operation needs one of the roles: {}", names.join(", "))))
+        Err(ApiError::forbidden(format!(
+            "this operation needs one of the roles: {}",
+            names.join(", ")
+        )))
     }
 }
 
@@ -23,7 +26,11 @@ pub fn platform_admin(caller: &Caller) -> ApiResult<()> {
 
 /// An organisation's own record is visible to its members; every record to the platform admin.
 pub fn see_org(caller: &Caller, org_id: &str) -> ApiResult<()> {
-    if caller.is_platform_admin() || caller.org_id == org_id { Ok(()) } else { Err(ApiError::not_found()) }
+    if caller.is_platform_admin() || caller.org_id == org_id {
+        Ok(())
+    } else {
+        Err(ApiError::not_found())
+    }
 }
 
 /// Managing an organisation's people and API clients: its own `admin`, or the platform admin.
@@ -32,7 +39,9 @@ pub fn manage_members(caller: &Caller, org_id: &str) -> ApiResult<()> {
     if may_manage_members(&caller.org_id, &caller.roles, org_id) {
         Ok(())
     } else {
-        Err(ApiError::forbidden("only the organisation's admin or the platform admin manage its members"))
+        Err(ApiError::forbidden(
+            "only the organisation's admin or the platform admin manage its members",
+        ))
     }
 }
 
@@ -48,7 +57,9 @@ pub fn edit_org(caller: &Caller, org_id: &str, touches_platform_fields: bool) ->
         return Ok(());
     }
     if touches_platform_fields {
-        return Err(ApiError::forbidden("only the platform admin changes `active` and `circonscription_code`"));
+        return Err(ApiError::forbidden(
+            "only the platform admin changes `active` and `circonscription_code`",
+        ));
     }
     manage_members(caller, org_id)
 }

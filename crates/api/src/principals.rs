@@ -9,7 +9,9 @@ use validator::Validate;
 use vigie_domain::Role;
 use vigie_domain::organisation::validate_roles;
 use vigie_store::credentials::random_token;
-use vigie_store::principals::{self as repo, NewPrincipal, PrincipalKind, PrincipalPatch, PrincipalRow};
+use vigie_store::principals::{
+    self as repo, NewPrincipal, PrincipalKind, PrincipalPatch, PrincipalRow,
+};
 use vigie_store::{DbConn, StoreError, organisations};
 
 use crate::auth::Caller;
@@ -111,23 +113,32 @@ pub struct ApiClientWithSecret {
 pub struct CreatePerson {
     /// Unique across Vigie: letters, digits and `._@-`, 3 to 100 characters.
     #[validate(length(min = 3, max = 100), custom(function = "valid_login"))]
+    #[schema(min_length = 3, max_length = 100, pattern = r"^[A-Za-z0-9._@-]+$")]
     pub login: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: String,
     #[validate(email, length(max = 254))]
+    #[schema(format = Email, max_length = 254)]
     pub email: Option<String>,
     /// At least 12 characters.
     #[validate(length(min = 12, max = 256))]
+    #[schema(min_length = 12, max_length = 256)]
     pub password: String,
-    /// Roles allowed for the organisation's kind.
+    /// Roles allowed for the organisation's kind (at least one).
+    #[schema(min_items = 1)]
     pub roles: Vec<Role>,
 }
 
 fn valid_login(login: &str) -> Result<(), validator::ValidationError> {
-    if login.chars().all(|c| c.is_ascii_alphanumeric() || "._@-".contains(c)) {
+    if login
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._@-".contains(c))
+    {
         Ok(())
     } else {
-        Err(validator::ValidationError::new("login_charset").with_message("letters, digits and . _ @ - only".into()))
+        Err(validator::ValidationError::new("login_charset")
+            .with_message("letters, digits and . _ @ - only".into()))
     }
 }
 
@@ -136,6 +147,7 @@ fn valid_login(login: &str) -> Result<(), validator::ValidationError> {
 #[schema(example = json!({"roles": ["correspondent", "admin"]}))]
 pub struct UpdatePerson {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: Option<String>,
     #[serde(default, deserialize_with = "crate::http::double_option")]
     #[schema(value_type = Option<String>)]
@@ -143,6 +155,7 @@ pub struct UpdatePerson {
     pub roles: Option<Vec<Role>>,
     pub active: Option<bool>,
     #[validate(length(min = 12, max = 256))]
+    #[schema(min_length = 12, max_length = 256)]
     pub password: Option<String>,
 }
 
@@ -151,7 +164,9 @@ pub struct UpdatePerson {
 #[schema(example = json!({"name": "ERP Ikos production", "roles": ["integration"]}))]
 pub struct CreateApiClient {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    #[schema(min_items = 1)]
     pub roles: Vec<Role>,
 }
 
@@ -160,6 +175,7 @@ pub struct CreateApiClient {
 #[schema(example = json!({"active": false}))]
 pub struct UpdateApiClient {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     pub roles: Option<Vec<Role>>,
     pub active: Option<bool>,
@@ -168,7 +184,8 @@ pub struct UpdateApiClient {
 /// Loads the organisation (404 if absent) and checks roles against its kind (422).
 fn checked_roles(conn: &mut DbConn, org_id: &str, roles: &[Role]) -> ApiResult<Vec<Role>> {
     let org = organisations::get(conn, org_id)?;
-    validate_roles(org.kind()?, roles).map_err(|e| ApiError::invalid_field("roles", "invalid_roles", e.to_string()))
+    validate_roles(org.kind()?, roles)
+        .map_err(|e| ApiError::invalid_field("roles", "invalid_roles", e.to_string()))
 }
 
 fn login_taken(e: StoreError) -> ApiError {
@@ -193,7 +210,13 @@ async fn list_principals<T: ToSchema + Serialize>(
     let rows = state
         .db(move |conn| {
             organisations::get(conn, &org_id)?;
-            Ok(repo::list(conn, kind, &org_id, after.as_deref(), fetch_size(limit))?)
+            Ok(repo::list(
+                conn,
+                kind,
+                &org_id,
+                after.as_deref(),
+                fetch_size(limit),
+            )?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(req, rows, limit, |r| r.id.clone(), map)?))
@@ -216,7 +239,9 @@ async fn update_principal(
             if let Some(roles) = &patch.roles {
                 patch.roles = Some(checked_roles(conn, &org_id, roles)?);
             }
-            Ok(repo::update(conn, &actor, kind, &org_id, &id, expected, patch)?)
+            Ok(repo::update(
+                conn, &actor, kind, &org_id, &id, expected, patch,
+            )?)
         })
         .await
 }
@@ -259,7 +284,11 @@ pub async fn create_person(
         let row = repo::create(conn, &actor, new).map_err(login_taken)?;
         let version = row.version;
         let body = Person::try_from(row)?;
-        Ok(Created { location: format!("/api/v1/organisations/{org_id}/people/{}", body.id), version, body })
+        Ok(Created {
+            location: format!("/api/v1/organisations/{org_id}/people/{}", body.id),
+            version,
+            body,
+        })
     })
     .await
 }
@@ -279,7 +308,16 @@ pub async fn list_people(
     org_id: web::Path<String>,
     page: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    list_principals(&state, &caller, &req, PrincipalKind::Person, org_id.into_inner(), &page, Person::try_from).await
+    list_principals(
+        &state,
+        &caller,
+        &req,
+        PrincipalKind::Person,
+        org_id.into_inner(),
+        &page,
+        Person::try_from,
+    )
+    .await
 }
 
 /// Read a person
@@ -290,10 +328,19 @@ pub async fn list_people(
     security(("bearer" = []))
 )]
 #[get("/organisations/{org_id}/people/{id}")]
-pub async fn get_person(state: web::Data<AppState>, caller: Caller, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+pub async fn get_person(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
     let (org_id, id) = path.into_inner();
     policy::read_members(&caller, &org_id)?;
-    let row = state.db(move |conn| repo::find_in_org(conn, PrincipalKind::Person, &org_id, &id)?.ok_or_else(ApiError::not_found)).await?;
+    let row = state
+        .db(move |conn| {
+            repo::find_in_org(conn, PrincipalKind::Person, &org_id, &id)?
+                .ok_or_else(ApiError::not_found)
+        })
+        .await?;
     let version = row.version;
     Ok(ok_with_etag(&Person::try_from(row)?, version))
 }
@@ -317,10 +364,14 @@ pub async fn update_person(
     path: web::Path<(String, String)>,
     Valid(body): Valid<UpdatePerson>,
 ) -> ApiResult<HttpResponse> {
-    if let Some(Some(email)) = &body.email {
-        if !validator::ValidateEmail::validate_email(email) {
-            return Err(ApiError::invalid_field("email", "email", "not an email address"));
-        }
+    if let Some(Some(email)) = &body.email
+        && !validator::ValidateEmail::validate_email(email)
+    {
+        return Err(ApiError::invalid_field(
+            "email",
+            "email",
+            "not an email address",
+        ));
     }
     let patch = PrincipalPatch {
         display_name: body.display_name.map(|n| n.trim().to_owned()),
@@ -329,7 +380,15 @@ pub async fn update_person(
         active: body.active,
         secret: body.password,
     };
-    let row = update_principal(&state, &caller, &req, PrincipalKind::Person, path.into_inner(), patch).await?;
+    let row = update_principal(
+        &state,
+        &caller,
+        &req,
+        PrincipalKind::Person,
+        path.into_inner(),
+        patch,
+    )
+    .await?;
     let version = row.version;
     Ok(ok_with_etag(&Person::try_from(row)?, version))
 }
@@ -375,7 +434,14 @@ pub async fn create_api_client(
         let version = row.version;
         let client = ApiClient::try_from(row)?;
         let location = format!("/api/v1/organisations/{org_id}/api-clients/{}", client.id);
-        Ok(Created { location, version, body: ApiClientWithSecret { client, client_secret: secret } })
+        Ok(Created {
+            location,
+            version,
+            body: ApiClientWithSecret {
+                client,
+                client_secret: secret,
+            },
+        })
     })
     .await
 }
@@ -395,7 +461,16 @@ pub async fn list_api_clients(
     org_id: web::Path<String>,
     page: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    list_principals(&state, &caller, &req, PrincipalKind::ApiClient, org_id.into_inner(), &page, ApiClient::try_from).await
+    list_principals(
+        &state,
+        &caller,
+        &req,
+        PrincipalKind::ApiClient,
+        org_id.into_inner(),
+        &page,
+        ApiClient::try_from,
+    )
+    .await
 }
 
 /// Update an API client
@@ -423,7 +498,15 @@ pub async fn update_api_client(
         active: body.active,
         ..PrincipalPatch::default()
     };
-    let row = update_principal(&state, &caller, &req, PrincipalKind::ApiClient, path.into_inner(), patch).await?;
+    let row = update_principal(
+        &state,
+        &caller,
+        &req,
+        PrincipalKind::ApiClient,
+        path.into_inner(),
+        patch,
+    )
+    .await?;
     let version = row.version;
     Ok(ok_with_etag(&ApiClient::try_from(row)?, version))
 }
@@ -445,8 +528,25 @@ pub async fn rotate_api_client_secret(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let secret = random_token(32);
-    let patch = PrincipalPatch { secret: Some(secret.clone()), ..PrincipalPatch::default() };
-    let row = update_principal(&state, &caller, &req, PrincipalKind::ApiClient, path.into_inner(), patch).await?;
+    let patch = PrincipalPatch {
+        secret: Some(secret.clone()),
+        ..PrincipalPatch::default()
+    };
+    let row = update_principal(
+        &state,
+        &caller,
+        &req,
+        PrincipalKind::ApiClient,
+        path.into_inner(),
+        patch,
+    )
+    .await?;
     let version = row.version;
-    Ok(ok_with_etag(&ApiClientWithSecret { client: ApiClient::try_from(row)?, client_secret: secret }, version))
+    Ok(ok_with_etag(
+        &ApiClientWithSecret {
+            client: ApiClient::try_from(row)?,
+            client_secret: secret,
+        },
+        version,
+    ))
 }

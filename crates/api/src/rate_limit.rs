@@ -20,11 +20,16 @@ impl RateLimiter {
             let burst = NonZeroU32::new(burst).unwrap_or(rate);
             Governor::keyed(Quota::per_second(rate).allow_burst(burst))
         });
-        Self { inner, clock: DefaultClock::default() }
+        Self {
+            inner,
+            clock: DefaultClock::default(),
+        }
     }
 
     pub fn check(&self, key: &str) -> Result<(), ApiError> {
-        let Some(limiter) = &self.inner else { return Ok(()) };
+        let Some(limiter) = &self.inner else {
+            return Ok(());
+        };
         limiter.check_key(&key.to_owned()).map_err(|not_until| {
             let wait = not_until.wait_time_from(self.clock.now());
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);

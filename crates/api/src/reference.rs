@@ -42,7 +42,11 @@ pub struct Circonscription {
 
 impl From<CirconscriptionRow> for Circonscription {
     fn from(r: CirconscriptionRow) -> Self {
-        Self { code: r.code, name: r.name, reliability: r.reliability }
+        Self {
+            code: r.code,
+            name: r.name,
+            reliability: r.reliability,
+        }
     }
 }
 
@@ -97,18 +101,31 @@ fn today() -> NaiveDate {
     security(("bearer" = []))
 )]
 #[get("/communes")]
-pub async fn list_communes(state: web::Data<AppState>, _caller: Caller, q: web::Query<OnDate>) -> ApiResult<HttpResponse> {
+pub async fn list_communes(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    q: web::Query<OnDate>,
+) -> ApiResult<HttpResponse> {
     let on = q.on.unwrap_or_else(today);
     let list = state
         .db(move |conn| {
             let circs: std::collections::HashMap<String, CirconscriptionRow> =
-                repo::list_circonscriptions(conn)?.into_iter().map(|c| (c.code.clone(), c)).collect();
-            let mappings: std::collections::HashMap<String, String> =
-                repo::mappings_on(conn, on)?.into_iter().map(|m| (m.insee_code, m.circonscription_code)).collect();
+                repo::list_circonscriptions(conn)?
+                    .into_iter()
+                    .map(|c| (c.code.clone(), c))
+                    .collect();
+            let mappings: std::collections::HashMap<String, String> = repo::mappings_on(conn, on)?
+                .into_iter()
+                .map(|m| (m.insee_code, m.circonscription_code))
+                .collect();
             Ok(repo::list_communes(conn)?
                 .into_iter()
                 .map(|c| Commune {
-                    circonscription: mappings.get(&c.insee_code).and_then(|code| circs.get(code)).cloned().map(Into::into),
+                    circonscription: mappings
+                        .get(&c.insee_code)
+                        .and_then(|code| circs.get(code))
+                        .cloned()
+                        .map(Into::into),
                     insee_code: c.insee_code,
                     name: c.name,
                     postal_code: c.postal_code,
@@ -140,7 +157,8 @@ pub async fn get_commune_circonscription(
     let circ = state
         .db(move |conn| {
             let m = repo::mapping_on(conn, insee.as_str(), on)?.ok_or_else(ApiError::not_found)?;
-            repo::find_circonscription(conn, &m.circonscription_code)?.ok_or_else(ApiError::not_found)
+            repo::find_circonscription(conn, &m.circonscription_code)?
+                .ok_or_else(ApiError::not_found)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Circonscription::from(circ)))
@@ -153,9 +171,18 @@ pub async fn get_commune_circonscription(
     security(("bearer" = []))
 )]
 #[get("/circonscriptions")]
-pub async fn list_circonscriptions(state: web::Data<AppState>, _caller: Caller) -> ApiResult<HttpResponse> {
-    let list = state.db(|conn| Ok(repo::list_circonscriptions(conn)?)).await?;
-    Ok(HttpResponse::Ok().json(list.into_iter().map(Circonscription::from).collect::<Vec<_>>()))
+pub async fn list_circonscriptions(
+    state: web::Data<AppState>,
+    _caller: Caller,
+) -> ApiResult<HttpResponse> {
+    let list = state
+        .db(|conn| Ok(repo::list_circonscriptions(conn)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(
+        list.into_iter()
+            .map(Circonscription::from)
+            .collect::<Vec<_>>(),
+    ))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -164,18 +191,24 @@ pub async fn list_circonscriptions(state: web::Data<AppState>, _caller: Caller) 
 pub struct CreateCirconscription {
     /// Stable code: capitals, digits and `-`, 2 to 40 characters.
     #[validate(length(min = 2, max = 40), custom(function = "valid_code"))]
+    #[schema(min_length = 2, max_length = 40, pattern = r"^[A-Z0-9-]+$")]
     pub code: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// `verified` (default) or `unverified`.
     pub reliability: Option<Reliability>,
 }
 
 fn valid_code(code: &str) -> Result<(), validator::ValidationError> {
-    if code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-') {
+    if code
+        .chars()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+    {
         Ok(())
     } else {
-        Err(validator::ValidationError::new("code_charset").with_message("capitals, digits and - only".into()))
+        Err(validator::ValidationError::new("code_charset")
+            .with_message("capitals, digits and - only".into()))
     }
 }
 
@@ -199,10 +232,14 @@ pub async fn create_circonscription(
     let reliability = body.reliability.unwrap_or(Reliability::Verified).as_str();
     let row = state
         .tx(move |conn| {
-            repo::create_circonscription(conn, &actor, &body.code, body.name.trim(), reliability).map_err(|e| match e {
-                StoreError::Conflict(_) => ApiError::conflict("circonscription_exists", "a circonscription with this code exists"),
-                other => other.into(),
-            })
+            repo::create_circonscription(conn, &actor, &body.code, body.name.trim(), reliability)
+                .map_err(|e| match e {
+                    StoreError::Conflict(_) => ApiError::conflict(
+                        "circonscription_exists",
+                        "a circonscription with this code exists",
+                    ),
+                    other => other.into(),
+                })
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -227,7 +264,11 @@ pub struct MappingQuery {
     security(("bearer" = []))
 )]
 #[get("/commune-mappings")]
-pub async fn list_commune_mappings(state: web::Data<AppState>, _caller: Caller, q: web::Query<MappingQuery>) -> ApiResult<HttpResponse> {
+pub async fn list_commune_mappings(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    q: web::Query<MappingQuery>,
+) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let on = q.on.unwrap_or_else(today);
     let rows = state
@@ -236,13 +277,18 @@ pub async fn list_commune_mappings(state: web::Data<AppState>, _caller: Caller, 
             None => Ok(repo::mappings_on(conn, on)?),
         })
         .await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(CommuneMapping::from).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(
+        rows.into_iter()
+            .map(CommuneMapping::from)
+            .collect::<Vec<_>>(),
+    ))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"insee_code": "92050", "circonscription_code": "CSP-NANTERRE-NORD", "valid_from": "2027-01-01"}))]
 pub struct OpenMapping {
+    #[schema(pattern = r"^([0-9]{2}|2[AB])[0-9]{3}$")]
     pub insee_code: String,
     pub circonscription_code: String,
     /// First day in force; the mapping in force until then closes that day.
@@ -262,7 +308,11 @@ pub struct OpenMapping {
     security(("bearer" = []))
 )]
 #[post("/commune-mappings")]
-pub async fn open_commune_mapping(state: web::Data<AppState>, caller: Caller, Valid(body): Valid<OpenMapping>) -> ApiResult<HttpResponse> {
+pub async fn open_commune_mapping(
+    state: web::Data<AppState>,
+    caller: Caller,
+    Valid(body): Valid<OpenMapping>,
+) -> ApiResult<HttpResponse> {
     policy::edit_reference(&caller)?;
     let insee = InseeCode::parse(&body.insee_code)
         .map_err(|e| ApiError::invalid_field("insee_code", "invalid_insee_code", e.to_string()))?;
@@ -270,16 +320,29 @@ pub async fn open_commune_mapping(state: web::Data<AppState>, caller: Caller, Va
     let reliability = body.reliability.unwrap_or(Reliability::Verified).as_str();
     let row = state
         .tx(move |conn| {
-            repo::open_mapping(conn, &actor, insee.as_str(), &body.circonscription_code, body.valid_from, reliability).map_err(|e| match e {
-                MappingError::UnknownCommune => ApiError::invalid_field("insee_code", "unknown_commune", "no such commune"),
-                MappingError::UnknownCirconscription => {
-                    ApiError::invalid_field("circonscription_code", "unknown_circonscription", "no such circonscription")
+            repo::open_mapping(
+                conn,
+                &actor,
+                insee.as_str(),
+                &body.circonscription_code,
+                body.valid_from,
+                reliability,
+            )
+            .map_err(|e| match e {
+                MappingError::UnknownCommune => {
+                    ApiError::invalid_field("insee_code", "unknown_commune", "no such commune")
                 }
-                e @ MappingError::NotLatest(_) => ApiError::conflict("mapping_not_latest", e.to_string()),
+                MappingError::UnknownCirconscription => ApiError::invalid_field(
+                    "circonscription_code",
+                    "unknown_circonscription",
+                    "no such circonscription",
+                ),
+                e @ MappingError::NotLatest(_) => {
+                    ApiError::conflict("mapping_not_latest", e.to_string())
+                }
                 MappingError::Store(s) => s.into(),
             })
         })
         .await?;
     Ok(HttpResponse::Created().json(CommuneMapping::from(row)))
 }
-

@@ -17,7 +17,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_body_bytes: 1024 * 1024, max_import_bytes: 64 * 1024 * 1024 }
+        Self {
+            max_body_bytes: 1024 * 1024,
+            max_import_bytes: 64 * 1024 * 1024,
+        }
     }
 }
 

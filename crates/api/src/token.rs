@@ -63,11 +63,25 @@ enum TokenErrors {
 }
 
 fn parse_body(req: &HttpRequest, body: &[u8]) -> ApiResult<TokenRequest> {
-    let ctype = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let media = ctype.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    let invalid = |e: String| ApiError::bad_request("invalid_request", format!("unreadable token request: {e}")).oauth("invalid_request");
+    let ctype = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let media = ctype
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let invalid = |e: String| {
+        ApiError::bad_request("invalid_request", format!("unreadable token request: {e}"))
+            .oauth("invalid_request")
+    };
     match media.as_str() {
-        "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(body).map_err(|e| invalid(e.to_string())),
+        "application/x-www-form-urlencoded" => {
+            serde_urlencoded::from_bytes(body).map_err(|e| invalid(e.to_string()))
+        }
         "application/json" => serde_json::from_slice(body).map_err(|e| invalid(e.to_string())),
         _ => Err(ApiError::new(
             actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -80,7 +94,9 @@ fn parse_body(req: &HttpRequest, body: &[u8]) -> ApiResult<TokenRequest> {
 /// HTTP Basic client authentication (RFC 6749 §2.3.1), which clients must be able to use.
 fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))?;
+    let encoded = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))?;
     let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
     let (id, secret) = decoded.split_once(':')?;
     let id = percent_decode(id);
@@ -110,11 +126,21 @@ fn percent_decode(s: &str) -> String {
     security(())
 )]
 #[post("/auth/token")]
-pub async fn issue_token(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> ApiResult<HttpResponse> {
-    let peer = req.connection_info().realip_remote_addr().unwrap_or("unknown").to_owned();
+pub async fn issue_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    // The TCP peer, not X-Forwarded-For: a client must not choose its own bucket.
+    let peer = req
+        .peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
     state.token_rate_limiter.check(&format!("token:{peer}"))?;
     let form = parse_body(&req, &body)?;
-    let missing = |what: &str| ApiError::bad_request("invalid_request", format!("`{what}` is required")).oauth("invalid_request");
+    let missing = |what: &str| {
+        ApiError::bad_request("invalid_request", format!("`{what}` is required"))
+            .oauth("invalid_request")
+    };
     let (kind, login, secret) = match form.grant_type.as_str() {
         "client_credentials" => {
             let (id, secret) = match (form.client_id, form.client_secret, basic_credentials(&req)) {
@@ -134,24 +160,43 @@ pub async fn issue_token(state: web::Data<AppState>, req: HttpRequest, body: web
         other => {
             return Err(ApiError::bad_request(
                 "unsupported_grant_type",
-                format!("grant_type `{other}` is not supported: use client_credentials or password"),
+                format!(
+                    "grant_type `{other}` is not supported: use client_credentials or password"
+                ),
             )
             .oauth("unsupported_grant_type"));
         }
     };
     if login.len() > 200 || secret.len() > 1024 {
-        return Err(ApiError::bad_request("invalid_request", "credentials too long").oauth("invalid_request"));
+        return Err(
+            ApiError::bad_request("invalid_request", "credentials too long")
+                .oauth("invalid_request"),
+        );
     }
-    let who = state.db(move |conn| Ok(principals::authenticate(conn, kind, &login, &secret)?)).await?;
+    let who = state
+        .db(move |conn| Ok(principals::authenticate(conn, kind, &login, &secret)?))
+        .await?;
     let Some(who) = who else {
         return Err(match kind {
-            PrincipalKind::ApiClient => ApiError::unauthorized("invalid_client", "unknown client, wrong secret or revoked client").oauth("invalid_client"),
-            PrincipalKind::Person => ApiError::bad_request("invalid_grant", "wrong login or password, or inactive account").oauth("invalid_grant"),
+            PrincipalKind::ApiClient => ApiError::unauthorized(
+                "invalid_client",
+                "unknown client, wrong secret or revoked client",
+            )
+            .oauth("invalid_client"),
+            PrincipalKind::Person => ApiError::bad_request(
+                "invalid_grant",
+                "wrong login or password, or inactive account",
+            )
+            .oauth("invalid_grant"),
         });
     };
     let (access_token, expires_in) = state.tokens.issue(&who)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
-        .json(TokenResponse { access_token, token_type: "Bearer".into(), expires_in }))
+        .json(TokenResponse {
+            access_token,
+            token_type: "Bearer".into(),
+            expires_in,
+        }))
 }

@@ -51,7 +51,9 @@ impl Link {
 /// Hash of a resource's new state. serde_json's `Value` keeps object keys sorted, so the same state
 /// always hashes the same.
 pub fn state_hash(state: &serde_json::Value) -> String {
-    hex::encode(Sha256::digest(serde_json::to_vec(state).unwrap_or_default()))
+    hex::encode(Sha256::digest(
+        serde_json::to_vec(state).unwrap_or_default(),
+    ))
 }
 
 /// Where a chain stops being trustworthy.
@@ -61,7 +63,8 @@ pub struct ChainBreak {
     /// The sequence number of the first record that does not verify (or that is missing).
     pub seq: i64,
     /// `hash_mismatch` (the record was edited), `prev_mismatch` (a record before it was removed or
-    /// replaced), `sequence_gap` (records are missing), `head_mismatch` (the newest records were removed).
+    /// replaced), `sequence_gap` (records are missing), `head_mismatch` (the newest records were removed),
+    /// `head_missing` (the chain head row itself was removed).
     pub reason: String,
 }
 
@@ -74,8 +77,16 @@ pub struct StoredLink {
 
 /// Verifies one chain, given its records in `seq` order and the head (last seq, last hash) that the
 /// chain's head row remembers.
-pub fn verify_chain(chain: &str, records: &[StoredLink], head: Option<(i64, &str)>) -> Result<(), ChainBreak> {
-    let brk = |seq: i64, reason: &str| ChainBreak { chain: chain.to_owned(), seq, reason: reason.to_owned() };
+pub fn verify_chain(
+    chain: &str,
+    records: &[StoredLink],
+    head: Option<(i64, &str)>,
+) -> Result<(), ChainBreak> {
+    let brk = |seq: i64, reason: &str| ChainBreak {
+        chain: chain.to_owned(),
+        seq,
+        reason: reason.to_owned(),
+    };
     let mut expected_prev = GENESIS.to_owned();
     let mut expected_seq = 1;
     for r in records {
@@ -92,7 +103,9 @@ pub fn verify_chain(chain: &str, records: &[StoredLink], head: Option<(i64, &str
         expected_seq += 1;
     }
     match head {
-        Some((seq, hash)) if seq != expected_seq - 1 || hash != expected_prev => Err(brk(expected_seq, "head_mismatch")),
+        Some((seq, hash)) if seq != expected_seq - 1 || hash != expected_prev => {
+            Err(brk(expected_seq, "head_mismatch"))
+        }
         _ => Ok(()),
     }
 }
@@ -164,9 +177,19 @@ mod tests {
         let h = c[4].hash.clone();
         let mut gap = c.clone();
         gap.remove(1);
-        assert_eq!(verify_chain("org-1", &gap, Some((5, &h))).unwrap_err().reason, "sequence_gap");
+        assert_eq!(
+            verify_chain("org-1", &gap, Some((5, &h)))
+                .unwrap_err()
+                .reason,
+            "sequence_gap"
+        );
         let truncated = &c[..3];
-        assert_eq!(verify_chain("org-1", truncated, Some((5, &h))).unwrap_err().reason, "head_mismatch");
+        assert_eq!(
+            verify_chain("org-1", truncated, Some((5, &h)))
+                .unwrap_err()
+                .reason,
+            "head_mismatch"
+        );
     }
 
     #[test]

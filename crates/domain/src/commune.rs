@@ -17,7 +17,8 @@ impl InseeCode {
         let s = input.trim().to_ascii_uppercase();
         let b = s.as_bytes();
         let department_ok = b.len() == 5
-            && ((b[0].is_ascii_digit() && b[1].is_ascii_digit()) || (b[0] == b'2' && matches!(b[1], b'A' | b'B')));
+            && ((b[0].is_ascii_digit() && b[1].is_ascii_digit())
+                || (b[0] == b'2' && matches!(b[1], b'A' | b'B')));
         if department_ok && b[2..].iter().all(u8::is_ascii_digit) {
             Ok(Self(s))
         } else {

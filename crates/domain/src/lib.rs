@@ -9,6 +9,6 @@ pub mod organisation;
 pub mod siren;
 
 pub use commune::InseeCode;
-pub use offence::{Nature, NatinfNumber};
+pub use offence::{NatinfNumber, Nature};
 pub use organisation::{OrgKind, Role};
 pub use siren::Siren;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::offence::{Nature, NatinfNumber};
+use crate::offence::{NatinfNumber, Nature};
 
 /// The ministry caps a simplified qualification at 210 characters.
 pub const MAX_QUALIFICATION_CHARS: usize = 210;
@@ -37,7 +37,11 @@ pub struct RowError {
 
 impl RowError {
     fn new(line: u64, code: &str, message: impl Into<String>) -> Self {
-        Self { line, code: code.to_owned(), message: message.into() }
+        Self {
+            line,
+            code: code.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
@@ -75,12 +79,16 @@ pub fn parse_csv(data: &[u8]) -> Parsed {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                out.errors.push(RowError::new(line, "unreadable_csv", e.to_string()));
+                out.errors
+                    .push(RowError::new(line, "unreadable_csv", e.to_string()));
                 break;
             }
         }
         let line = record.position().map_or(line, csv::Position::line);
-        let is_header = first && record.get(0).is_some_and(|f| NatinfNumber::parse(&String::from_utf8_lossy(f)).is_err());
+        let is_header = first
+            && record
+                .get(0)
+                .is_some_and(|f| NatinfNumber::parse(&String::from_utf8_lossy(f)).is_err());
         first = false;
         if is_header || record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
             continue;
@@ -108,20 +116,32 @@ fn parse_record(line: u64, record: &csv::ByteRecord) -> Result<NatinfRow, RowErr
         return Err(RowError::new(
             line,
             "wrong_column_count",
-            format!("expected 5 columns (number, qualification, nature, defining articles, penalty articles), found {}", record.len()),
+            format!(
+                "expected 5 columns (number, qualification, nature, defining articles, penalty articles), found {}",
+                record.len()
+            ),
         ));
     }
     let mut fields = Vec::with_capacity(5);
     for (i, raw) in record.iter().enumerate() {
-        let text = std::str::from_utf8(raw)
-            .map_err(|_| RowError::new(line, "invalid_utf8", format!("column {} is not valid UTF-8", i + 1)))?;
+        let text = std::str::from_utf8(raw).map_err(|_| {
+            RowError::new(
+                line,
+                "invalid_utf8",
+                format!("column {} is not valid UTF-8", i + 1),
+            )
+        })?;
         fields.push(text.trim().to_owned());
     }
     let number = NatinfNumber::parse(&fields[0])
         .map_err(|e| RowError::new(line, "invalid_number", format!("`{}`: {e}", fields[0])))?;
     let qualification = fields[1].clone();
     if qualification.is_empty() {
-        return Err(RowError::new(line, "empty_qualification", "the qualification is empty"));
+        return Err(RowError::new(
+            line,
+            "empty_qualification",
+            "the qualification is empty",
+        ));
     }
     let chars = qualification.chars().count();
     if chars > MAX_QUALIFICATION_CHARS {
@@ -131,7 +151,8 @@ fn parse_record(line: u64, record: &csv::ByteRecord) -> Result<NatinfRow, RowErr
             format!("the qualification has {chars} characters, at most {MAX_QUALIFICATION_CHARS}"),
         ));
     }
-    let nature = Nature::parse_label(&fields[2]).map_err(|e| RowError::new(line, "invalid_nature", e.to_string()))?;
+    let nature = Nature::parse_label(&fields[2])
+        .map_err(|e| RowError::new(line, "invalid_nature", e.to_string()))?;
     Ok(NatinfRow {
         line,
         number,
@@ -165,7 +186,10 @@ mod tests {
         let csv = "180,\"USAGE ILLICITE DE STUPEFIANTS, SIMPLE\",Délit,ART.L.3421-1 CSP,ART.L.3421-1 CSP\n";
         let p = parse_csv(csv.as_bytes());
         assert_eq!(p.errors, vec![]);
-        assert_eq!(p.rows[0].qualification, "USAGE ILLICITE DE STUPEFIANTS, SIMPLE");
+        assert_eq!(
+            p.rows[0].qualification,
+            "USAGE ILLICITE DE STUPEFIANTS, SIMPLE"
+        );
     }
 
     #[test]
@@ -195,7 +219,10 @@ mod tests {
                 (9, "duplicate_number"),
             ]
         );
-        assert_eq!(p.rows.iter().map(|r| r.number.get()).collect::<Vec<_>>(), vec![1, 7]);
+        assert_eq!(
+            p.rows.iter().map(|r| r.number.get()).collect::<Vec<_>>(),
+            vec![1, 7]
+        );
     }
 
     #[test]

@@ -50,7 +50,9 @@ pub enum NatureError {
     ContraventionClass,
     #[error("only a contravention has a class")]
     ClassOnNonContravention,
-    #[error("unrecognised nature `{0}` (expected crime, délit, or contravention with its class 1-5)")]
+    #[error(
+        "unrecognised nature `{0}` (expected crime, délit, or contravention with its class 1-5)"
+    )]
     Unrecognised(String),
 }
 
@@ -102,7 +104,9 @@ impl Nature {
     /// The last day on which the public action is not yet prescribed, for facts on `facts_on`.
     /// A 29 February start ends on 28 February of a common year (chrono clamps to the month's end).
     pub fn prescription_date(self, facts_on: NaiveDate) -> NaiveDate {
-        facts_on.checked_add_months(Months::new(12 * self.prescription_years())).unwrap_or(NaiveDate::MAX)
+        facts_on
+            .checked_add_months(Months::new(12 * self.prescription_years()))
+            .unwrap_or(NaiveDate::MAX)
     }
 
     /// Reads the nature column of the official NATINF list, which spells it in several ways
@@ -227,7 +231,14 @@ impl Reliability {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Verified, Self::Secondary, Self::Unverified, Self::Official].into_iter().find(|r| r.as_str() == s)
+        [
+            Self::Verified,
+            Self::Secondary,
+            Self::Unverified,
+            Self::Official,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 }
 
@@ -276,11 +287,15 @@ pub enum CatalogueError {
 impl Catalogue {
     /// Parses and checks the catalogue: natures coherent, NATINF numbers valid and unique, codes unique.
     pub fn parse(json: &str) -> Result<Self, CatalogueError> {
-        let cat: Catalogue = serde_json::from_str(json).map_err(|e| CatalogueError::Json(e.to_string()))?;
+        let cat: Catalogue =
+            serde_json::from_str(json).map_err(|e| CatalogueError::Json(e.to_string()))?;
         let mut codes = std::collections::HashSet::new();
         let mut natinfs = std::collections::HashSet::new();
         for e in &cat.entries {
-            let bad = |message: String| CatalogueError::Entry { code: e.code.clone(), message };
+            let bad = |message: String| CatalogueError::Entry {
+                code: e.code.clone(),
+                message,
+            };
             Nature::new(e.nature, e.contravention_class).map_err(|err| bad(err.to_string()))?;
             if e.code.trim().is_empty() || e.label.trim().is_empty() {
                 return Err(bad("code and label are required".into()));
@@ -308,8 +323,14 @@ mod tests {
     fn nature_labels_of_the_official_list_are_understood() {
         assert_eq!(Nature::parse_label("Délit").unwrap(), Nature::Delit);
         assert_eq!(Nature::parse_label(" CRIME ").unwrap(), Nature::Crime);
-        assert_eq!(Nature::parse_label("Contravention de 5ème classe").unwrap(), Nature::Contravention(5));
-        assert_eq!(Nature::parse_label("contravention 4e classe").unwrap(), Nature::Contravention(4));
+        assert_eq!(
+            Nature::parse_label("Contravention de 5ème classe").unwrap(),
+            Nature::Contravention(5)
+        );
+        assert_eq!(
+            Nature::parse_label("contravention 4e classe").unwrap(),
+            Nature::Contravention(4)
+        );
         assert_eq!(Nature::parse_label("C2").unwrap(), Nature::Contravention(2));
         assert!(Nature::parse_label("Contravention de 6ème classe").is_err());
         assert!(Nature::parse_label("Contravention").is_err());
@@ -319,9 +340,18 @@ mod tests {
 
     #[test]
     fn nature_and_class_must_agree() {
-        assert_eq!(Nature::new(NatureKind::Delit, Some(3)), Err(NatureError::ClassOnNonContravention));
-        assert_eq!(Nature::new(NatureKind::Contravention, None), Err(NatureError::ContraventionClass));
-        assert_eq!(Nature::new(NatureKind::Contravention, Some(0)), Err(NatureError::ContraventionClass));
+        assert_eq!(
+            Nature::new(NatureKind::Delit, Some(3)),
+            Err(NatureError::ClassOnNonContravention)
+        );
+        assert_eq!(
+            Nature::new(NatureKind::Contravention, None),
+            Err(NatureError::ContraventionClass)
+        );
+        assert_eq!(
+            Nature::new(NatureKind::Contravention, Some(0)),
+            Err(NatureError::ContraventionClass)
+        );
         assert!(Nature::Delit.gravity() > Nature::Contravention(5).gravity());
         assert!(Nature::Crime.gravity() > Nature::Delit.gravity());
     }
@@ -329,11 +359,23 @@ mod tests {
     #[test]
     fn prescription_is_one_year_for_contraventions_and_six_for_delits() {
         let d = NaiveDate::from_ymd_opt(2024, 2, 29).unwrap();
-        assert_eq!(Nature::Contravention(4).prescription_date(d), NaiveDate::from_ymd_opt(2025, 2, 28).unwrap());
-        assert_eq!(Nature::Delit.prescription_date(d), NaiveDate::from_ymd_opt(2030, 2, 28).unwrap());
+        assert_eq!(
+            Nature::Contravention(4).prescription_date(d),
+            NaiveDate::from_ymd_opt(2025, 2, 28).unwrap()
+        );
+        assert_eq!(
+            Nature::Delit.prescription_date(d),
+            NaiveDate::from_ymd_opt(2030, 2, 28).unwrap()
+        );
         let d = NaiveDate::from_ymd_opt(2022, 9, 5).unwrap();
-        assert_eq!(Nature::Delit.prescription_date(d), NaiveDate::from_ymd_opt(2028, 9, 5).unwrap());
-        assert_eq!(Nature::Crime.prescription_date(d), NaiveDate::from_ymd_opt(2042, 9, 5).unwrap());
+        assert_eq!(
+            Nature::Delit.prescription_date(d),
+            NaiveDate::from_ymd_opt(2028, 9, 5).unwrap()
+        );
+        assert_eq!(
+            Nature::Crime.prescription_date(d),
+            NaiveDate::from_ymd_opt(2042, 9, 5).unwrap()
+        );
     }
 
     #[test]
@@ -347,9 +389,16 @@ mod tests {
 
     #[test]
     fn the_shipped_catalogue_is_coherent() {
-        let cat = Catalogue::parse(include_str!("../../../reference/offence-catalogue.json")).unwrap();
-        let outrage = cat.entries.iter().find(|e| e.defining_articles.contains("433-5")).unwrap();
-        assert!(outrage.flags.tadpr_eligible && outrage.flags.cmsp_limb && !outrage.flags.app_excluded);
+        let cat =
+            Catalogue::parse(include_str!("../../../reference/offence-catalogue.json")).unwrap();
+        let outrage = cat
+            .entries
+            .iter()
+            .find(|e| e.defining_articles.contains("433-5"))
+            .unwrap();
+        assert!(
+            outrage.flags.tadpr_eligible && outrage.flags.cmsp_limb && !outrage.flags.app_excluded
+        );
         assert!(cat.entries.iter().any(|e| e.natinf == Some(27145)));
         // Regime B agents record only contraventions (R.614-11 CSI).
         for e in &cat.entries {
@@ -366,8 +415,12 @@ mod tests {
     #[test]
     fn duplicate_codes_and_natinf_are_refused() {
         let entry = r#"{"code":"X","label":"x","defining_articles":"a","penalty_articles":"a","nature":"delit","natinf":5,"max_penalty":"","reliability":"verified"}"#;
-        let json = format!(r#"{{"version":"t","valid_from":"2022-09-05","entries":[{entry},{entry}]}}"#);
-        assert_eq!(Catalogue::parse(&json), Err(CatalogueError::DuplicateCode("X".into())));
+        let json =
+            format!(r#"{{"version":"t","valid_from":"2022-09-05","entries":[{entry},{entry}]}}"#);
+        assert_eq!(
+            Catalogue::parse(&json),
+            Err(CatalogueError::DuplicateCode("X".into()))
+        );
     }
 
     proptest! {
@@ -409,6 +462,9 @@ pub fn search_key(text: &str) -> String {
 mod search_key_tests {
     #[test]
     fn folds_case_and_accents() {
-        assert_eq!(super::search_key("Dégradation À Œuvre Ç"), "degradation a ouvre c");
+        assert_eq!(
+            super::search_key("Dégradation À Œuvre Ç"),
+            "degradation a ouvre c"
+        );
     }
 }

@@ -81,12 +81,17 @@ pub struct UnknownValue(pub String);
 impl FromStr for OrgKind {
     type Err = UnknownValue;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| UnknownValue(s.to_owned()))
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| UnknownValue(s.to_owned()))
     }
 }
 
 /// A role held by a principal inside its organisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Bailleur: correspondant tranquillité-sécurité.
@@ -150,7 +155,10 @@ impl fmt::Display for Role {
 impl FromStr for Role {
     type Err = UnknownValue;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| UnknownValue(s.to_owned()))
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| UnknownValue(s.to_owned()))
     }
 }
 
@@ -179,7 +187,8 @@ pub fn validate_roles(kind: OrgKind, roles: &[Role]) -> Result<Vec<Role>, RolesE
 /// Who may manage the people and API clients of `target` organisation: the platform admin for every
 /// organisation, an organisation's own `admin` for its own.
 pub fn may_manage_members(actor_org: &str, actor_roles: &[Role], target_org: &str) -> bool {
-    actor_roles.contains(&Role::PlatformAdmin) || (actor_org == target_org && actor_roles.contains(&Role::Admin))
+    actor_roles.contains(&Role::PlatformAdmin)
+        || (actor_org == target_org && actor_roles.contains(&Role::Admin))
 }
 
 #[cfg(test)]
@@ -200,7 +209,10 @@ mod tests {
     #[test]
     fn every_role_belongs_to_some_kind() {
         for r in Role::ALL {
-            assert!(OrgKind::ALL.iter().any(|k| k.allowed_roles().contains(&r)), "{r}");
+            assert!(
+                OrgKind::ALL.iter().any(|k| k.allowed_roles().contains(&r)),
+                "{r}"
+            );
         }
     }
 
@@ -208,11 +220,21 @@ mod tests {
     fn roles_are_checked_against_the_kind() {
         assert_eq!(
             validate_roles(OrgKind::Bailleur, &[Role::Magistrate]),
-            Err(RolesError::NotForKind { role: Role::Magistrate, kind: OrgKind::Bailleur })
+            Err(RolesError::NotForKind {
+                role: Role::Magistrate,
+                kind: OrgKind::Bailleur
+            })
         );
-        assert_eq!(validate_roles(OrgKind::Parquet, &[]), Err(RolesError::Empty));
         assert_eq!(
-            validate_roles(OrgKind::Bailleur, &[Role::Staff, Role::Correspondent, Role::Staff]).unwrap(),
+            validate_roles(OrgKind::Parquet, &[]),
+            Err(RolesError::Empty)
+        );
+        assert_eq!(
+            validate_roles(
+                OrgKind::Bailleur,
+                &[Role::Staff, Role::Correspondent, Role::Staff]
+            )
+            .unwrap(),
             vec![Role::Correspondent, Role::Staff]
         );
         assert!(validate_roles(OrgKind::Bailleur, &[Role::PlatformAdmin]).is_err());

@@ -66,7 +66,7 @@ fn luhn_valid(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 impl TryFrom<String> for Siren {
@@ -110,7 +110,10 @@ mod tests {
         assert_eq!(Siren::parse("3448108250"), Err(SirenError::Length));
         assert_eq!(Siren::parse(""), Err(SirenError::Length));
         assert_eq!(Siren::parse("34481082A"), Err(SirenError::NotDigits));
-        assert_eq!(Siren::parse("３４４８１０８２５"), Err(SirenError::NotDigits));
+        assert_eq!(
+            Siren::parse("３４４８１０８２５"),
+            Err(SirenError::NotDigits)
+        );
     }
 
     /// Appends the Luhn digit that makes `prefix` valid.

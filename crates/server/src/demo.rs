@@ -51,22 +51,48 @@ pub struct DemoSummary {
 }
 
 pub fn load(store: &Store) -> Result<DemoSummary, StoreError> {
-    let data: DemoData = serde_json::from_str(DEMO_JSON).map_err(|e| StoreError::Corrupt(format!("demo data: {e}")))?;
+    let data: DemoData = serde_json::from_str(DEMO_JSON)
+        .map_err(|e| StoreError::Corrupt(format!("demo data: {e}")))?;
     let actor = Actor::system();
-    let mut summary = DemoSummary { password: data.password.clone(), people: vec![], clients: vec![] };
+    let mut summary = DemoSummary {
+        password: data.password.clone(),
+        people: vec![],
+        clients: vec![],
+    };
     store.write(|conn| {
-        let existing = organisations::list(conn, &organisations::OrganisationFilter { limit: 10_000, ..Default::default() })?;
+        let existing = organisations::list(
+            conn,
+            &organisations::OrganisationFilter {
+                limit: 10_000,
+                ..Default::default()
+            },
+        )?;
         for o in &data.organisations {
             for p in &o.people {
-                summary.people.push((p.login.clone(), o.name.clone(), p.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")));
+                summary.people.push((
+                    p.login.clone(),
+                    o.name.clone(),
+                    p.roles
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ));
             }
             for c in &o.api_clients {
-                summary.clients.push((c.client_id.clone(), c.secret.clone()));
+                summary
+                    .clients
+                    .push((c.client_id.clone(), c.secret.clone()));
             }
             if existing.iter().any(|e| e.name == o.name) {
                 continue;
             }
-            let siren = o.siren.as_deref().map(Siren::parse).transpose().map_err(|e| StoreError::Corrupt(format!("demo SIREN: {e}")))?;
+            let siren = o
+                .siren
+                .as_deref()
+                .map(Siren::parse)
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(format!("demo SIREN: {e}")))?;
             let org = organisations::create(
                 conn,
                 &actor,
@@ -81,11 +107,40 @@ pub fn load(store: &Store) -> Result<DemoSummary, StoreError> {
             let principals = o
                 .people
                 .iter()
-                .map(|p| (PrincipalKind::Person, p.login.clone(), p.display_name.clone(), data.password.clone(), &p.roles))
-                .chain(o.api_clients.iter().map(|c| (PrincipalKind::ApiClient, c.client_id.clone(), c.name.clone(), c.secret.clone(), &c.roles)));
+                .map(|p| {
+                    (
+                        PrincipalKind::Person,
+                        p.login.clone(),
+                        p.display_name.clone(),
+                        data.password.clone(),
+                        &p.roles,
+                    )
+                })
+                .chain(o.api_clients.iter().map(|c| {
+                    (
+                        PrincipalKind::ApiClient,
+                        c.client_id.clone(),
+                        c.name.clone(),
+                        c.secret.clone(),
+                        &c.roles,
+                    )
+                }));
             for (kind, login, display_name, secret, roles) in principals {
-                let roles = validate_roles(o.kind, roles).map_err(|e| StoreError::Corrupt(format!("demo roles: {e}")))?;
-                principals::create(conn, &actor, NewPrincipal { kind, org_id: org.id.clone(), login, display_name, email: None, secret, roles })?;
+                let roles = validate_roles(o.kind, roles)
+                    .map_err(|e| StoreError::Corrupt(format!("demo roles: {e}")))?;
+                principals::create(
+                    conn,
+                    &actor,
+                    NewPrincipal {
+                        kind,
+                        org_id: org.id.clone(),
+                        login,
+                        display_name,
+                        email: None,
+                        secret,
+                        roles,
+                    },
+                )?;
             }
         }
         Ok(())

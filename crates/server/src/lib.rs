@@ -24,12 +24,18 @@ pub async fn serve(settings: Settings, demo: bool) -> Result<(), StartError> {
                 "\nFirst start: created the platform admin API client. Its secret is shown only now:\n  client_id:     {}\n  client_secret: {secret}\nGet a token:\n  curl -s -X POST http://{}/api/v1/auth/token -d grant_type=client_credentials -d client_id={} -d client_secret={secret}\n",
                 b.client_id, settings.bind, b.client_id
             ),
-            None => println!("First start: created the platform admin API client `{}` from VIGIE_BOOTSTRAP_CLIENT_ID.", b.client_id),
+            None => println!(
+                "First start: created the platform admin API client `{}` from VIGIE_BOOTSTRAP_CLIENT_ID.",
+                b.client_id
+            ),
         }
     }
     if demo {
         let summary = demo::load(&store)?;
-        println!("\nDemo data loaded. People (password `{}`):", summary.password);
+        println!(
+            "\nDemo data loaded. People (password `{}`):",
+            summary.password
+        );
         for (login, org, roles) in &summary.people {
             println!("  {login:<22} {roles:<34} {org}");
         }
@@ -55,6 +61,12 @@ pub async fn serve(settings: Settings, demo: bool) -> Result<(), StartError> {
     if let Some(n) = settings.workers {
         server = server.workers(n.max(1));
     }
-    log::info!("Vigie listening on http://{} (Swagger UI at /docs/)", settings.bind);
-    server.run().await.map_err(|e| StartError::Config(format!("server: {e}")))
+    log::info!(
+        "Vigie listening on http://{} (Swagger UI at /docs/)",
+        settings.bind
+    );
+    server
+        .run()
+        .await
+        .map_err(|e| StartError::Config(format!("server: {e}")))
 }

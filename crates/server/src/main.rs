@@ -7,9 +7,14 @@ use clap::{Parser, Subcommand};
 use vigie::settings::Settings;
 use vigie::startup::{self, StartError};
 use vigie_store::audit::{self, Actor};
+use vigie_store::offences::{self, NatinfOutcome};
 
 #[derive(Parser)]
-#[command(name = "vigie", version, about = "Vigie: the Hauts-de-Seine social-housing security convention's shared backend")]
+#[command(
+    name = "vigie",
+    version,
+    about = "Vigie: the Hauts-de-Seine social-housing security convention's shared backend"
+)]
 struct Cli {
     #[command(flatten)]
     settings: Settings,
@@ -86,36 +91,82 @@ fn run(cli: Cli) -> Result<ExitCode, StartError> {
             println!("migrations applied");
         }
         Command::Openapi => {
-            let doc = vigie_api::openapi().to_pretty_json().map_err(|e| StartError::Config(e.to_string()))?;
+            let doc = vigie_api::openapi()
+                .to_pretty_json()
+                .map_err(|e| StartError::Config(e.to_string()))?;
             println!("{doc}");
         }
         Command::Demo => {
             let store = startup::open_store(&s)?;
             startup::load_reference(&store)?;
             let summary = vigie::demo::load(&store)?;
-            println!("demo data loaded: {} people, password `{}`", summary.people.len(), summary.password);
+            println!(
+                "demo data loaded: {} people, password `{}`",
+                summary.people.len(),
+                summary.password
+            );
         }
-        Command::Natinf { command: NatinfCommand::Import { file, skip_invalid, version } } => {
-            let data = std::fs::read(&file).map_err(|e| StartError::Config(format!("cannot read {}: {e}", file.display())))?;
+        Command::Natinf {
+            command:
+                NatinfCommand::Import {
+                    file,
+                    skip_invalid,
+                    version,
+                },
+        } => {
+            let data = std::fs::read(&file)
+                .map_err(|e| StartError::Config(format!("cannot read {}: {e}", file.display())))?;
             let store = startup::open_store(&s)?;
             startup::load_reference(&store)?;
-            let version = version.unwrap_or_else(|| format!("natinf/{}", chrono::Utc::now().date_naive()));
-            let parsed = vigie_domain::natinf::parse_csv(&data);
-            for e in &parsed.errors {
-                eprintln!("{}:{}: {} ({})", file.display(), e.line, e.message, e.code);
+            let version =
+                version.unwrap_or_else(|| format!("natinf/{}", chrono::Utc::now().date_naive()));
+            let actor = Actor {
+                principal: "cli:natinf-import".into(),
+                org_id: None,
+                request_id: None,
+            };
+            match store.write(|conn| {
+                offences::import_natinf_csv(conn, &actor, &data, &version, skip_invalid)
+            })? {
+                NatinfOutcome::Rejected(rows) => {
+                    for e in &rows {
+                        eprintln!("{}:{}: {} ({})", file.display(), e.line, e.message, e.code);
+                    }
+                    eprintln!(
+                        "{} malformed rows: nothing imported (use --skip-invalid to import the others)",
+                        rows.len()
+                    );
+                    return Ok(ExitCode::from(2));
+                }
+                NatinfOutcome::Applied(r) => {
+                    for e in &r.rejected {
+                        eprintln!(
+                            "{}:{}: skipped: {} ({})",
+                            file.display(),
+                            e.line,
+                            e.message,
+                            e.code
+                        );
+                    }
+                    println!(
+                        "NATINF {version}: {} created, {} updated, {} unchanged, {} rejected",
+                        r.created,
+                        r.updated,
+                        r.unchanged,
+                        r.rejected.len()
+                    );
+                }
             }
-            if !parsed.errors.is_empty() && !skip_invalid {
-                eprintln!("{} malformed rows: nothing imported (use --skip-invalid to import the others)", parsed.errors.len());
-                return Ok(ExitCode::from(2));
-            }
-            let actor = Actor { principal: "cli:natinf-import".into(), org_id: None, request_id: None };
-            let r = store.write(|conn| vigie_store::offences::import_natinf(conn, &actor, &parsed.rows, &version))?;
-            println!("NATINF {version}: {} created, {} updated, {} unchanged, {} rejected", r.created, r.updated, r.unchanged, parsed.errors.len());
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
             let store = startup::open_store(&s)?;
             let report = store.with_conn(audit::verify)?;
-            println!("{} chains, {} records checked", report.chains, report.records);
+            println!(
+                "{} chains, {} records checked",
+                report.chains, report.records
+            );
             if !report.breaks.is_empty() {
                 for b in &report.breaks {
                     println!("BROKEN chain {} at seq {}: {}", b.chain, b.seq, b.reason);

@@ -29,7 +29,8 @@ pub enum StartError {
 
 /// Opens the database named by the settings and applies pending migrations.
 pub fn open_store(s: &Settings) -> Result<Store, StartError> {
-    let url = DatabaseUrl::parse(s.database_url.as_deref()).map_err(|e| StartError::Config(format!("VIGIE_DATABASE_URL: {e}")))?;
+    let url = DatabaseUrl::parse(s.database_url.as_deref())
+        .map_err(|e| StartError::Config(format!("VIGIE_DATABASE_URL: {e}")))?;
     let opts = PoolOptions {
         max_size: s.db_pool_size.max(1),
         connection_timeout: Duration::from_secs(s.db_timeout_secs.max(1)),
@@ -57,16 +58,22 @@ pub struct Bootstrap {
 /// On the very first start (no platform admin yet), creates the platform operator organisation and
 /// one platform admin API client: with the configured credentials, or generated ones.
 pub fn bootstrap_admin(store: &Store, s: &Settings) -> Result<Option<Bootstrap>, StartError> {
-    let configured = match (&s.bootstrap_client_id, &s.bootstrap_client_secret) {
-        (Some(id), Some(secret)) => {
-            if secret.len() < 16 {
-                return Err(StartError::Config("VIGIE_BOOTSTRAP_CLIENT_SECRET must have at least 16 characters".into()));
+    let configured =
+        match (&s.bootstrap_client_id, &s.bootstrap_client_secret) {
+            (Some(id), Some(secret)) => {
+                if secret.len() < 16 {
+                    return Err(StartError::Config(
+                        "VIGIE_BOOTSTRAP_CLIENT_SECRET must have at least 16 characters".into(),
+                    ));
+                }
+                Some((id.clone(), secret.clone()))
             }
-            Some((id.clone(), secret.clone()))
-        }
-        (None, None) => None,
-        _ => return Err(StartError::Config("set both VIGIE_BOOTSTRAP_CLIENT_ID and VIGIE_BOOTSTRAP_CLIENT_SECRET, or neither".into())),
-    };
+            (None, None) => None,
+            _ => return Err(StartError::Config(
+                "set both VIGIE_BOOTSTRAP_CLIENT_ID and VIGIE_BOOTSTRAP_CLIENT_SECRET, or neither"
+                    .into(),
+            )),
+        };
     Ok(store.write(|conn| {
         if organisations::platform_admin_exists(conn)? {
             return Ok(None);
@@ -87,7 +94,9 @@ pub fn bootstrap_admin(store: &Store, s: &Settings) -> Result<Option<Bootstrap>,
             )?,
         };
         let generated = configured.is_none();
-        let (client_id, secret) = configured.clone().unwrap_or_else(|| (format!("vg_{}", random_token(12)), random_token(32)));
+        let (client_id, secret) = configured
+            .clone()
+            .unwrap_or_else(|| (format!("vg_{}", random_token(12)), random_token(32)));
         principals::create(
             conn,
             &actor,
@@ -101,7 +110,10 @@ pub fn bootstrap_admin(store: &Store, s: &Settings) -> Result<Option<Bootstrap>,
                 roles: vec![Role::PlatformAdmin],
             },
         )?;
-        Ok(Some(Bootstrap { client_id, client_secret: generated.then_some(secret) }))
+        Ok(Some(Bootstrap {
+            client_id,
+            client_secret: generated.then_some(secret),
+        }))
     })?)
 }
 
@@ -109,21 +121,30 @@ pub fn bootstrap_admin(store: &Store, s: &Settings) -> Result<Option<Bootstrap>,
 fn jwt_secret(s: &Settings) -> Result<Vec<u8>, StartError> {
     if let Some(secret) = &s.jwt_secret {
         if secret.len() < 32 {
-            return Err(StartError::Config("VIGIE_JWT_SECRET must have at least 32 bytes".into()));
+            return Err(StartError::Config(
+                "VIGIE_JWT_SECRET must have at least 32 bytes".into(),
+            ));
         }
         return Ok(secret.as_bytes().to_vec());
     }
     let path = s.data_dir.join("jwt-secret");
     match std::fs::read_to_string(&path) {
         Ok(text) if text.trim().len() >= 32 => Ok(text.trim().as_bytes().to_vec()),
-        Ok(_) => Err(StartError::Config(format!("{} is too short: delete it to generate a new one", path.display()))),
+        Ok(_) => Err(StartError::Config(format!(
+            "{} is too short: delete it to generate a new one",
+            path.display()
+        ))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let secret = random_token(48);
-            write_private(&path, &secret).map_err(|e| StartError::Config(format!("cannot write {}: {e}", path.display())))?;
+            write_private(&path, &secret)
+                .map_err(|e| StartError::Config(format!("cannot write {}: {e}", path.display())))?;
             log::info!("generated a JWT signing secret in {}", path.display());
             Ok(secret.into_bytes())
         }
-        Err(e) => Err(StartError::Config(format!("cannot read {}: {e}", path.display()))),
+        Err(e) => Err(StartError::Config(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
     }
 }
 
@@ -139,23 +160,41 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 fn external_key(s: &Settings) -> Result<Option<ExternalKey>, StartError> {
-    let Some(value) = &s.jwt_public_key else { return Ok(None) };
+    let Some(value) = &s.jwt_public_key else {
+        return Ok(None);
+    };
     let pem = if value.trim_start().starts_with("-----BEGIN") {
         value.clone()
     } else {
-        std::fs::read_to_string(value).map_err(|e| StartError::Config(format!("VIGIE_JWT_PUBLIC_KEY: cannot read {value}: {e}")))?
+        std::fs::read_to_string(value).map_err(|e| {
+            StartError::Config(format!("VIGIE_JWT_PUBLIC_KEY: cannot read {value}: {e}"))
+        })?
     };
-    let issuer = s.jwt_external_issuer.clone().unwrap_or_else(|| s.jwt_issuer.clone());
-    ExternalKey::from_pem(&pem, issuer).map(Some).map_err(StartError::Config)
+    let issuer = s
+        .jwt_external_issuer
+        .clone()
+        .unwrap_or_else(|| s.jwt_issuer.clone());
+    ExternalKey::from_pem(&pem, issuer)
+        .map(Some)
+        .map_err(StartError::Config)
 }
 
 /// Everything the handlers share. Build it once per process (the metrics registry is per process).
 pub fn app_state(s: &Settings, store: Store) -> Result<web::Data<AppState>, StartError> {
-    let tokens = TokenKeys::new(&jwt_secret(s)?, s.jwt_issuer.clone(), s.jwt_audience.clone(), s.token_ttl_secs, external_key(s)?)
-        .map_err(StartError::Config)?;
+    let tokens = TokenKeys::new(
+        &jwt_secret(s)?,
+        s.jwt_issuer.clone(),
+        s.jwt_audience.clone(),
+        s.token_ttl_secs,
+        external_key(s)?,
+    )
+    .map_err(StartError::Config)?;
     let registry = prometheus::Registry::new();
-    let collector = PoolCollector::new(store.pool().clone()).map_err(|e| StartError::Config(e.to_string()))?;
-    registry.register(Box::new(collector)).map_err(|e| StartError::Config(e.to_string()))?;
+    let collector =
+        PoolCollector::new(store.pool().clone()).map_err(|e| StartError::Config(e.to_string()))?;
+    registry
+        .register(Box::new(collector))
+        .map_err(|e| StartError::Config(e.to_string()))?;
     let metrics = actix_web_prom::PrometheusMetricsBuilder::new("vigie")
         .endpoint("/metrics")
         .registry(registry)
@@ -166,8 +205,14 @@ pub fn app_state(s: &Settings, store: Store) -> Result<web::Data<AppState>, Star
         store,
         tokens,
         rate_limiter: RateLimiter::new(s.rate_limit_per_second, s.rate_limit_burst),
-        token_rate_limiter: RateLimiter::new(s.token_rate_limit_per_second, s.token_rate_limit_per_second.saturating_mul(4)),
-        limits: Limits { max_body_bytes: s.max_body_bytes, max_import_bytes: s.max_import_bytes },
+        token_rate_limiter: RateLimiter::new(
+            s.token_rate_limit_per_second,
+            s.token_rate_limit_per_second.saturating_mul(4),
+        ),
+        limits: Limits {
+            max_body_bytes: s.max_body_bytes,
+            max_import_bytes: s.max_import_bytes,
+        },
         cors_origins: s.cors_origins.clone(),
         metrics,
     }))

@@ -22,7 +22,11 @@ pub struct Actor {
 
 impl Actor {
     pub fn system() -> Self {
-        Self { principal: "system".into(), org_id: None, request_id: None }
+        Self {
+            principal: "system".into(),
+            org_id: None,
+            request_id: None,
+        }
     }
 }
 
@@ -96,7 +100,11 @@ pub fn open_chain(conn: &mut DbConn, chain_name: &str) -> StoreResult<()> {
 /// Appends one record to the owner's chain. The `UPDATE` of the chain head comes first: on PostgreSQL
 /// it locks that one row until commit, so concurrent writers of the same organisation take turns while
 /// other organisations' writers never wait.
-pub fn record<S: Serialize>(conn: &mut DbConn, actor: &Actor, change: Change<'_, S>) -> StoreResult<()> {
+pub fn record<S: Serialize>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    change: Change<'_, S>,
+) -> StoreResult<()> {
     let chain_name = change.org_id.unwrap_or(PLATFORM_CHAIN).to_owned();
     let bumped = diesel::update(audit_chain_heads::table.find(&chain_name))
         .set(audit_chain_heads::seq.eq(audit_chain_heads::seq + 1_i64))
@@ -111,7 +119,8 @@ pub fn record<S: Serialize>(conn: &mut DbConn, actor: &Actor, change: Change<'_,
         .find(&chain_name)
         .select((audit_chain_heads::seq, audit_chain_heads::hash))
         .first(conn)?;
-    let state = serde_json::to_value(change.state).map_err(|e| StoreError::Database(e.to_string()))?;
+    let state =
+        serde_json::to_value(change.state).map_err(|e| StoreError::Database(e.to_string()))?;
     let mut row = AuditRow {
         id: new_id(),
         chain: chain_name.clone(),
@@ -129,7 +138,9 @@ pub fn record<S: Serialize>(conn: &mut DbConn, actor: &Actor, change: Change<'_,
         hash: String::new(),
     };
     row.hash = row.link().hash();
-    diesel::insert_into(audit_events::table).values(&row).execute(conn)?;
+    diesel::insert_into(audit_events::table)
+        .values(&row)
+        .execute(conn)?;
     diesel::update(audit_chain_heads::table.find(&chain_name))
         .set(audit_chain_heads::hash.eq(&row.hash))
         .execute(conn)?;
@@ -148,7 +159,9 @@ pub struct AuditFilter {
 }
 
 pub fn list(conn: &mut DbConn, f: &AuditFilter) -> StoreResult<Vec<AuditRow>> {
-    let mut q = audit_events::table.select(AuditRow::as_select()).into_boxed();
+    let mut q = audit_events::table
+        .select(AuditRow::as_select())
+        .into_boxed();
     if let Some(v) = &f.org_id {
         q = q.filter(audit_events::org_id.eq(v));
     }
@@ -180,10 +193,32 @@ pub struct VerifyReport {
 /// Recomputes every chain from its first record. Reads chain by chain to bound memory.
 pub fn verify(conn: &mut DbConn) -> StoreResult<VerifyReport> {
     let heads: Vec<(String, i64, String)> = audit_chain_heads::table
-        .select((audit_chain_heads::chain, audit_chain_heads::seq, audit_chain_heads::hash))
+        .select((
+            audit_chain_heads::chain,
+            audit_chain_heads::seq,
+            audit_chain_heads::hash,
+        ))
         .order(audit_chain_heads::chain.asc())
         .load(conn)?;
-    let mut report = VerifyReport { chains: heads.len(), records: 0, breaks: vec![] };
+    let mut report = VerifyReport {
+        chains: heads.len(),
+        records: 0,
+        breaks: vec![],
+    };
+    let chains_with_records: Vec<String> = audit_events::table
+        .select(audit_events::chain)
+        .distinct()
+        .load(conn)?;
+    for orphan in chains_with_records
+        .iter()
+        .filter(|c| !heads.iter().any(|(name, _, _)| name == *c))
+    {
+        report.breaks.push(ChainBreak {
+            chain: orphan.clone(),
+            seq: 0,
+            reason: "head_missing".into(),
+        });
+    }
     for (name, seq, hash) in &heads {
         let rows: Vec<AuditRow> = audit_events::table
             .filter(audit_events::chain.eq(name))
@@ -191,8 +226,18 @@ pub fn verify(conn: &mut DbConn) -> StoreResult<VerifyReport> {
             .select(AuditRow::as_select())
             .load(conn)?;
         report.records += rows.len();
-        let links: Vec<StoredLink> = rows.iter().map(|r| StoredLink { link: r.link(), hash: r.hash.clone() }).collect();
-        let head_hash = if *seq == 0 { chain::GENESIS } else { hash.as_str() };
+        let links: Vec<StoredLink> = rows
+            .iter()
+            .map(|r| StoredLink {
+                link: r.link(),
+                hash: r.hash.clone(),
+            })
+            .collect();
+        let head_hash = if *seq == 0 {
+            chain::GENESIS
+        } else {
+            hash.as_str()
+        };
         if let Err(b) = chain::verify_chain(name, &links, Some((*seq, head_hash))) {
             report.breaks.push(b);
         }

@@ -106,10 +106,14 @@ impl ManageConnection for Manager {
 
     fn connect(&self) -> Result<DbConn, r2d2::Error> {
         match &self.url {
-            DatabaseUrl::Postgres(url) => PgConnection::establish(url).map(DbConn::Postgres).map_err(r2d2::Error::ConnectionError),
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+                .map(DbConn::Postgres)
+                .map_err(r2d2::Error::ConnectionError),
             DatabaseUrl::Sqlite(path) => {
-                let mut conn = SqliteConnection::establish(&path.to_string_lossy()).map_err(r2d2::Error::ConnectionError)?;
-                sqlite_pragmas(&mut conn, self.sqlite_busy_timeout_ms).map_err(r2d2::Error::QueryError)?;
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(r2d2::Error::ConnectionError)?;
+                sqlite_pragmas(&mut conn, self.sqlite_busy_timeout_ms)
+                    .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
             }
         }
@@ -137,7 +141,11 @@ pub struct PoolOptions {
 
 impl Default for PoolOptions {
     fn default() -> Self {
-        Self { max_size: 16, connection_timeout: Duration::from_secs(5), sqlite_busy_timeout: Duration::from_secs(10) }
+        Self {
+            max_size: 16,
+            connection_timeout: Duration::from_secs(5),
+            sqlite_busy_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -147,12 +155,21 @@ pub fn open_pool(url: &DatabaseUrl, opts: &PoolOptions) -> Result<Pool, StoreErr
     if let DatabaseUrl::Sqlite(path) = url {
         create_parent_dir(path)?;
     }
-    let manager = Manager { url: url.clone(), sqlite_busy_timeout_ms: u64::try_from(opts.sqlite_busy_timeout.as_millis()).unwrap_or(u64::MAX) };
+    let manager = Manager {
+        url: url.clone(),
+        sqlite_busy_timeout_ms: u64::try_from(opts.sqlite_busy_timeout.as_millis())
+            .unwrap_or(u64::MAX),
+    };
     // Check once, directly, so that the start-up error is the database's own message.
-    manager.connect().map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    manager
+        .connect()
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
     r2d2::Pool::builder()
         .max_size(opts.max_size)
-        .min_idle(Some(1))
+        // No idle minimum: r2d2 would refill it from a background thread after each check-out, and a
+        // one-shot command exiting while that thread opens a PostgreSQL connection can crash in
+        // libpq's exit handlers. Connections are opened on demand and kept while in use.
+        .min_idle(Some(0))
         .connection_timeout(opts.connection_timeout)
         .test_on_check_out(true)
         .build(manager)
@@ -170,8 +187,12 @@ fn create_parent_dir(path: &Path) -> Result<(), StoreError> {
 /// Applies the pending embedded migrations of the connection's backend; returns their names.
 pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
     let applied = match conn {
-        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.iter().map(ToString::to_string).collect()),
-        DbConn::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.iter().map(ToString::to_string).collect()),
+        DbConn::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(ToString::to_string).collect()),
+        DbConn::Postgres(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.iter().map(ToString::to_string).collect()),
     };
     applied.map_err(|e| StoreError::Migration(e.to_string()))
 }
@@ -179,13 +200,18 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
 /// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, taking the write lock up front:
 /// a deferred transaction that reads and then writes can fail with "database is locked" at once when
 /// another writer went first, without waiting for `busy_timeout`.
-pub fn write_tx<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+pub fn write_tx<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
 {
     match conn {
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConn::Postgres(c) => <AnsiTransactionManager as TransactionManager<PgConnection>>::begin_transaction(c)?,
+        DbConn::Postgres(c) => {
+            <AnsiTransactionManager as TransactionManager<PgConnection>>::begin_transaction(c)?
+        }
     }
     match f(conn) {
         Ok(value) => {
@@ -206,15 +232,42 @@ mod tests {
 
     #[test]
     fn scheme_decides_the_backend() {
-        assert_eq!(DatabaseUrl::parse(None).unwrap(), DatabaseUrl::Sqlite(PathBuf::from("./data/vigie.db")));
-        assert_eq!(DatabaseUrl::parse(Some("")).unwrap(), DatabaseUrl::Sqlite(PathBuf::from("./data/vigie.db")));
-        assert_eq!(DatabaseUrl::parse(Some("sqlite:///tmp/x.db")).unwrap(), DatabaseUrl::Sqlite(PathBuf::from("/tmp/x.db")));
-        assert_eq!(DatabaseUrl::parse(Some("sqlite://rel/x.db")).unwrap(), DatabaseUrl::Sqlite(PathBuf::from("rel/x.db")));
-        assert!(matches!(DatabaseUrl::parse(Some("postgres://u@h/db")).unwrap(), DatabaseUrl::Postgres(_)));
-        assert!(matches!(DatabaseUrl::parse(Some("postgresql://u@h/db")).unwrap(), DatabaseUrl::Postgres(_)));
-        assert_eq!(DatabaseUrl::parse(Some("mysql://h/db")), Err(DatabaseUrlError::UnknownScheme("mysql".into())));
-        assert_eq!(DatabaseUrl::parse(Some("postgres:/h/db")), Err(DatabaseUrlError::NoScheme("postgres:/h/db".into())));
-        assert_eq!(DatabaseUrl::parse(Some("sqlite://")), Err(DatabaseUrlError::EmptySqlitePath));
+        assert_eq!(
+            DatabaseUrl::parse(None).unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("./data/vigie.db"))
+        );
+        assert_eq!(
+            DatabaseUrl::parse(Some("")).unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("./data/vigie.db"))
+        );
+        assert_eq!(
+            DatabaseUrl::parse(Some("sqlite:///tmp/x.db")).unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("/tmp/x.db"))
+        );
+        assert_eq!(
+            DatabaseUrl::parse(Some("sqlite://rel/x.db")).unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("rel/x.db"))
+        );
+        assert!(matches!(
+            DatabaseUrl::parse(Some("postgres://u@h/db")).unwrap(),
+            DatabaseUrl::Postgres(_)
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse(Some("postgresql://u@h/db")).unwrap(),
+            DatabaseUrl::Postgres(_)
+        ));
+        assert_eq!(
+            DatabaseUrl::parse(Some("mysql://h/db")),
+            Err(DatabaseUrlError::UnknownScheme("mysql".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse(Some("postgres:/h/db")),
+            Err(DatabaseUrlError::NoScheme("postgres:/h/db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse(Some("sqlite://")),
+            Err(DatabaseUrlError::EmptySqlitePath)
+        );
     }
 
     #[test]

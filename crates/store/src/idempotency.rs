@@ -18,20 +18,39 @@ pub enum Lookup {
     Mismatch,
 }
 
-pub fn lookup(conn: &mut DbConn, principal: &str, key: &str, request_hash: &str) -> StoreResult<Lookup> {
+pub fn lookup(
+    conn: &mut DbConn,
+    principal: &str,
+    key: &str,
+    request_hash: &str,
+) -> StoreResult<Lookup> {
     let found: Option<(String, i32, String)> = idempotency_keys::table
         .find((principal, key))
-        .select((idempotency_keys::request_hash, idempotency_keys::status, idempotency_keys::body))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::status,
+            idempotency_keys::body,
+        ))
         .first(conn)
         .optional()?;
     Ok(match found {
         None => Lookup::New,
-        Some((hash, status, body)) if hash == request_hash => Lookup::Replay { status: u16::try_from(status).unwrap_or(200), body },
+        Some((hash, status, body)) if hash == request_hash => Lookup::Replay {
+            status: u16::try_from(status).unwrap_or(200),
+            body,
+        },
         Some(_) => Lookup::Mismatch,
     })
 }
 
-pub fn save(conn: &mut DbConn, principal: &str, key: &str, request_hash: &str, status: u16, body: &str) -> StoreResult<()> {
+pub fn save(
+    conn: &mut DbConn,
+    principal: &str,
+    key: &str,
+    request_hash: &str,
+    status: u16,
+    body: &str,
+) -> StoreResult<()> {
     diesel::insert_into(idempotency_keys::table)
         .values((
             idempotency_keys::principal.eq(principal),

@@ -51,7 +51,10 @@ impl Store {
     /// Opens the pool and applies pending migrations.
     pub fn open(url: &DatabaseUrl, opts: &PoolOptions) -> StoreResult<Self> {
         let pool = db::open_pool(url, opts)?;
-        let store = Self { pool, backend: url.backend_name() };
+        let store = Self {
+            pool,
+            backend: url.backend_name(),
+        };
         store.with_conn(|c| db::run_migrations(c).map(|_| ()))?;
         Ok(store)
     }

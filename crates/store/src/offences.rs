@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
-use vigie_domain::natinf::{NatinfRow, RowError};
+use vigie_domain::natinf::{self, NatinfRow, RowError};
 use vigie_domain::offence::{Catalogue, CatalogueEntry, Nature, Reliability, search_key};
 
 use crate::audit::{self, Actor, Change};
@@ -91,24 +91,39 @@ pub fn load_catalogue(conn: &mut DbConn, actor: &Actor, cat: &Catalogue) -> Stor
         match existing.get(&e.code) {
             Some(old) => {
                 row.id = old.id.clone();
-                diesel::update(offences::table.find(&old.id)).set(&row).execute(conn)?;
+                diesel::update(offences::table.find(&old.id))
+                    .set(&row)
+                    .execute(conn)?;
             }
             None => {
                 // An entry that the official list already brought in (same NATINF) becomes curated.
                 if let Some(n) = row.natinf {
-                    diesel::update(offences::table.filter(offences::natinf.eq(n)).filter(offences::source.eq("natinf")))
-                        .set(offences::natinf.eq(None::<i32>))
-                        .execute(conn)?;
+                    diesel::update(
+                        offences::table
+                            .filter(offences::natinf.eq(n))
+                            .filter(offences::source.eq("natinf")),
+                    )
+                    .set(offences::natinf.eq(None::<i32>))
+                    .execute(conn)?;
                 }
-                diesel::insert_into(offences::table).values(&row).execute(conn)?;
+                diesel::insert_into(offences::table)
+                    .values(&row)
+                    .execute(conn)?;
             }
         }
     }
-    let dropped: Vec<&String> = existing.keys().filter(|code| !cat.entries.iter().any(|e| &e.code == *code)).collect();
+    let dropped: Vec<&String> = existing
+        .keys()
+        .filter(|code| !cat.entries.iter().any(|e| &e.code == *code))
+        .collect();
     for code in dropped {
-        diesel::update(offences::table.filter(offences::code.eq(code)).filter(offences::valid_to.is_null()))
-            .set(offences::valid_to.eq(Some(cat.valid_from)))
-            .execute(conn)?;
+        diesel::update(
+            offences::table
+                .filter(offences::code.eq(code))
+                .filter(offences::valid_to.is_null()),
+        )
+        .set(offences::valid_to.eq(Some(cat.valid_from)))
+        .execute(conn)?;
     }
     audit::record(
         conn,
@@ -141,11 +156,19 @@ pub fn search(conn: &mut DbConn, f: &OffenceFilter) -> StoreResult<Vec<OffenceRo
     let mut q = offences::table.select(OffenceRow::as_select()).into_boxed();
     if let Some(text) = &f.text {
         for word in search_key(text).split_whitespace() {
-            q = q.filter(offences::search_text.like(format!("%{}%", escape_like(word))).escape('\\'));
+            q = q.filter(
+                offences::search_text
+                    .like(format!("%{}%", escape_like(word)))
+                    .escape('\\'),
+            );
         }
     }
     if let Some(article) = &f.article {
-        q = q.filter(offences::search_text.like(format!("%{}%", escape_like(&search_key(article)))).escape('\\'));
+        q = q.filter(
+            offences::search_text
+                .like(format!("%{}%", escape_like(&search_key(article))))
+                .escape('\\'),
+        );
     }
     if let Some(n) = f.natinf {
         q = q.filter(offences::natinf.eq(n));
@@ -163,11 +186,17 @@ pub fn search(conn: &mut DbConn, f: &OffenceFilter) -> StoreResult<Vec<OffenceRo
 }
 
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 pub fn find_by_code(conn: &mut DbConn, code: &str) -> StoreResult<Option<OffenceRow>> {
-    Ok(offences::table.filter(offences::code.eq(code)).select(OffenceRow::as_select()).first(conn).optional()?)
+    Ok(offences::table
+        .filter(offences::code.eq(code))
+        .select(OffenceRow::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -187,7 +216,12 @@ pub struct ImportReport {
 
 /// Applies parsed NATINF rows: matched by number; created, updated (qualification, nature or articles
 /// changed) or unchanged. Rule flags of curated entries are kept.
-pub fn import_natinf(conn: &mut DbConn, actor: &Actor, rows: &[NatinfRow], version: &str) -> StoreResult<ImportReport> {
+pub fn import_natinf(
+    conn: &mut DbConn,
+    actor: &Actor,
+    rows: &[NatinfRow],
+    version: &str,
+) -> StoreResult<ImportReport> {
     let mut by_natinf: HashMap<i32, OffenceRow> = offences::table
         .filter(offences::natinf.is_not_null())
         .select(OffenceRow::as_select())
@@ -196,9 +230,13 @@ pub fn import_natinf(conn: &mut DbConn, actor: &Actor, rows: &[NatinfRow], versi
         .filter_map(|r| r.natinf.map(|n| (n, r)))
         .collect();
     let today = now().date();
-    let mut report = ImportReport { applied: true, ..ImportReport::default() };
+    let mut report = ImportReport {
+        applied: true,
+        ..ImportReport::default()
+    };
     for r in rows {
-        let n = i32::try_from(r.number.get()).map_err(|_| StoreError::Corrupt("NATINF out of range".into()))?;
+        let n = i32::try_from(r.number.get())
+            .map_err(|_| StoreError::Corrupt("NATINF out of range".into()))?;
         let (nature, class) = split_nature(r.nature);
         match by_natinf.get_mut(&n) {
             Some(existing) => {
@@ -217,16 +255,28 @@ pub fn import_natinf(conn: &mut DbConn, actor: &Actor, rows: &[NatinfRow], versi
                 existing.defining_articles = r.defining_articles.clone();
                 existing.penalty_articles = r.penalty_articles.clone();
                 existing.reliability = Reliability::Official.as_str().to_owned();
-                existing.search_text = search_text(&existing.code, &existing.label, &existing.defining_articles, &existing.penalty_articles);
+                existing.search_text = search_text(
+                    &existing.code,
+                    &existing.label,
+                    &existing.defining_articles,
+                    &existing.penalty_articles,
+                );
                 existing.updated_at = now();
-                diesel::update(offences::table.find(&existing.id)).set(&*existing).execute(conn)?;
+                diesel::update(offences::table.find(&existing.id))
+                    .set(&*existing)
+                    .execute(conn)?;
                 report.updated += 1;
             }
             None => {
                 let code = format!("NATINF-{n}");
                 let row = OffenceRow {
                     id: new_id(),
-                    search_text: search_text(&code, &r.qualification, &r.defining_articles, &r.penalty_articles),
+                    search_text: search_text(
+                        &code,
+                        &r.qualification,
+                        &r.defining_articles,
+                        &r.penalty_articles,
+                    ),
                     code,
                     label: r.qualification.clone(),
                     defining_articles: r.defining_articles.clone(),
@@ -248,7 +298,9 @@ pub fn import_natinf(conn: &mut DbConn, actor: &Actor, rows: &[NatinfRow], versi
                     valid_to: None,
                     updated_at: now(),
                 };
-                diesel::insert_into(offences::table).values(&row).execute(conn)?;
+                diesel::insert_into(offences::table)
+                    .values(&row)
+                    .execute(conn)?;
                 by_natinf.insert(n, row);
                 report.created += 1;
             }
@@ -269,12 +321,45 @@ pub fn import_natinf(conn: &mut DbConn, actor: &Actor, rows: &[NatinfRow], versi
             resource_type: "offence_catalogue",
             resource_id: version,
             org_id: None,
-            state: &ImportState { version, created: report.created, updated: report.updated, unchanged: report.unchanged },
+            state: &ImportState {
+                version,
+                created: report.created,
+                updated: report.updated,
+                unchanged: report.unchanged,
+            },
         },
     )?;
     Ok(report)
 }
 
 fn split_nature(n: Nature) -> (String, Option<i32>) {
-    (n.kind().as_str().to_owned(), n.contravention_class().map(i32::from))
+    (
+        n.kind().as_str().to_owned(),
+        n.contravention_class().map(i32::from),
+    )
+}
+
+/// What became of a NATINF file.
+#[derive(Debug)]
+pub enum NatinfOutcome {
+    /// Malformed rows and no `skip_invalid`: nothing was written.
+    Rejected(Vec<RowError>),
+    Applied(ImportReport),
+}
+
+/// Parses a NATINF CSV and applies it, in the caller's transaction. Shared by the API and the CLI.
+pub fn import_natinf_csv(
+    conn: &mut DbConn,
+    actor: &Actor,
+    data: &[u8],
+    version: &str,
+    skip_invalid: bool,
+) -> StoreResult<NatinfOutcome> {
+    let parsed = natinf::parse_csv(data);
+    if !parsed.errors.is_empty() && !skip_invalid {
+        return Ok(NatinfOutcome::Rejected(parsed.errors));
+    }
+    let mut report = import_natinf(conn, actor, &parsed.rows, version)?;
+    report.rejected = parsed.errors;
+    Ok(NatinfOutcome::Applied(report))
 }

@@ -28,7 +28,9 @@ pub struct OrganisationRow {
 
 impl OrganisationRow {
     pub fn kind(&self) -> StoreResult<OrgKind> {
-        self.kind.parse().map_err(|_| StoreError::Corrupt(format!("organisation kind `{}`", self.kind)))
+        self.kind
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("organisation kind `{}`", self.kind)))
     }
 }
 
@@ -42,7 +44,11 @@ pub struct NewOrganisation {
 }
 
 /// Creates the organisation and opens its audit chain, in the caller's transaction.
-pub fn create(conn: &mut DbConn, actor: &Actor, new: NewOrganisation) -> StoreResult<OrganisationRow> {
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    new: NewOrganisation,
+) -> StoreResult<OrganisationRow> {
     let at = now();
     let row = OrganisationRow {
         id: new_id(),
@@ -56,18 +62,30 @@ pub fn create(conn: &mut DbConn, actor: &Actor, new: NewOrganisation) -> StoreRe
         created_at: at,
         updated_at: at,
     };
-    diesel::insert_into(organisations::table).values(&row).execute(conn)?;
+    diesel::insert_into(organisations::table)
+        .values(&row)
+        .execute(conn)?;
     audit::open_chain(conn, &row.id)?;
     audit::record(
         conn,
         actor,
-        Change { action: "organisation.created", resource_type: "organisation", resource_id: &row.id, org_id: Some(&row.id), state: &row },
+        Change {
+            action: "organisation.created",
+            resource_type: "organisation",
+            resource_id: &row.id,
+            org_id: Some(&row.id),
+            state: &row,
+        },
     )?;
     Ok(row)
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> StoreResult<Option<OrganisationRow>> {
-    Ok(organisations::table.find(id).select(OrganisationRow::as_select()).first(conn).optional()?)
+    Ok(organisations::table
+        .find(id)
+        .select(OrganisationRow::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<OrganisationRow> {
@@ -84,7 +102,9 @@ pub struct OrganisationFilter {
 }
 
 pub fn list(conn: &mut DbConn, f: &OrganisationFilter) -> StoreResult<Vec<OrganisationRow>> {
-    let mut q = organisations::table.select(OrganisationRow::as_select()).into_boxed();
+    let mut q = organisations::table
+        .select(OrganisationRow::as_select())
+        .into_boxed();
     if let Some(k) = f.kind {
         q = q.filter(organisations::kind.eq(k.as_str()));
     }
@@ -132,23 +152,33 @@ pub fn update(
     row.version += 1;
     row.updated_at = now();
     // The version in the WHERE clause makes a concurrent update lose cleanly instead of overwriting.
-    let n = diesel::update(organisations::table.find(id).filter(organisations::version.eq(row.version - 1)))
-        .set((
-            organisations::name.eq(&row.name),
-            organisations::contact_email.eq(&row.contact_email),
-            organisations::circonscription_code.eq(&row.circonscription_code),
-            organisations::active.eq(row.active),
-            organisations::version.eq(row.version),
-            organisations::updated_at.eq(row.updated_at),
-        ))
-        .execute(conn)?;
+    let n = diesel::update(
+        organisations::table
+            .find(id)
+            .filter(organisations::version.eq(row.version - 1)),
+    )
+    .set((
+        organisations::name.eq(&row.name),
+        organisations::contact_email.eq(&row.contact_email),
+        organisations::circonscription_code.eq(&row.circonscription_code),
+        organisations::active.eq(row.active),
+        organisations::version.eq(row.version),
+        organisations::updated_at.eq(row.updated_at),
+    ))
+    .execute(conn)?;
     if n == 0 {
         return Err(StoreError::Stale);
     }
     audit::record(
         conn,
         actor,
-        Change { action: "organisation.updated", resource_type: "organisation", resource_id: id, org_id: Some(id), state: &row },
+        Change {
+            action: "organisation.updated",
+            resource_type: "organisation",
+            resource_id: id,
+            org_id: Some(id),
+            state: &row,
+        },
     )?;
     Ok(row)
 }

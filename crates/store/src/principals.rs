@@ -84,10 +84,13 @@ pub fn create(conn: &mut DbConn, actor: &Actor, new: NewPrincipal) -> StoreResul
         created_at: at,
         updated_at: at,
     };
-    diesel::insert_into(principals::table).values(&row).execute(conn).map_err(|e| match StoreError::from(e) {
-        StoreError::Conflict(_) => StoreError::Conflict("login".into()),
-        other => other,
-    })?;
+    diesel::insert_into(principals::table)
+        .values(&row)
+        .execute(conn)
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict(_) => StoreError::Conflict("login".into()),
+            other => other,
+        })?;
     audit::record(
         conn,
         actor,
@@ -103,7 +106,12 @@ pub fn create(conn: &mut DbConn, actor: &Actor, new: NewPrincipal) -> StoreResul
 }
 
 /// A principal of `kind` in `org_id`; another organisation's principal is simply not found.
-pub fn find_in_org(conn: &mut DbConn, kind: PrincipalKind, org_id: &str, id: &str) -> StoreResult<Option<PrincipalRow>> {
+pub fn find_in_org(
+    conn: &mut DbConn,
+    kind: PrincipalKind,
+    org_id: &str,
+    id: &str,
+) -> StoreResult<Option<PrincipalRow>> {
     Ok(principals::table
         .find(id)
         .filter(principals::org_id.eq(org_id))
@@ -172,21 +180,29 @@ pub fn update(
     }
     row.version += 1;
     row.updated_at = now();
-    let n = diesel::update(principals::table.find(id).filter(principals::version.eq(row.version - 1)))
-        .set((
-            principals::display_name.eq(&row.display_name),
-            principals::email.eq(&row.email),
-            principals::roles.eq(&row.roles),
-            principals::active.eq(row.active),
-            principals::secret_hash.eq(&row.secret_hash),
-            principals::version.eq(row.version),
-            principals::updated_at.eq(row.updated_at),
-        ))
-        .execute(conn)?;
+    let n = diesel::update(
+        principals::table
+            .find(id)
+            .filter(principals::version.eq(row.version - 1)),
+    )
+    .set((
+        principals::display_name.eq(&row.display_name),
+        principals::email.eq(&row.email),
+        principals::roles.eq(&row.roles),
+        principals::active.eq(row.active),
+        principals::secret_hash.eq(&row.secret_hash),
+        principals::version.eq(row.version),
+        principals::updated_at.eq(row.updated_at),
+    ))
+    .execute(conn)?;
     if n == 0 {
         return Err(StoreError::Stale);
     }
-    let action = if secret_changed { "secret_changed" } else { "updated" };
+    let action = if secret_changed {
+        "secret_changed"
+    } else {
+        "updated"
+    };
     audit::record(
         conn,
         actor,
@@ -214,12 +230,21 @@ pub struct Authenticated {
 
 /// Checks a login (or client_id) and secret. Unknown logins, wrong secrets, inactive principals and
 /// inactive organisations all answer `None`, after the same argon2 work.
-pub fn authenticate(conn: &mut DbConn, kind: PrincipalKind, login: &str, secret: &str) -> StoreResult<Option<Authenticated>> {
+pub fn authenticate(
+    conn: &mut DbConn,
+    kind: PrincipalKind,
+    login: &str,
+    secret: &str,
+) -> StoreResult<Option<Authenticated>> {
     let found: Option<(PrincipalRow, String, bool)> = principals::table
         .inner_join(organisations::table)
         .filter(principals::login.eq(login))
         .filter(principals::kind.eq(kind.as_str()))
-        .select((PrincipalRow::as_select(), organisations::kind, organisations::active))
+        .select((
+            PrincipalRow::as_select(),
+            organisations::kind,
+            organisations::active,
+        ))
         .first(conn)
         .optional()?;
     let Some((row, org_kind, org_active)) = found else {

@@ -41,41 +41,86 @@ pub struct MappingRow {
 }
 
 pub fn list_communes(conn: &mut DbConn) -> StoreResult<Vec<CommuneRow>> {
-    Ok(communes::table.select(CommuneRow::as_select()).order(communes::insee_code.asc()).load(conn)?)
+    Ok(communes::table
+        .select(CommuneRow::as_select())
+        .order(communes::insee_code.asc())
+        .load(conn)?)
 }
 
 pub fn find_commune(conn: &mut DbConn, insee: &str) -> StoreResult<Option<CommuneRow>> {
-    Ok(communes::table.find(insee).select(CommuneRow::as_select()).first(conn).optional()?)
+    Ok(communes::table
+        .find(insee)
+        .select(CommuneRow::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 pub fn list_circonscriptions(conn: &mut DbConn) -> StoreResult<Vec<CirconscriptionRow>> {
-    Ok(circonscriptions::table.select(CirconscriptionRow::as_select()).order(circonscriptions::code.asc()).load(conn)?)
+    Ok(circonscriptions::table
+        .select(CirconscriptionRow::as_select())
+        .order(circonscriptions::code.asc())
+        .load(conn)?)
 }
 
-pub fn find_circonscription(conn: &mut DbConn, code: &str) -> StoreResult<Option<CirconscriptionRow>> {
-    Ok(circonscriptions::table.find(code).select(CirconscriptionRow::as_select()).first(conn).optional()?)
+pub fn find_circonscription(
+    conn: &mut DbConn,
+    code: &str,
+) -> StoreResult<Option<CirconscriptionRow>> {
+    Ok(circonscriptions::table
+        .find(code)
+        .select(CirconscriptionRow::as_select())
+        .first(conn)
+        .optional()?)
 }
 
-pub fn create_circonscription(conn: &mut DbConn, actor: &Actor, code: &str, name: &str, reliability: &str) -> StoreResult<CirconscriptionRow> {
-    let row = CirconscriptionRow { code: code.to_owned(), name: name.to_owned(), reliability: reliability.to_owned(), created_at: now() };
-    diesel::insert_into(circonscriptions::table).values(&row).execute(conn).map_err(|e| match StoreError::from(e) {
-        StoreError::Conflict(_) => StoreError::Conflict("circonscription_code".into()),
-        other => other,
-    })?;
+pub fn create_circonscription(
+    conn: &mut DbConn,
+    actor: &Actor,
+    code: &str,
+    name: &str,
+    reliability: &str,
+) -> StoreResult<CirconscriptionRow> {
+    let row = CirconscriptionRow {
+        code: code.to_owned(),
+        name: name.to_owned(),
+        reliability: reliability.to_owned(),
+        created_at: now(),
+    };
+    diesel::insert_into(circonscriptions::table)
+        .values(&row)
+        .execute(conn)
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict(_) => StoreError::Conflict("circonscription_code".into()),
+            other => other,
+        })?;
     audit::record(
         conn,
         actor,
-        Change { action: "circonscription.created", resource_type: "circonscription", resource_id: code, org_id: None, state: &row },
+        Change {
+            action: "circonscription.created",
+            resource_type: "circonscription",
+            resource_id: code,
+            org_id: None,
+            state: &row,
+        },
     )?;
     Ok(row)
 }
 
 /// The mapping in force for a commune on a date.
-pub fn mapping_on(conn: &mut DbConn, insee: &str, on: NaiveDate) -> StoreResult<Option<MappingRow>> {
+pub fn mapping_on(
+    conn: &mut DbConn,
+    insee: &str,
+    on: NaiveDate,
+) -> StoreResult<Option<MappingRow>> {
     Ok(commune_circonscriptions::table
         .filter(commune_circonscriptions::insee_code.eq(insee))
         .filter(commune_circonscriptions::valid_from.le(on))
-        .filter(commune_circonscriptions::valid_to.is_null().or(commune_circonscriptions::valid_to.gt(on)))
+        .filter(
+            commune_circonscriptions::valid_to
+                .is_null()
+                .or(commune_circonscriptions::valid_to.gt(on)),
+        )
         .order(commune_circonscriptions::valid_from.desc())
         .select(MappingRow::as_select())
         .first(conn)
@@ -86,7 +131,11 @@ pub fn mapping_on(conn: &mut DbConn, insee: &str, on: NaiveDate) -> StoreResult<
 pub fn mappings_on(conn: &mut DbConn, on: NaiveDate) -> StoreResult<Vec<MappingRow>> {
     Ok(commune_circonscriptions::table
         .filter(commune_circonscriptions::valid_from.le(on))
-        .filter(commune_circonscriptions::valid_to.is_null().or(commune_circonscriptions::valid_to.gt(on)))
+        .filter(
+            commune_circonscriptions::valid_to
+                .is_null()
+                .or(commune_circonscriptions::valid_to.gt(on)),
+        )
         .order(commune_circonscriptions::insee_code.asc())
         .select(MappingRow::as_select())
         .load(conn)?)
@@ -107,7 +156,9 @@ pub enum MappingError {
     UnknownCommune,
     #[error("unknown circonscription")]
     UnknownCirconscription,
-    #[error("a mapping of this commune already starts on or after {0}: dated mappings are appended in order")]
+    #[error(
+        "a mapping of this commune already starts on or after {0}: dated mappings are appended in order"
+    )]
     NotLatest(NaiveDate),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -152,11 +203,19 @@ pub fn open_mapping(
         reliability: reliability.to_owned(),
         created_at: now(),
     };
-    diesel::insert_into(commune_circonscriptions::table).values(&row).execute(conn)?;
+    diesel::insert_into(commune_circonscriptions::table)
+        .values(&row)
+        .execute(conn)?;
     audit::record(
         conn,
         actor,
-        Change { action: "commune_mapping.opened", resource_type: "commune_mapping", resource_id: &row.id, org_id: None, state: &row },
+        Change {
+            action: "commune_mapping.opened",
+            resource_type: "commune_mapping",
+            resource_id: &row.id,
+            org_id: None,
+            state: &row,
+        },
     )?;
     Ok(row)
 }

@@ -25,13 +25,21 @@ pub struct SeedReport {
 }
 
 fn loaded_version(conn: &mut DbConn, name: &str) -> StoreResult<Option<String>> {
-    Ok(reference_versions::table.find(name).select(reference_versions::version).first(conn).optional()?)
+    Ok(reference_versions::table
+        .find(name)
+        .select(reference_versions::version)
+        .first(conn)
+        .optional()?)
 }
 
 fn mark_loaded(conn: &mut DbConn, name: &str, version: &str) -> StoreResult<()> {
     diesel::delete(reference_versions::table.find(name)).execute(conn)?;
     diesel::insert_into(reference_versions::table)
-        .values((reference_versions::name.eq(name), reference_versions::version.eq(version), reference_versions::loaded_at.eq(now())))
+        .values((
+            reference_versions::name.eq(name),
+            reference_versions::version.eq(version),
+            reference_versions::loaded_at.eq(now()),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -64,11 +72,17 @@ pub fn load_reference_data(conn: &mut DbConn) -> StoreResult<SeedReport> {
         for rec in rd.deserialize::<CommuneRow>() {
             let c = rec.map_err(|e| corrupt("communes-92.csv", e))?;
             InseeCode::parse(&c.insee_code).map_err(|e| corrupt("communes-92.csv", e))?;
-            diesel::delete(communes::table.filter(communes::insee_code.eq(&c.insee_code)).filter(communes::name.ne(&c.name)))
-                .execute(conn)
-                .ok();
+            diesel::delete(
+                communes::table
+                    .filter(communes::insee_code.eq(&c.insee_code))
+                    .filter(communes::name.ne(&c.name)),
+            )
+            .execute(conn)
+            .ok();
             if reference::find_commune(conn, &c.insee_code)?.is_none() {
-                diesel::insert_into(communes::table).values(&c).execute(conn)?;
+                diesel::insert_into(communes::table)
+                    .values(&c)
+                    .execute(conn)?;
             }
         }
         mark_loaded(conn, "communes", &v)?;
@@ -81,13 +95,26 @@ pub fn load_reference_data(conn: &mut DbConn) -> StoreResult<SeedReport> {
         for rec in rd.deserialize::<MappingLine>() {
             let m = rec.map_err(|e| corrupt("commune-circonscriptions-92.csv", e))?;
             if reference::find_circonscription(conn, &m.circonscription_code)?.is_none() {
-                reference::create_circonscription(conn, &actor, &m.circonscription_code, &m.circonscription_name, &m.reliability)?;
+                reference::create_circonscription(
+                    conn,
+                    &actor,
+                    &m.circonscription_code,
+                    &m.circonscription_name,
+                    &m.reliability,
+                )?;
             }
             let current = reference::mapping_on(conn, &m.insee_code, m.valid_from)?;
             if current.is_some_and(|c| c.circonscription_code == m.circonscription_code) {
                 continue;
             }
-            match reference::open_mapping(conn, &actor, &m.insee_code, &m.circonscription_code, m.valid_from, &m.reliability) {
+            match reference::open_mapping(
+                conn,
+                &actor,
+                &m.insee_code,
+                &m.circonscription_code,
+                m.valid_from,
+                &m.reliability,
+            ) {
                 // A mapping edited through the API since is newer than the shipped file: keep it.
                 Ok(_) | Err(MappingError::NotLatest(_)) => {}
                 Err(MappingError::Store(e)) => return Err(e),
@@ -102,7 +129,9 @@ pub fn load_reference_data(conn: &mut DbConn) -> StoreResult<SeedReport> {
     if loaded_version(conn, "offence_catalogue")?.as_deref() != Some(cat.version.as_str()) {
         offences::load_catalogue(conn, &actor, &cat)?;
         mark_loaded(conn, "offence_catalogue", &cat.version)?;
-        report.loaded.push(format!("offence_catalogue {}", cat.version));
+        report
+            .loaded
+            .push(format!("offence_catalogue {}", cat.version));
     }
     Ok(report)
 }
