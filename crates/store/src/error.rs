@@ -69,3 +69,11 @@ fn is_unavailable_message(msg: &str) -> bool {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// For inserts whose only unique rule is one business key: a unique violation names that key.
+pub fn conflict_on(what: &'static str) -> impl Fn(DieselError) -> StoreError {
+    move |e| match StoreError::from(e) {
+        StoreError::Conflict(_) => StoreError::Conflict(what.to_owned()),
+        other => other,
+    }
+}

@@ -9,7 +9,7 @@ use vigie_domain::Role;
 use crate::audit::{self, Actor, Change};
 use crate::credentials::{dummy_hash, hash_secret, verify_secret};
 use crate::db::DbConn;
-use crate::error::{StoreError, StoreResult};
+use crate::error::{StoreError, StoreResult, conflict_on};
 use crate::schema::{organisations, principals};
 use crate::{decode_roles, encode_roles, new_id, now};
 
@@ -87,10 +87,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, new: NewPrincipal) -> StoreResul
     diesel::insert_into(principals::table)
         .values(&row)
         .execute(conn)
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict(_) => StoreError::Conflict("login".into()),
-            other => other,
-        })?;
+        .map_err(conflict_on("login"))?;
     audit::record(
         conn,
         actor,

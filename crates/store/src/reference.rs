@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::audit::{self, Actor, Change};
 use crate::db::DbConn;
-use crate::error::{StoreError, StoreResult};
+use crate::error::{StoreError, StoreResult, conflict_on};
 use crate::schema::{circonscriptions, commune_circonscriptions, communes};
 use crate::{new_id, now};
 
@@ -89,10 +89,7 @@ pub fn create_circonscription(
     diesel::insert_into(circonscriptions::table)
         .values(&row)
         .execute(conn)
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict(_) => StoreError::Conflict("circonscription_code".into()),
-            other => other,
-        })?;
+        .map_err(conflict_on("circonscription_code"))?;
     audit::record(
         conn,
         actor,
