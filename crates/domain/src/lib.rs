@@ -3,9 +3,12 @@
 
 pub mod audit;
 pub mod commune;
+pub mod directory;
+pub mod incident;
 pub mod natinf;
 pub mod offence;
 pub mod organisation;
+pub mod qualification;
 pub mod siren;
 
 pub use commune::InseeCode;
