@@ -14,7 +14,10 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{ApiError, REQUEST_ID};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
-use crate::{audit, offences, ops, organisations, principals, reference, token};
+use crate::{
+    audit, directory, incidents, offences, ops, organisations, principals, reference, residences,
+    token,
+};
 
 /// Every `/api/v1` operation; the contract is collected from these registrations.
 fn api_routes(cfg: &mut ServiceConfig) {
@@ -41,7 +44,22 @@ fn api_routes(cfg: &mut ServiceConfig) {
         .service(offences::get_offence)
         .service(offences::import_natinf)
         .service(audit::list_audit)
-        .service(audit::verify_audit);
+        .service(audit::verify_audit)
+        .service(residences::put_residence)
+        .service(residences::list_residences)
+        .service(residences::get_residence)
+        .service(residences::create_staff)
+        .service(residences::list_staff)
+        .service(residences::update_staff)
+        .service(directory::designate)
+        .service(directory::list_designations)
+        .service(incidents::create_incident)
+        .service(incidents::list_incidents)
+        .service(incidents::get_incident)
+        .service(incidents::update_incident)
+        .service(incidents::set_qualifications)
+        .service(incidents::propose_qualifications)
+        .service(incidents::transition_incident);
 }
 
 fn ops_routes(cfg: &mut ServiceConfig) {

@@ -85,6 +85,8 @@ pub struct ApiError {
     pub oauth_error: Option<&'static str>,
     pub retry_after: Option<u64>,
     pub www_authenticate: bool,
+    /// For a refused state transition: the transitions allowed.
+    pub allowed: Option<Vec<String>>,
 }
 
 impl ApiError {
@@ -97,6 +99,7 @@ impl ApiError {
             oauth_error: None,
             retry_after: None,
             www_authenticate: false,
+            allowed: None,
         }
     }
 
@@ -188,7 +191,7 @@ impl ApiError {
             instance: current_request_id().map(|id| format!("urn:vigie:request:{id}")),
             errors: self.errors.clone(),
             error: self.oauth_error.map(str::to_owned),
-            allowed: None,
+            allowed: self.allowed.clone(),
         }
     }
 }

@@ -4,8 +4,10 @@
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod directory;
 pub mod error;
 pub mod http;
+pub mod incidents;
 pub mod offences;
 pub mod openapi;
 pub mod ops;
@@ -15,6 +17,7 @@ pub mod policy;
 pub mod principals;
 pub mod rate_limit;
 pub mod reference;
+pub mod residences;
 pub mod responses;
 pub mod state;
 pub mod token;

@@ -26,6 +26,10 @@ with a stable `code`. Obtain a token at `POST /api/v1/auth/token`, then send `Au
         (name = "reference", description = "Communes, circonscriptions and the dated mapping between them"),
         (name = "offences", description = "Offence catalogue and NATINF list"),
         (name = "audit", description = "Hash-chained audit trail"),
+        (name = "residences", description = "A bailleur's residences, synced by reference"),
+        (name = "staff", description = "A bailleur's front-line staff"),
+        (name = "directory", description = "Designated contacts of the convention"),
+        (name = "incidents", description = "Incidents: intake, qualification, routing, lifecycle"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

@@ -93,6 +93,28 @@ impl<T: ToSchema> Page<T> {
     }
 }
 
+impl<T: ToSchema> Page<T> {
+    /// Builds the page from items already cut to the limit, knowing whether more exist.
+    pub fn from_items(
+        req: &HttpRequest,
+        items: Vec<T>,
+        more: bool,
+        key: impl Fn(&T) -> String,
+    ) -> Self {
+        let next_cursor = if more {
+            items.last().map(|r| URL_SAFE_NO_PAD.encode(key(r)))
+        } else {
+            None
+        };
+        let next = next_cursor.as_ref().map(|c| next_link(req, c));
+        Self {
+            items,
+            next_cursor,
+            next,
+        }
+    }
+}
+
 fn next_link(req: &HttpRequest, cursor: &str) -> String {
     let mut pairs: Vec<(String, String)> =
         serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string()).unwrap_or_default();

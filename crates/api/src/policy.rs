@@ -74,3 +74,91 @@ pub fn read_audit(caller: &Caller) -> ApiResult<()> {
 pub fn edit_reference(caller: &Caller) -> ApiResult<()> {
     platform_admin(caller)
 }
+
+/// Bailleur roles that report incidents.
+pub const REPORTERS: &[Role] = &[
+    Role::Correspondent,
+    Role::Staff,
+    Role::SwornAgent,
+    Role::Integration,
+    Role::Admin,
+];
+/// Bailleur roles that qualify, route and follow up incidents.
+pub const HANDLERS: &[Role] = &[Role::Correspondent, Role::Integration];
+/// Bailleur roles that manage residences and staff.
+pub const PROPERTY_MANAGERS: &[Role] = &[Role::Admin, Role::Integration];
+
+/// Which incidents a caller sees (`None`: none at all).
+///
+/// - a bailleur's roles see their organisation's incidents; restricted ones (radicalisation signals)
+///   only its correspondent;
+/// - the police see the incidents routed to their circonscription and shared with them;
+/// - the parquet sees incidents attached to a PV or complaint sent to it (none until those exist);
+/// - observers see no record.
+pub fn incident_scope(
+    caller: &Caller,
+    police_circonscription: Option<&str>,
+) -> Option<vigie_store::incidents::Scope> {
+    use vigie_domain::OrgKind;
+    use vigie_store::incidents::Scope;
+    match caller.org_kind {
+        OrgKind::Bailleur if caller.has_any(REPORTERS) => Some(Scope::Bailleur {
+            org_id: caller.org_id.clone(),
+            include_restricted: caller.has(Role::Correspondent),
+        }),
+        OrgKind::PoliceCirconscription if caller.has(Role::PoliceCorrespondent) => {
+            police_circonscription.map(|c| Scope::Police {
+                circonscription_code: c.to_owned(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Whether a caller with `scope` sees this incident.
+pub fn sees_incident(
+    scope: Option<&vigie_store::incidents::Scope>,
+    row: &vigie_store::incidents::IncidentRow,
+) -> bool {
+    use vigie_store::incidents::Scope;
+    match scope {
+        Some(Scope::Bailleur {
+            org_id,
+            include_restricted,
+        }) => &row.org_id == org_id && (!row.restricted || *include_restricted),
+        Some(Scope::Police {
+            circonscription_code,
+        }) => {
+            row.shared_with_police
+                && row.circonscription_code.as_deref() == Some(circonscription_code.as_str())
+        }
+        None => false,
+    }
+}
+
+/// Changing an incident: its bailleur's correspondent or integration.
+pub fn handle_incident(
+    caller: &Caller,
+    row: &vigie_store::incidents::IncidentRow,
+) -> ApiResult<()> {
+    if caller.org_id != row.org_id {
+        return Err(ApiError::not_found());
+    }
+    require_any(caller, HANDLERS)
+}
+
+/// Residences and staff: a bailleur's own; its admin and integration write them.
+pub fn bailleur_member(caller: &Caller) -> ApiResult<()> {
+    if caller.org_kind == vigie_domain::OrgKind::Bailleur && caller.has_any(REPORTERS) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only a bailleur's people and systems use this resource",
+        ))
+    }
+}
+
+pub fn manage_property(caller: &Caller) -> ApiResult<()> {
+    bailleur_member(caller)?;
+    require_any(caller, PROPERTY_MANAGERS)
+}

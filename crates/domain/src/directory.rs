@@ -26,7 +26,13 @@ impl ContactRole {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::BailleurCorrespondent, Self::PoliceCorrespondent, Self::MagistratReferent].into_iter().find(|r| r.as_str() == s)
+        [
+            Self::BailleurCorrespondent,
+            Self::PoliceCorrespondent,
+            Self::MagistratReferent,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 
     /// The organisation kind that designates this contact.
@@ -54,7 +60,11 @@ mod tests {
 
     #[test]
     fn each_contact_role_is_held_by_a_role_of_its_organisation_kind() {
-        for r in [ContactRole::BailleurCorrespondent, ContactRole::PoliceCorrespondent, ContactRole::MagistratReferent] {
+        for r in [
+            ContactRole::BailleurCorrespondent,
+            ContactRole::PoliceCorrespondent,
+            ContactRole::MagistratReferent,
+        ] {
             assert!(r.org_kind().allowed_roles().contains(&r.required_role()));
             assert_eq!(ContactRole::parse(r.as_str()), Some(r));
         }

@@ -84,9 +84,16 @@ impl StaffRole {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Gardien, Self::AgentDeProximite, Self::ChargeDeClientele, Self::Mediateur, Self::SecurityAgent, Self::Other]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        [
+            Self::Gardien,
+            Self::AgentDeProximite,
+            Self::ChargeDeClientele,
+            Self::Mediateur,
+            Self::SecurityAgent,
+            Self::Other,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 }
 
@@ -177,7 +184,11 @@ pub struct ContentError {
 
 impl ContentError {
     fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
-        Self { field: field.into(), code, message: message.into() }
+        Self {
+            field: field.into(),
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -194,16 +205,34 @@ pub fn check_content(
     witnesses: &[Witness],
 ) -> Vec<ContentError> {
     let mut errors = vec![];
-    let max = if category.is_restricted() { MAX_RESTRICTED_NARRATIVE } else { MAX_NARRATIVE };
+    let max = if category.is_restricted() {
+        MAX_RESTRICTED_NARRATIVE
+    } else {
+        MAX_NARRATIVE
+    };
     if narrative.trim().is_empty() {
-        errors.push(ContentError::new("narrative", "required", "describe the facts"));
+        errors.push(ContentError::new(
+            "narrative",
+            "required",
+            "describe the facts",
+        ));
     } else if narrative.chars().count() > max {
-        errors.push(ContentError::new("narrative", "too_long", format!("at most {max} characters for this category")));
+        errors.push(ContentError::new(
+            "narrative",
+            "too_long",
+            format!("at most {max} characters for this category"),
+        ));
     }
     for (i, p) in persons.iter().enumerate() {
         match p {
-            PersonInvolved::Identified { name } if name.trim().is_empty() || name.chars().count() > 200 => {
-                errors.push(ContentError::new(format!("persons[{i}].name"), "invalid_name", "1 to 200 characters"));
+            PersonInvolved::Identified { name }
+                if name.trim().is_empty() || name.chars().count() > 200 =>
+            {
+                errors.push(ContentError::new(
+                    format!("persons[{i}].name"),
+                    "invalid_name",
+                    "1 to 200 characters",
+                ));
             }
             PersonInvolved::Described { description } => {
                 if category.is_restricted() {
@@ -213,7 +242,11 @@ pub fn check_content(
                         "a radicalisation signal records no description of persons",
                     ));
                 } else if description.trim().is_empty() || description.chars().count() > 300 {
-                    errors.push(ContentError::new(format!("persons[{i}].description"), "invalid_description", "1 to 300 characters"));
+                    errors.push(ContentError::new(
+                        format!("persons[{i}].description"),
+                        "invalid_description",
+                        "1 to 300 characters",
+                    ));
                 }
             }
             _ => {}
@@ -221,22 +254,42 @@ pub fn check_content(
     }
     for (i, e) in evidence.iter().enumerate() {
         if e.url.is_none() && e.sha256.is_none() {
-            errors.push(ContentError::new(format!("evidence[{i}]"), "reference_required", "give a url or a sha256"));
+            errors.push(ContentError::new(
+                format!("evidence[{i}]"),
+                "reference_required",
+                "give a url or a sha256",
+            ));
         }
         if let Some(h) = &e.sha256 {
-            if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
-                errors.push(ContentError::new(format!("evidence[{i}].sha256"), "invalid_sha256", "64 lowercase hex digits"));
+            if h.len() != 64
+                || !h
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            {
+                errors.push(ContentError::new(
+                    format!("evidence[{i}].sha256"),
+                    "invalid_sha256",
+                    "64 lowercase hex digits",
+                ));
             }
         }
         if let Some(u) = &e.url {
             if !(u.starts_with("https://") || u.starts_with("http://")) || u.len() > 2000 {
-                errors.push(ContentError::new(format!("evidence[{i}].url"), "invalid_url", "an http(s) URL of at most 2000 characters"));
+                errors.push(ContentError::new(
+                    format!("evidence[{i}].url"),
+                    "invalid_url",
+                    "an http(s) URL of at most 2000 characters",
+                ));
             }
         }
     }
     for (i, w) in witnesses.iter().enumerate() {
         if w.staff_id.is_none() && w.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
-            errors.push(ContentError::new(format!("witnesses[{i}]"), "witness_identity", "a staff_id or a name"));
+            errors.push(ContentError::new(
+                format!("witnesses[{i}]"),
+                "witness_identity",
+                "a staff_id or a name",
+            ));
         }
     }
     errors
@@ -264,7 +317,14 @@ impl Status {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Reported, Self::Qualified, Self::Actioned, Self::Closed].into_iter().find(|x| x.as_str() == s)
+        [
+            Self::Reported,
+            Self::Qualified,
+            Self::Actioned,
+            Self::Closed,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
     }
 }
 
@@ -293,7 +353,9 @@ impl ActionKind {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::ProcesVerbal, Self::Complaint, Self::InternalHandling].into_iter().find(|x| x.as_str() == s)
+        [Self::ProcesVerbal, Self::Complaint, Self::InternalHandling]
+            .into_iter()
+            .find(|x| x.as_str() == s)
     }
 }
 
@@ -325,10 +387,16 @@ impl Transition {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
     #[error("`{transition}` is not allowed from `{from}`")]
-    NotAllowed { from: Status, transition: &'static str, allowed: Vec<&'static str> },
+    NotAllowed {
+        from: Status,
+        transition: &'static str,
+        allowed: Vec<&'static str>,
+    },
     #[error("an incident is qualified only once at least one qualification is attached")]
     QualificationRequired,
-    #[error("say how the incident is followed up: `action` is proces_verbal, complaint or internal_handling")]
+    #[error(
+        "say how the incident is followed up: `action` is proces_verbal, complaint or internal_handling"
+    )]
     ActionKindRequired,
 }
 
@@ -353,15 +421,27 @@ pub fn apply_transition(
         return Err(TransitionError::NotAllowed {
             from,
             transition: t.as_str(),
-            allowed: allowed_transitions(from).iter().map(|x| x.as_str()).collect(),
+            allowed: allowed_transitions(from)
+                .iter()
+                .map(|x| x.as_str())
+                .collect(),
         });
     }
     match t {
         Transition::Qualify if !has_qualifications => Err(TransitionError::QualificationRequired),
         Transition::Qualify => Ok((Status::Qualified, None)),
-        Transition::Action => action.map(|a| (Status::Actioned, Some(a))).ok_or(TransitionError::ActionKindRequired),
+        Transition::Action => action
+            .map(|a| (Status::Actioned, Some(a)))
+            .ok_or(TransitionError::ActionKindRequired),
         Transition::Close => Ok((Status::Closed, None)),
-        Transition::Reopen => Ok((if has_qualifications { Status::Qualified } else { Status::Reported }, None)),
+        Transition::Reopen => Ok((
+            if has_qualifications {
+                Status::Qualified
+            } else {
+                Status::Reported
+            },
+            None,
+        )),
     }
 }
 
@@ -374,23 +454,50 @@ mod tests {
     fn the_lifecycle_goes_from_report_to_closure_and_back() {
         let (s, _) = apply_transition(Status::Reported, Transition::Qualify, true, None).unwrap();
         assert_eq!(s, Status::Qualified);
-        let (s, a) = apply_transition(s, Transition::Action, true, Some(ActionKind::Complaint)).unwrap();
+        let (s, a) =
+            apply_transition(s, Transition::Action, true, Some(ActionKind::Complaint)).unwrap();
         assert_eq!((s, a), (Status::Actioned, Some(ActionKind::Complaint)));
         let (s, _) = apply_transition(s, Transition::Close, true, None).unwrap();
         assert_eq!(s, Status::Closed);
-        assert_eq!(apply_transition(s, Transition::Reopen, true, None).unwrap().0, Status::Qualified);
-        assert_eq!(apply_transition(s, Transition::Reopen, false, None).unwrap().0, Status::Reported);
+        assert_eq!(
+            apply_transition(s, Transition::Reopen, true, None)
+                .unwrap()
+                .0,
+            Status::Qualified
+        );
+        assert_eq!(
+            apply_transition(s, Transition::Reopen, false, None)
+                .unwrap()
+                .0,
+            Status::Reported
+        );
     }
 
     #[test]
     fn illegal_transitions_list_the_allowed_ones() {
-        let err = apply_transition(Status::Reported, Transition::Action, true, Some(ActionKind::ProcesVerbal)).unwrap_err();
+        let err = apply_transition(
+            Status::Reported,
+            Transition::Action,
+            true,
+            Some(ActionKind::ProcesVerbal),
+        )
+        .unwrap_err();
         assert_eq!(
             err,
-            TransitionError::NotAllowed { from: Status::Reported, transition: "action", allowed: vec!["qualify", "close"] }
+            TransitionError::NotAllowed {
+                from: Status::Reported,
+                transition: "action",
+                allowed: vec!["qualify", "close"]
+            }
         );
-        assert_eq!(apply_transition(Status::Reported, Transition::Qualify, false, None), Err(TransitionError::QualificationRequired));
-        assert_eq!(apply_transition(Status::Qualified, Transition::Action, true, None), Err(TransitionError::ActionKindRequired));
+        assert_eq!(
+            apply_transition(Status::Reported, Transition::Qualify, false, None),
+            Err(TransitionError::QualificationRequired)
+        );
+        assert_eq!(
+            apply_transition(Status::Qualified, Transition::Action, true, None),
+            Err(TransitionError::ActionKindRequired)
+        );
     }
 
     #[test]
@@ -398,30 +505,69 @@ mod tests {
         let errs = check_content(
             Category::RadicalisationSignal,
             &"x".repeat(501),
-            &[PersonInvolved::Described { description: "tall".into() }],
+            &[PersonInvolved::Described {
+                description: "tall".into(),
+            }],
             &[],
             &[],
         );
         let codes: Vec<&str> = errs.iter().map(|e| e.code).collect();
         assert_eq!(codes, vec!["too_long", "no_profiling"]);
-        assert!(check_content(Category::DamageOrTags, &"x".repeat(501), &[PersonInvolved::Described { description: "tall".into() }], &[], &[]).is_empty());
+        assert!(
+            check_content(
+                Category::DamageOrTags,
+                &"x".repeat(501),
+                &[PersonInvolved::Described {
+                    description: "tall".into()
+                }],
+                &[],
+                &[]
+            )
+            .is_empty()
+        );
     }
 
     #[test]
     fn evidence_needs_a_reference() {
-        let e = Evidence { type_: EvidenceType::Photo, url: None, sha256: None, description: None };
-        assert_eq!(check_content(Category::Other, "x", &[], &[e], &[])[0].code, "reference_required");
-        let e = Evidence { type_: EvidenceType::Photo, url: Some("ftp://x".into()), sha256: Some("ABC".into()), description: None };
-        let codes: Vec<&str> = check_content(Category::Other, "x", &[], &[e], &[]).iter().map(|e| e.code).collect();
+        let e = Evidence {
+            type_: EvidenceType::Photo,
+            url: None,
+            sha256: None,
+            description: None,
+        };
+        assert_eq!(
+            check_content(Category::Other, "x", &[], &[e], &[])[0].code,
+            "reference_required"
+        );
+        let e = Evidence {
+            type_: EvidenceType::Photo,
+            url: Some("ftp://x".into()),
+            sha256: Some("ABC".into()),
+            description: None,
+        };
+        let codes: Vec<&str> = check_content(Category::Other, "x", &[], &[e], &[])
+            .iter()
+            .map(|e| e.code)
+            .collect();
         assert_eq!(codes, vec!["invalid_sha256", "invalid_url"]);
     }
 
     fn any_status() -> impl Strategy<Value = Status> {
-        prop_oneof![Just(Status::Reported), Just(Status::Qualified), Just(Status::Actioned), Just(Status::Closed)]
+        prop_oneof![
+            Just(Status::Reported),
+            Just(Status::Qualified),
+            Just(Status::Actioned),
+            Just(Status::Closed)
+        ]
     }
 
     fn any_transition() -> impl Strategy<Value = Transition> {
-        prop_oneof![Just(Transition::Qualify), Just(Transition::Action), Just(Transition::Close), Just(Transition::Reopen)]
+        prop_oneof![
+            Just(Transition::Qualify),
+            Just(Transition::Action),
+            Just(Transition::Close),
+            Just(Transition::Reopen)
+        ]
     }
 
     proptest! {

@@ -52,29 +52,47 @@ pub fn propose(category: Category, victims: &[VictimFacts]) -> Vec<Proposal> {
         }
         Category::Threats => {
             if guard {
-                out.push(p("CP-433-3-AL1", "threats against a sworn building guard or landlord guard (433-3 al.1)"));
+                out.push(p(
+                    "CP-433-3-AL1",
+                    "threats against a sworn building guard or landlord guard (433-3 al.1)",
+                ));
             }
             if other_cmsp {
                 out.push(p("CP-433-3-AL2", "threats against staff acting in functions, persons charged with a public-service mission (433-3 al.2)"));
             }
         }
         Category::HallOccupation => {
-            out.push(p("CSI-L272-4", "occupation of common parts blocking access or safety devices (L.272-4 CSI)"));
+            out.push(p(
+                "CSI-L272-4",
+                "occupation of common parts blocking access or safety devices (L.272-4 CSI)",
+            ));
             if !cmsp.is_empty() {
-                out.push(p("CSI-L272-4-AL2", "occupation accompanied by assault or threats against staff (L.272-4 al.2 CSI)"));
+                out.push(p(
+                    "CSI-L272-4-AL2",
+                    "occupation accompanied by assault or threats against staff (L.272-4 al.2 CSI)",
+                ));
             }
         }
         Category::DrugTrafficking => {
-            out.push(p("CP-222-37", "trafficking: transport, possession, offer, transfer or acquisition (222-37)"));
+            out.push(p(
+                "CP-222-37",
+                "trafficking: transport, possession, offer, transfer or acquisition (222-37)",
+            ));
             out.push(p("CSP-L3421-1", "illicit use of narcotics (L.3421-1 CSP)"));
         }
         Category::DamageOrTags => {
-            out.push(p("CP-322-1-I", "destruction or damage of the bailleur's property (322-1 I)"));
+            out.push(p(
+                "CP-322-1-I",
+                "destruction or damage of the bailleur's property (322-1 I)",
+            ));
             out.push(p("CP-322-1-II", "tags and inscriptions (322-1 II)"));
             out.push(p("CP-R635-1", "light damage only (R.635-1, contravention)"));
         }
         Category::Dumping => {
-            out.push(p("CP-R634-2", "dumping of waste or urination outside designated places (R.634-2)"));
+            out.push(p(
+                "CP-R634-2",
+                "dumping of waste or urination outside designated places (R.634-2)",
+            ));
             out.push(p("CP-R635-8", "dumping with a vehicle (R.635-8)"));
         }
         Category::OutrageToStaff | Category::RadicalisationSignal | Category::Other => {}
@@ -90,29 +108,59 @@ mod tests {
         propose(c, v).into_iter().map(|p| p.code).collect()
     }
 
-    const CARETAKER: VictimFacts = VictimFacts { staff_in_functions: true, sworn_guard: false, itt_days: None };
-    const GUARD: VictimFacts = VictimFacts { staff_in_functions: true, sworn_guard: true, itt_days: None };
-    const OFF_DUTY: VictimFacts = VictimFacts { staff_in_functions: false, sworn_guard: false, itt_days: None };
+    const CARETAKER: VictimFacts = VictimFacts {
+        staff_in_functions: true,
+        sworn_guard: false,
+        itt_days: None,
+    };
+    const GUARD: VictimFacts = VictimFacts {
+        staff_in_functions: true,
+        sworn_guard: true,
+        itt_days: None,
+    };
+    const OFF_DUTY: VictimFacts = VictimFacts {
+        staff_in_functions: false,
+        sworn_guard: false,
+        itt_days: None,
+    };
 
     #[test]
     fn assault_on_a_caretaker_in_functions_is_222_13_4_bis() {
-        assert_eq!(codes(Category::AssaultOnStaff, &[CARETAKER]), vec!["CP-222-13-4BIS"]);
-        assert_eq!(codes(Category::AssaultOnStaff, &[GUARD]), vec!["CP-222-13-4"]);
-        let hurt = VictimFacts { itt_days: Some(10), ..CARETAKER };
-        assert_eq!(codes(Category::AssaultOnStaff, &[hurt]), vec!["CP-222-12", "CP-222-13-4BIS"]);
+        assert_eq!(
+            codes(Category::AssaultOnStaff, &[CARETAKER]),
+            vec!["CP-222-13-4BIS"]
+        );
+        assert_eq!(
+            codes(Category::AssaultOnStaff, &[GUARD]),
+            vec!["CP-222-13-4"]
+        );
+        let hurt = VictimFacts {
+            itt_days: Some(10),
+            ..CARETAKER
+        };
+        assert_eq!(
+            codes(Category::AssaultOnStaff, &[hurt]),
+            vec!["CP-222-12", "CP-222-13-4BIS"]
+        );
         assert!(codes(Category::AssaultOnStaff, &[OFF_DUTY]).is_empty());
     }
 
     #[test]
     fn outrage_to_staff_is_433_5_al_1_only_in_functions() {
-        assert_eq!(codes(Category::OutrageToStaff, &[CARETAKER]), vec!["CP-433-5-AL1"]);
+        assert_eq!(
+            codes(Category::OutrageToStaff, &[CARETAKER]),
+            vec!["CP-433-5-AL1"]
+        );
         assert!(codes(Category::OutrageToStaff, &[OFF_DUTY]).is_empty());
     }
 
     #[test]
     fn threats_to_a_sworn_guard_are_433_3_al_1() {
         assert_eq!(codes(Category::Threats, &[GUARD]), vec!["CP-433-3-AL1"]);
-        assert_eq!(codes(Category::Threats, &[GUARD, CARETAKER]), vec!["CP-433-3-AL1", "CP-433-3-AL2"]);
+        assert_eq!(
+            codes(Category::Threats, &[GUARD, CARETAKER]),
+            vec!["CP-433-3-AL1", "CP-433-3-AL2"]
+        );
     }
 
     #[test]
@@ -123,11 +171,25 @@ mod tests {
 
     #[test]
     fn every_proposed_code_exists_in_the_shipped_catalogue() {
-        let cat = crate::offence::Catalogue::parse(include_str!("../../../reference/offence-catalogue.json")).unwrap();
-        let facts = [CARETAKER, GUARD, VictimFacts { itt_days: Some(9), ..CARETAKER }];
+        let cat = crate::offence::Catalogue::parse(include_str!(
+            "../../../reference/offence-catalogue.json"
+        ))
+        .unwrap();
+        let facts = [
+            CARETAKER,
+            GUARD,
+            VictimFacts {
+                itt_days: Some(9),
+                ..CARETAKER
+            },
+        ];
         for c in Category::ALL {
             for p in propose(c, &facts) {
-                assert!(cat.entries.iter().any(|e| e.code == p.code), "{} is not in the catalogue", p.code);
+                assert!(
+                    cat.entries.iter().any(|e| e.code == p.code),
+                    "{} is not in the catalogue",
+                    p.code
+                );
             }
         }
     }

@@ -7,12 +7,15 @@
 pub mod audit;
 pub mod credentials;
 pub mod db;
+pub mod designations;
 pub mod error;
 pub mod idempotency;
+pub mod incidents;
 pub mod offences;
 pub mod organisations;
 pub mod principals;
 pub mod reference;
+pub mod residences;
 pub mod schema;
 pub mod seed;
 

@@ -138,6 +138,96 @@ diesel::joinable!(principals -> organisations (org_id));
 diesel::joinable!(commune_circonscriptions -> communes (insee_code));
 diesel::joinable!(commune_circonscriptions -> circonscriptions (circonscription_code));
 
+diesel::table! {
+    residences (id) {
+        id -> Text,
+        org_id -> Text,
+        external_ref -> Text,
+        name -> Text,
+        address -> Text,
+        insee_code -> Text,
+        buildings -> Text,
+        qpv -> Bool,
+        guarded_l271_1 -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff (id) {
+        id -> Text,
+        org_id -> Text,
+        external_ref -> Nullable<Text>,
+        first_name -> Text,
+        last_name -> Text,
+        role -> Text,
+        sworn_guard -> Bool,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incidents (id) {
+        id -> Text,
+        org_id -> Text,
+        residence_id -> Text,
+        building -> Nullable<Text>,
+        entrance -> Nullable<Text>,
+        common_part -> Nullable<Text>,
+        occurred_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        reported_at -> Timestamp,
+        category -> Text,
+        narrative -> Text,
+        victims -> Text,
+        persons -> Text,
+        witnesses -> Text,
+        evidence -> Text,
+        external_ref -> Nullable<Text>,
+        request_hash -> Nullable<Text>,
+        status -> Text,
+        action_kind -> Nullable<Text>,
+        insee_code -> Text,
+        circonscription_code -> Nullable<Text>,
+        shared_with_police -> Bool,
+        restricted -> Bool,
+        prescription_date -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_qualifications (incident_id, offence_code) {
+        incident_id -> Text,
+        offence_code -> Text,
+        aggravating -> Text,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    designations (id) {
+        id -> Text,
+        role -> Text,
+        org_id -> Text,
+        person_id -> Text,
+        substitute_id -> Nullable<Text>,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(incident_qualifications -> incidents (incident_id));
+diesel::joinable!(incidents -> residences (residence_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     circonscriptions,
     organisations,
@@ -149,4 +239,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_chain_heads,
     audit_events,
     idempotency_keys,
+    residences,
+    staff,
+    incidents,
+    incident_qualifications,
+    designations,
 );

@@ -1,0 +1,268 @@
+//! `/designations`: the convention's designated contacts (measure 1), and their resolution for an
+//! incident's routing.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+use vigie_domain::directory::ContactRole;
+use vigie_domain::{OrgKind, Role};
+use vigie_store::designations::{self as repo, DesignationRow};
+use vigie_store::principals::{self, PrincipalKind};
+use vigie_store::{DbConn, StoreError, organisations};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::http::Valid;
+use crate::policy;
+use crate::responses::{AuthErrors, BodyErrors, Conflict, QueryErrors};
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PersonRef {
+    pub id: String,
+    pub display_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// A designated contact as shown in an incident's routing.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"role": "police_correspondent", "organisation_id": "01936f5e-f607-7182-9c94-0e1f2a3b4c5d",
+    "organisation_name": "Commissariat de Nanterre", "holder": {"id": "01936f5f-0718-7293-8da5-1f2a3b4c5d6e", "display_name": "Capitaine Anne Roux"},
+    "valid_from": "2026-01-01"}))]
+pub struct ContactView {
+    pub role: ContactRole,
+    pub organisation_id: String,
+    pub organisation_name: String,
+    pub holder: PersonRef,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub substitute: Option<PersonRef>,
+    pub valid_from: NaiveDate,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<NaiveDate>,
+}
+
+fn person_ref(conn: &mut DbConn, org_id: &str, id: &str) -> ApiResult<Option<PersonRef>> {
+    Ok(
+        principals::find_in_org(conn, PrincipalKind::Person, org_id, id)?.map(|p| PersonRef {
+            id: p.id,
+            display_name: p.display_name,
+            email: p.email,
+        }),
+    )
+}
+
+fn contact_view(conn: &mut DbConn, d: DesignationRow) -> ApiResult<Option<ContactView>> {
+    let Some(org) = organisations::find(conn, &d.org_id)? else {
+        return Ok(None);
+    };
+    let Some(holder) = person_ref(conn, &d.org_id, &d.person_id)? else {
+        return Ok(None);
+    };
+    let substitute = match &d.substitute_id {
+        Some(s) => person_ref(conn, &d.org_id, s)?,
+        None => None,
+    };
+    Ok(Some(ContactView {
+        role: ContactRole::parse(&d.role).ok_or_else(ApiError::internal)?,
+        organisation_id: org.id,
+        organisation_name: org.name,
+        holder,
+        substitute,
+        valid_from: d.valid_from,
+        valid_to: d.valid_to,
+    }))
+}
+
+/// The contacts of an incident of `bailleur_org` routed to `circonscription`, in force on `on`: the
+/// bailleur's correspondent, the circonscription's police correspondent, the magistrat référent.
+pub fn contacts_for(
+    conn: &mut DbConn,
+    bailleur_org: &str,
+    circonscription: Option<&str>,
+    on: NaiveDate,
+) -> ApiResult<Vec<ContactView>> {
+    let mut out = vec![];
+    if let Some(d) = repo::in_force(
+        conn,
+        ContactRole::BailleurCorrespondent.as_str(),
+        Some(bailleur_org),
+        on,
+    )? {
+        out.extend(contact_view(conn, d)?);
+    }
+    if let Some(circ) = circonscription {
+        let police = organisations::list(
+            conn,
+            &organisations::OrganisationFilter {
+                kind: Some(OrgKind::PoliceCirconscription),
+                limit: 1000,
+                ..Default::default()
+            },
+        )?;
+        for org in police
+            .iter()
+            .filter(|o| o.active && o.circonscription_code.as_deref() == Some(circ))
+        {
+            if let Some(d) = repo::in_force(
+                conn,
+                ContactRole::PoliceCorrespondent.as_str(),
+                Some(&org.id),
+                on,
+            )? {
+                out.extend(contact_view(conn, d)?);
+            }
+        }
+    }
+    if let Some(d) = repo::in_force(conn, ContactRole::MagistratReferent.as_str(), None, on)? {
+        out.extend(contact_view(conn, d)?);
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"role": "bailleur_correspondent", "person_id": "01936f5f-0718-7293-8da5-1f2a3b4c5d6e",
+    "substitute_id": "01936f5f-1829-73a4-8eb6-2a3b4c5d6e7f", "valid_from": "2026-12-01"}))]
+pub struct Designate {
+    pub role: ContactRole,
+    /// A person of the designating organisation holding the matching role.
+    pub person_id: String,
+    pub substitute_id: Option<String>,
+    /// First day in force; the designation in force until then ends that day.
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    /// The designating organisation (default: the caller's); the platform admin names it.
+    pub org_id: Option<String>,
+}
+
+/// Designate a contact
+///
+/// A bailleur designates its correspondant tranquillité-sécurité, a police circonscription its
+/// correspondent, the parquet its magistrat référent: one holder per role and organisation at a
+/// time, with an optional substitute. The organisation's admin, or the platform admin.
+#[utoipa::path(
+    tag = "directory", operation_id = "designateContact",
+    request_body = Designate,
+    responses((status = 201, description = "Designated", body = ContactView), AuthErrors, BodyErrors, Conflict),
+    security(("bearer" = []))
+)]
+#[post("/designations")]
+pub async fn designate(
+    state: web::Data<AppState>,
+    caller: Caller,
+    Valid(body): Valid<Designate>,
+) -> ApiResult<HttpResponse> {
+    let org_id = body.org_id.clone().unwrap_or_else(|| caller.org_id.clone());
+    policy::manage_members(&caller, &org_id)?;
+    if body.valid_to.is_some_and(|end| end <= body.valid_from) {
+        return Err(ApiError::invalid_field(
+            "valid_to",
+            "before_start",
+            "valid_to comes after valid_from",
+        ));
+    }
+    let actor = caller.actor();
+    let view = state
+        .tx(move |conn| {
+            let org = organisations::get(conn, &org_id)?;
+            if org.kind()? != body.role.org_kind() {
+                return Err(ApiError::invalid_field(
+                    "role",
+                    "wrong_organisation_kind",
+                    format!("a {} designates this role", body.role.org_kind()),
+                ));
+            }
+            let needed: Role = body.role.required_role();
+            for (field, id) in [
+                ("person_id", Some(&body.person_id)),
+                ("substitute_id", body.substitute_id.as_ref()),
+            ] {
+                let Some(id) = id else { continue };
+                let p = principals::find_in_org(conn, PrincipalKind::Person, &org_id, id)?
+                    .ok_or_else(|| {
+                        ApiError::invalid_field(
+                            field,
+                            "unknown_person",
+                            "no such person in the organisation",
+                        )
+                    })?;
+                if !p.active || !p.roles()?.contains(&needed) {
+                    return Err(ApiError::invalid_field(
+                        field,
+                        "missing_role",
+                        format!("the person must be active and hold the role {needed}"),
+                    ));
+                }
+            }
+            if body.substitute_id.as_deref() == Some(body.person_id.as_str()) {
+                return Err(ApiError::invalid_field(
+                    "substitute_id",
+                    "same_person",
+                    "the substitute is another person",
+                ));
+            }
+            let row = repo::designate(
+                conn,
+                &actor,
+                body.role.as_str(),
+                &org_id,
+                &body.person_id,
+                body.substitute_id.as_deref(),
+                body.valid_from,
+                body.valid_to,
+            )
+            .map_err(|e| match e {
+                StoreError::Conflict(msg) => ApiError::conflict("designation_not_latest", msg),
+                other => other.into(),
+            })?;
+            contact_view(conn, row)?.ok_or_else(ApiError::internal)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DirectoryQuery {
+    pub role: Option<ContactRole>,
+    pub org_id: Option<String>,
+    /// Only designations in force on this date (default: the whole history).
+    pub on: Option<NaiveDate>,
+}
+
+/// The directory of contacts
+///
+/// Designated contacts, readable by every party of the convention.
+#[utoipa::path(
+    tag = "directory", operation_id = "listDesignations",
+    params(DirectoryQuery),
+    responses((status = 200, description = "Contacts", body = Vec<ContactView>), AuthErrors, QueryErrors),
+    security(("bearer" = []))
+)]
+#[get("/designations")]
+pub async fn list_designations(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    q: web::Query<DirectoryQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = q.into_inner();
+    let list = state
+        .db(move |conn| {
+            let rows = repo::list(conn, q.role.map(ContactRole::as_str), q.org_id.as_deref())?;
+            let mut out = vec![];
+            for d in rows {
+                if let Some(on) = q.on
+                    && (d.valid_from > on || d.valid_to.is_some_and(|end| end <= on))
+                {
+                    continue;
+                }
+                out.extend(contact_view(conn, d)?);
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}

@@ -1,0 +1,132 @@
+//! The directory of designated contacts: one holder per role and organisation at a time, with a
+//! substitute, over validity dates.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::audit::{self, Actor, Change};
+use crate::db::DbConn;
+use crate::error::{StoreError, StoreResult};
+use crate::schema::designations;
+use crate::{new_id, now};
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, Serialize)]
+#[diesel(table_name = designations)]
+pub struct DesignationRow {
+    pub id: String,
+    pub role: String,
+    pub org_id: String,
+    pub person_id: String,
+    pub substitute_id: Option<String>,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Designates a holder from `valid_from`; the designation in force then ends that day. A later
+/// designation already recorded makes this one a conflict (history is appended in order).
+pub fn designate(
+    conn: &mut DbConn,
+    actor: &Actor,
+    role: &str,
+    org_id: &str,
+    person_id: &str,
+    substitute_id: Option<&str>,
+    valid_from: NaiveDate,
+    valid_to: Option<NaiveDate>,
+) -> StoreResult<DesignationRow> {
+    let history: Vec<DesignationRow> = designations::table
+        .filter(designations::role.eq(role))
+        .filter(designations::org_id.eq(org_id))
+        .order(designations::valid_from.asc())
+        .select(DesignationRow::as_select())
+        .load(conn)?;
+    if let Some(last) = history.last() {
+        if last.valid_from >= valid_from {
+            return Err(StoreError::Conflict(format!(
+                "a designation starting on {} exists",
+                last.valid_from
+            )));
+        }
+        if last.valid_to.is_none_or(|end| end > valid_from) {
+            diesel::update(designations::table.find(&last.id))
+                .set(designations::valid_to.eq(Some(valid_from)))
+                .execute(conn)?;
+        }
+    }
+    let row = DesignationRow {
+        id: new_id(),
+        role: role.to_owned(),
+        org_id: org_id.to_owned(),
+        person_id: person_id.to_owned(),
+        substitute_id: substitute_id.map(str::to_owned),
+        valid_from,
+        valid_to,
+        created_at: now(),
+    };
+    diesel::insert_into(designations::table)
+        .values(&row)
+        .execute(conn)?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: "designation.created",
+            resource_type: "designation",
+            resource_id: &row.id,
+            org_id: Some(org_id),
+            state: &row,
+        },
+    )?;
+    Ok(row)
+}
+
+/// The designation in force on `on` for a role in an organisation (any organisation when `org_id`
+/// is `None`, for the parquet's single magistrat référent).
+pub fn in_force(
+    conn: &mut DbConn,
+    role: &str,
+    org_id: Option<&str>,
+    on: NaiveDate,
+) -> StoreResult<Option<DesignationRow>> {
+    let mut q = designations::table
+        .filter(designations::role.eq(role))
+        .filter(designations::valid_from.le(on))
+        .filter(
+            designations::valid_to
+                .is_null()
+                .or(designations::valid_to.gt(on)),
+        )
+        .select(DesignationRow::as_select())
+        .into_boxed();
+    if let Some(o) = org_id {
+        q = q.filter(designations::org_id.eq(o));
+    }
+    Ok(q.order(designations::valid_from.desc())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    role: Option<&str>,
+    org_id: Option<&str>,
+) -> StoreResult<Vec<DesignationRow>> {
+    let mut q = designations::table
+        .select(DesignationRow::as_select())
+        .into_boxed();
+    if let Some(r) = role {
+        q = q.filter(designations::role.eq(r));
+    }
+    if let Some(o) = org_id {
+        q = q.filter(designations::org_id.eq(o));
+    }
+    Ok(q.order((
+        designations::role.asc(),
+        designations::org_id.asc(),
+        designations::valid_from.asc(),
+    ))
+    .limit(1000)
+    .load(conn)?)
+}

@@ -1,0 +1,343 @@
+//! Incidents and their qualifications. Victims, persons involved, witnesses and evidence are kept as
+//! JSON documents of the incident (they are read and written with it, never queried alone).
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::audit::{self, Actor, Change};
+use crate::db::DbConn;
+use crate::error::{StoreError, StoreResult};
+use crate::schema::{incident_qualifications, incidents};
+use crate::{new_id, now};
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, Serialize, PartialEq)]
+#[diesel(table_name = incidents)]
+pub struct IncidentRow {
+    pub id: String,
+    pub org_id: String,
+    pub residence_id: String,
+    pub building: Option<String>,
+    pub entrance: Option<String>,
+    pub common_part: Option<String>,
+    pub occurred_at: NaiveDateTime,
+    pub ended_at: Option<NaiveDateTime>,
+    pub reported_at: NaiveDateTime,
+    pub category: String,
+    pub narrative: String,
+    pub victims: String,
+    pub persons: String,
+    pub witnesses: String,
+    pub evidence: String,
+    pub external_ref: Option<String>,
+    #[serde(skip)]
+    pub request_hash: Option<String>,
+    pub status: String,
+    pub action_kind: Option<String>,
+    pub insee_code: String,
+    pub circonscription_code: Option<String>,
+    pub shared_with_police: bool,
+    pub restricted: bool,
+    pub prescription_date: Option<NaiveDate>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, Serialize, PartialEq)]
+#[diesel(table_name = incident_qualifications)]
+pub struct QualificationRow {
+    pub incident_id: String,
+    pub offence_code: String,
+    /// JSON array of aggravating circumstances.
+    pub aggravating: String,
+    pub added_at: NaiveDateTime,
+}
+
+/// A new incident, everything decided by the caller except id and timestamps.
+pub struct NewIncident {
+    pub row: IncidentRow,
+}
+
+impl IncidentRow {
+    /// A fresh row; the caller fills the content fields.
+    pub fn blank(org_id: &str, residence_id: &str) -> Self {
+        let at = now();
+        Self {
+            id: new_id(),
+            org_id: org_id.to_owned(),
+            residence_id: residence_id.to_owned(),
+            building: None,
+            entrance: None,
+            common_part: None,
+            occurred_at: at,
+            ended_at: None,
+            reported_at: at,
+            category: String::new(),
+            narrative: String::new(),
+            victims: "[]".into(),
+            persons: "[]".into(),
+            witnesses: "[]".into(),
+            evidence: "[]".into(),
+            external_ref: None,
+            request_hash: None,
+            status: "reported".into(),
+            action_kind: None,
+            insee_code: String::new(),
+            circonscription_code: None,
+            shared_with_police: false,
+            restricted: false,
+            prescription_date: None,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
+/// What became of a creation.
+pub enum Created {
+    New(IncidentRow),
+    /// The same `external_ref` with the same request: the first answer again.
+    Replay(IncidentRow),
+}
+
+pub fn create(conn: &mut DbConn, actor: &Actor, row: IncidentRow) -> StoreResult<Created> {
+    if let Some(r) = &row.external_ref {
+        let existing: Option<IncidentRow> = incidents::table
+            .filter(incidents::org_id.eq(&row.org_id))
+            .filter(incidents::external_ref.eq(r))
+            .select(IncidentRow::as_select())
+            .first(conn)
+            .optional()?;
+        if let Some(e) = existing {
+            return if e.request_hash == row.request_hash {
+                Ok(Created::Replay(e))
+            } else {
+                Err(StoreError::Conflict("external_ref".into()))
+            };
+        }
+    }
+    diesel::insert_into(incidents::table)
+        .values(&row)
+        .execute(conn)
+        .map_err(crate::error::conflict_on("external_ref"))?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: "incident.created",
+            resource_type: "incident",
+            resource_id: &row.id,
+            org_id: Some(&row.org_id),
+            state: &row,
+        },
+    )?;
+    Ok(Created::New(row))
+}
+
+pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<Option<IncidentRow>> {
+    Ok(incidents::table
+        .find(id)
+        .select(IncidentRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Writes a changed incident if `expected` (If-Match) is still its version; audits `action`.
+pub fn save(
+    conn: &mut DbConn,
+    actor: &Actor,
+    mut row: IncidentRow,
+    expected: Option<i64>,
+    action: &str,
+) -> StoreResult<IncidentRow> {
+    let current = row.version;
+    if expected.is_some_and(|v| v != current) {
+        return Err(StoreError::Stale);
+    }
+    row.version = current + 1;
+    row.updated_at = now();
+    let n = diesel::update(
+        incidents::table
+            .find(&row.id)
+            .filter(incidents::version.eq(current)),
+    )
+    .set((
+        incidents::building.eq(&row.building),
+        incidents::entrance.eq(&row.entrance),
+        incidents::common_part.eq(&row.common_part),
+        incidents::occurred_at.eq(row.occurred_at),
+        incidents::ended_at.eq(row.ended_at),
+        incidents::category.eq(&row.category),
+        incidents::narrative.eq(&row.narrative),
+        incidents::victims.eq(&row.victims),
+        incidents::persons.eq(&row.persons),
+        incidents::witnesses.eq(&row.witnesses),
+        incidents::evidence.eq(&row.evidence),
+        incidents::status.eq(&row.status),
+        incidents::action_kind.eq(&row.action_kind),
+        incidents::circonscription_code.eq(&row.circonscription_code),
+        incidents::shared_with_police.eq(row.shared_with_police),
+        incidents::restricted.eq(row.restricted),
+        incidents::prescription_date.eq(row.prescription_date),
+        incidents::version.eq(row.version),
+        incidents::updated_at.eq(row.updated_at),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(StoreError::Stale);
+    }
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action,
+            resource_type: "incident",
+            resource_id: &row.id,
+            org_id: Some(&row.org_id),
+            state: &row,
+        },
+    )?;
+    Ok(row)
+}
+
+pub fn qualifications(conn: &mut DbConn, incident_id: &str) -> StoreResult<Vec<QualificationRow>> {
+    Ok(incident_qualifications::table
+        .filter(incident_qualifications::incident_id.eq(incident_id))
+        .order(incident_qualifications::added_at.asc())
+        .select(QualificationRow::as_select())
+        .load(conn)?)
+}
+
+/// Qualifications of many incidents at once (for list pages).
+pub fn qualifications_of(conn: &mut DbConn, ids: &[String]) -> StoreResult<Vec<QualificationRow>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(incident_qualifications::table
+        .filter(incident_qualifications::incident_id.eq_any(ids))
+        .order((
+            incident_qualifications::incident_id.asc(),
+            incident_qualifications::added_at.asc(),
+        ))
+        .select(QualificationRow::as_select())
+        .load(conn)?)
+}
+
+/// Replaces the qualifications of an incident (the caller then saves the incident, which audits).
+pub fn set_qualifications(
+    conn: &mut DbConn,
+    incident_id: &str,
+    rows: &[QualificationRow],
+) -> StoreResult<()> {
+    diesel::delete(
+        incident_qualifications::table.filter(incident_qualifications::incident_id.eq(incident_id)),
+    )
+    .execute(conn)?;
+    for r in rows {
+        diesel::insert_into(incident_qualifications::table)
+            .values(r)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Whose incidents a caller may list.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// A bailleur's own incidents; restricted ones only when allowed.
+    Bailleur {
+        org_id: String,
+        include_restricted: bool,
+    },
+    /// Incidents routed to a circonscription and shared with the police.
+    Police { circonscription_code: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct IncidentFilter {
+    pub scope: Scope,
+    pub residence_id: Option<String>,
+    pub insee_code: Option<String>,
+    pub circonscription_code: Option<String>,
+    pub category: Option<String>,
+    pub status: Option<String>,
+    pub offence_code: Option<String>,
+    pub occurred_from: Option<NaiveDateTime>,
+    pub occurred_to: Option<NaiveDateTime>,
+    pub updated_since: Option<NaiveDateTime>,
+    pub after_id: Option<String>,
+    pub limit: i64,
+}
+
+pub fn list(conn: &mut DbConn, f: &IncidentFilter) -> StoreResult<Vec<IncidentRow>> {
+    let mut q = incidents::table
+        .select(IncidentRow::as_select())
+        .into_boxed();
+    match &f.scope {
+        Scope::Bailleur {
+            org_id,
+            include_restricted,
+        } => {
+            q = q.filter(incidents::org_id.eq(org_id));
+            if !include_restricted {
+                q = q.filter(incidents::restricted.eq(false));
+            }
+        }
+        Scope::Police {
+            circonscription_code,
+        } => {
+            q = q
+                .filter(incidents::circonscription_code.eq(circonscription_code))
+                .filter(incidents::shared_with_police.eq(true));
+        }
+    }
+    if let Some(v) = &f.residence_id {
+        q = q.filter(incidents::residence_id.eq(v));
+    }
+    if let Some(v) = &f.insee_code {
+        q = q.filter(incidents::insee_code.eq(v));
+    }
+    if let Some(v) = &f.circonscription_code {
+        q = q.filter(incidents::circonscription_code.eq(v));
+    }
+    if let Some(v) = &f.category {
+        q = q.filter(incidents::category.eq(v));
+    }
+    if let Some(v) = &f.status {
+        q = q.filter(incidents::status.eq(v));
+    }
+    if let Some(code) = &f.offence_code {
+        let with_code = incident_qualifications::table
+            .filter(incident_qualifications::offence_code.eq(code.clone()))
+            .select(incident_qualifications::incident_id);
+        q = q.filter(incidents::id.eq_any(with_code));
+    }
+    if let Some(v) = f.occurred_from {
+        q = q.filter(incidents::occurred_at.ge(v));
+    }
+    if let Some(v) = f.occurred_to {
+        q = q.filter(incidents::occurred_at.lt(v));
+    }
+    if let Some(v) = f.updated_since {
+        q = q.filter(incidents::updated_at.ge(v));
+    }
+    if let Some(a) = &f.after_id {
+        q = q.filter(incidents::id.gt(a));
+    }
+    Ok(q.order(incidents::id.asc()).limit(f.limit).load(conn)?)
+}
+
+/// Many rows in one statement per chunk, for benchmarks and seeding (no audit: not a user change).
+/// Multi-row VALUES does not go through diesel's multi-backend connection, hence the match.
+pub fn insert_many_unaudited(conn: &mut DbConn, rows: &[IncidentRow]) -> StoreResult<()> {
+    for chunk in rows.chunks(500) {
+        let insert = diesel::insert_into(incidents::table).values(chunk);
+        match conn {
+            DbConn::Sqlite(c) => insert.execute(c)?,
+            DbConn::Postgres(c) => insert.execute(c)?,
+        };
+    }
+    Ok(())
+}
