@@ -380,3 +380,51 @@ pub const SIREN_B: &str = "999543218";
 pub fn org_body(kind: &str, name: &str) -> Value {
     json!({"kind": kind, "name": name})
 }
+
+impl Harness {
+    /// Creates (or syncs) a residence of the caller's bailleur in commune `insee`; returns its id.
+    pub async fn residence(&self, token: &str, external_ref: &str, insee: &str) -> String {
+        let a = self
+            .send(
+                "PUT",
+                &format!("/api/v1/residences/by-ref/{external_ref}"),
+                Some(token),
+                &[("content-type", "application/json")],
+                Some(json!({"name": external_ref, "address": "1 rue de la Paix", "insee_code": insee, "buildings": [{"name": "A", "entrances": ["A1"]}]}).to_string().into_bytes()),
+            )
+            .await;
+        assert!(a.status.is_success(), "{}", a.text);
+        a.body["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Adds a staff member to the caller's bailleur; returns its id.
+    pub async fn staff(&self, token: &str, role: &str, sworn_guard: bool) -> String {
+        let a = self.post("/api/v1/staff", token, &json!({"first_name": "Jo", "last_name": "Doe", "role": role, "sworn_guard": sworn_guard})).await;
+        a.expect(201, None);
+        a.body["id"].as_str().expect("id").to_owned()
+    }
+
+    /// The id of the person with `login` in `org` (as the platform admin sees it).
+    pub async fn person_id(&self, admin: &str, org: &str, login: &str) -> String {
+        let list = self
+            .get(
+                &format!("/api/v1/organisations/{org}/people?limit=200"),
+                admin,
+            )
+            .await;
+        list.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["login"] == login)
+            .expect("person")["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+/// A minimal valid incident body.
+pub fn incident_body(residence: &str, category: &str) -> Value {
+    json!({"residence_id": residence, "occurred_at": "2026-11-20T21:40:00Z", "category": category, "narrative": "Faits constatés dans le hall."})
+}
