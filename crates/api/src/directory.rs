@@ -207,12 +207,14 @@ pub async fn designate(
             let row = repo::designate(
                 conn,
                 &actor,
-                body.role.as_str(),
-                &org_id,
-                &body.person_id,
-                body.substitute_id.as_deref(),
-                body.valid_from,
-                body.valid_to,
+                repo::NewDesignation {
+                    role: body.role.as_str(),
+                    org_id: &org_id,
+                    person_id: &body.person_id,
+                    substitute_id: body.substitute_id.as_deref(),
+                    valid_from: body.valid_from,
+                    valid_to: body.valid_to,
+                },
             )
             .map_err(|e| match e {
                 StoreError::Conflict(msg) => ApiError::conflict("designation_not_latest", msg),

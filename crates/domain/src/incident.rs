@@ -260,27 +260,27 @@ pub fn check_content(
                 "give a url or a sha256",
             ));
         }
-        if let Some(h) = &e.sha256 {
-            if h.len() != 64
+        let bad_hash = |h: &String| {
+            h.len() != 64
                 || !h
                     .bytes()
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-            {
-                errors.push(ContentError::new(
-                    format!("evidence[{i}].sha256"),
-                    "invalid_sha256",
-                    "64 lowercase hex digits",
-                ));
-            }
+        };
+        if e.sha256.as_ref().is_some_and(bad_hash) {
+            errors.push(ContentError::new(
+                format!("evidence[{i}].sha256"),
+                "invalid_sha256",
+                "64 lowercase hex digits",
+            ));
         }
-        if let Some(u) = &e.url {
-            if !(u.starts_with("https://") || u.starts_with("http://")) || u.len() > 2000 {
-                errors.push(ContentError::new(
-                    format!("evidence[{i}].url"),
-                    "invalid_url",
-                    "an http(s) URL of at most 2000 characters",
-                ));
-            }
+        let bad_url =
+            |u: &String| !(u.starts_with("https://") || u.starts_with("http://")) || u.len() > 2000;
+        if e.url.as_ref().is_some_and(bad_url) {
+            errors.push(ContentError::new(
+                format!("evidence[{i}].url"),
+                "invalid_url",
+                "an http(s) URL of at most 2000 characters",
+            ));
         }
     }
     for (i, w) in witnesses.iter().enumerate() {

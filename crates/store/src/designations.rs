@@ -26,16 +26,28 @@ pub struct DesignationRow {
 
 /// Designates a holder from `valid_from`; the designation in force then ends that day. A later
 /// designation already recorded makes this one a conflict (history is appended in order).
+pub struct NewDesignation<'a> {
+    pub role: &'a str,
+    pub org_id: &'a str,
+    pub person_id: &'a str,
+    pub substitute_id: Option<&'a str>,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+}
+
 pub fn designate(
     conn: &mut DbConn,
     actor: &Actor,
-    role: &str,
-    org_id: &str,
-    person_id: &str,
-    substitute_id: Option<&str>,
-    valid_from: NaiveDate,
-    valid_to: Option<NaiveDate>,
+    d: NewDesignation<'_>,
 ) -> StoreResult<DesignationRow> {
+    let NewDesignation {
+        role,
+        org_id,
+        person_id,
+        substitute_id,
+        valid_from,
+        valid_to,
+    } = d;
     let history: Vec<DesignationRow> = designations::table
         .filter(designations::role.eq(role))
         .filter(designations::org_id.eq(org_id))
