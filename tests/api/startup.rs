@@ -163,6 +163,30 @@ both_backends!(bootstrap_and_demo, |b| {
         })
         .unwrap();
     assert_eq!(orgs.iter().filter(|o| o.kind == "bailleur").count(), 2);
+    // Residences, staff and one designated contact per role, once however often the demo is loaded.
+    let designations = h
+        .with_conn(|c| vigie_store::designations::list(c, None, None))
+        .unwrap();
+    let mut roles: Vec<&str> = designations.iter().map(|d| d.role.as_str()).collect();
+    roles.sort_unstable();
+    assert_eq!(
+        roles,
+        vec![
+            "bailleur_correspondent",
+            "bailleur_correspondent",
+            "magistrat_referent",
+            "police_correspondent"
+        ]
+    );
+    let residences: usize = orgs
+        .iter()
+        .map(|o| {
+            h.with_conn(|c| vigie_store::residences::list(c, &o.id, None, 100))
+                .unwrap()
+                .len()
+        })
+        .sum();
+    assert_eq!(residences, 3);
 });
 
 #[test]

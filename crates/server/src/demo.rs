@@ -5,8 +5,10 @@ use serde::Deserialize;
 use vigie_domain::organisation::validate_roles;
 use vigie_domain::{OrgKind, Role, Siren};
 use vigie_store::audit::Actor;
+use vigie_store::designations::{self, NewDesignation};
 use vigie_store::organisations::{self, NewOrganisation};
 use vigie_store::principals::{self, NewPrincipal, PrincipalKind};
+use vigie_store::residences::{self, NewStaff, ResidenceData};
 use vigie_store::{Store, StoreError};
 
 const DEMO_JSON: &str = include_str!("../../../demo/demo-data.json");
@@ -26,6 +28,37 @@ struct DemoOrg {
     contact_email: Option<String>,
     people: Vec<DemoPerson>,
     api_clients: Vec<DemoClient>,
+    #[serde(default)]
+    residences: Vec<DemoResidence>,
+    #[serde(default)]
+    staff: Vec<DemoStaff>,
+    #[serde(default)]
+    designations: Vec<DemoDesignation>,
+}
+
+#[derive(Deserialize)]
+struct DemoResidence {
+    external_ref: String,
+    name: String,
+    address: String,
+    insee_code: String,
+    buildings: serde_json::Value,
+    qpv: bool,
+    guarded_l271_1: bool,
+}
+
+#[derive(Deserialize)]
+struct DemoStaff {
+    first_name: String,
+    last_name: String,
+    role: String,
+    sworn_guard: bool,
+}
+
+#[derive(Deserialize)]
+struct DemoDesignation {
+    role: String,
+    login: String,
 }
 
 #[derive(Deserialize)]
@@ -125,22 +158,57 @@ pub fn load(store: &Store) -> Result<DemoSummary, StoreError> {
                         &c.roles,
                     )
                 }));
+            let mut created = vec![];
             for (kind, login, display_name, secret, roles) in principals {
                 let roles = validate_roles(o.kind, roles)
                     .map_err(|e| StoreError::Corrupt(format!("demo roles: {e}")))?;
-                principals::create(
-                    conn,
-                    &actor,
-                    NewPrincipal {
-                        kind,
-                        org_id: org.id.clone(),
-                        login,
-                        display_name,
-                        email: None,
-                        secret,
-                        roles,
-                    },
-                )?;
+                let p = NewPrincipal {
+                    kind,
+                    org_id: org.id.clone(),
+                    login,
+                    display_name,
+                    email: None,
+                    secret,
+                    roles,
+                };
+                created.push(principals::create(conn, &actor, p)?);
+            }
+            for r in &o.residences {
+                let data = ResidenceData {
+                    name: r.name.clone(),
+                    address: r.address.clone(),
+                    insee_code: r.insee_code.clone(),
+                    buildings: r.buildings.to_string(),
+                    qpv: r.qpv,
+                    guarded_l271_1: r.guarded_l271_1,
+                };
+                residences::upsert(conn, &actor, &org.id, &r.external_ref, data)?;
+            }
+            for st in &o.staff {
+                let n = NewStaff {
+                    external_ref: None,
+                    first_name: st.first_name.clone(),
+                    last_name: st.last_name.clone(),
+                    role: st.role.clone(),
+                    sworn_guard: st.sworn_guard,
+                };
+                residences::create_staff(conn, &actor, &org.id, n)?;
+            }
+            // The convention was signed on 5 September 2022: the demo contacts hold office since.
+            let since = chrono::NaiveDate::from_ymd_opt(2022, 9, 5).unwrap_or_default();
+            for d in &o.designations {
+                let person = created.iter().find(|p| p.login == d.login).ok_or_else(|| {
+                    StoreError::Corrupt(format!("demo designation of unknown {}", d.login))
+                })?;
+                let nd = NewDesignation {
+                    role: &d.role,
+                    org_id: &org.id,
+                    person_id: &person.id,
+                    substitute_id: None,
+                    valid_from: since,
+                    valid_to: None,
+                };
+                designations::designate(conn, &actor, nd)?;
             }
         }
         Ok(())
