@@ -3,7 +3,7 @@ CARGO ?= cargo
 VIGIE_BIND ?= 127.0.0.1:8080
 export VIGIE_BIND
 
-.PHONY: run demo test openapi lint fmt
+.PHONY: run demo test openapi bench lint fmt
 
 ## Build and serve the API on the embedded SQLite database (./data/vigie.db).
 run:
@@ -21,6 +21,11 @@ test:
 ## Regenerate openapi/openapi.json from the code.
 openapi:
 	$(CARGO) run -q -p vigie -- openapi > openapi/openapi.json.tmp && mv openapi/openapi.json.tmp openapi/openapi.json
+
+## Load benchmark (release build, SQLite and PostgreSQL, 1 000 000 incidents): prints requests/s,
+## p50/p99 and the ratio to the raw insert rate. BENCH_INCIDENTS, BENCH_SECONDS, BENCH_BACKENDS tune it.
+bench:
+	./scripts/bench.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
+use vigie_domain::Role;
 use vigie_domain::directory::ContactRole;
-use vigie_domain::{OrgKind, Role};
 use vigie_store::designations::{self as repo, DesignationRow};
 use vigie_store::principals::{self, PrincipalKind};
 use vigie_store::{DbConn, StoreError, organisations};
@@ -94,18 +94,7 @@ pub fn contacts_for(
         out.extend(contact_view(conn, d)?);
     }
     if let Some(circ) = circonscription {
-        let police = organisations::list(
-            conn,
-            &organisations::OrganisationFilter {
-                kind: Some(OrgKind::PoliceCirconscription),
-                limit: 1000,
-                ..Default::default()
-            },
-        )?;
-        for org in police
-            .iter()
-            .filter(|o| o.active && o.circonscription_code.as_deref() == Some(circ))
-        {
+        for org in organisations::police_of(conn, circ)? {
             if let Some(d) = repo::in_force(
                 conn,
                 ContactRole::PoliceCorrespondent.as_str(),

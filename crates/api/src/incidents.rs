@@ -139,19 +139,38 @@ struct Lookup {
 }
 
 impl Lookup {
-    fn new(conn: &mut DbConn) -> ApiResult<Self> {
-        Ok(Self {
+    fn new() -> Self {
+        Self {
             offences: HashMap::new(),
-            communes: reference::list_communes(conn)?
-                .into_iter()
-                .map(|c| (c.insee_code, c.name))
-                .collect(),
-            circonscriptions: reference::list_circonscriptions(conn)?
-                .into_iter()
-                .map(|c| (c.code, c.name))
-                .collect(),
+            communes: HashMap::new(),
+            circonscriptions: HashMap::new(),
             contacts: HashMap::new(),
-        })
+        }
+    }
+
+    fn commune(&mut self, conn: &mut DbConn, insee: &str) -> ApiResult<String> {
+        if !self.communes.contains_key(insee) {
+            let name = reference::find_commune(conn, insee)?
+                .map(|c| c.name)
+                .unwrap_or_default();
+            self.communes.insert(insee.to_owned(), name);
+        }
+        Ok(self.communes[insee].clone())
+    }
+
+    fn circonscription(
+        &mut self,
+        conn: &mut DbConn,
+        code: Option<&str>,
+    ) -> ApiResult<Option<String>> {
+        let Some(code) = code else { return Ok(None) };
+        if !self.circonscriptions.contains_key(code) {
+            let name = reference::find_circonscription(conn, code)?
+                .map(|c| c.name)
+                .unwrap_or_default();
+            self.circonscriptions.insert(code.to_owned(), name);
+        }
+        Ok(Some(self.circonscriptions[code].clone()))
     }
 
     fn offence(&mut self, conn: &mut DbConn, code: &str) -> ApiResult<offences::OffenceRow> {
@@ -209,6 +228,9 @@ impl Lookup {
             )?;
             self.contacts.insert(key.clone(), c);
         }
+        let commune = self.commune(conn, &row.insee_code)?;
+        let circonscription_name =
+            self.circonscription(conn, row.circonscription_code.as_deref())?;
         Ok(Incident {
             victims: victims
                 .into_iter()
@@ -238,15 +260,8 @@ impl Lookup {
                 basis_offence_code: code,
             }),
             routing: Routing {
-                commune: self
-                    .communes
-                    .get(&row.insee_code)
-                    .cloned()
-                    .unwrap_or_default(),
-                circonscription_name: row
-                    .circonscription_code
-                    .as_ref()
-                    .and_then(|c| self.circonscriptions.get(c).cloned()),
+                commune,
+                circonscription_name,
                 circonscription_code: row.circonscription_code.clone(),
                 insee_code: row.insee_code.clone(),
                 shared_with_police: row.shared_with_police,
@@ -273,7 +288,7 @@ impl Lookup {
 
 fn view_one(conn: &mut DbConn, row: IncidentRow) -> ApiResult<Incident> {
     let quals = repo::qualifications(conn, &row.id)?;
-    Lookup::new(conn)?.view(conn, row, quals)
+    Lookup::new().view(conn, row, quals)
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
@@ -488,6 +503,9 @@ pub async fn create_incident(
             row.circonscription_code = mapping.map(|m| m.circonscription_code);
             row.shared_with_police = body.share_with_police;
             row.restricted = body.category.is_restricted();
+            // The answer is built before the insert: the audit record that follows takes the
+            // organisation's chain lock, held until commit, so nothing else should come after it.
+            let fresh_view = Lookup::new().view(conn, row.clone(), vec![])?;
             let (row, replayed) = match repo::create(conn, &actor, row).map_err(|e| match e {
                 StoreError::Conflict(_) => ApiError::conflict(
                     "external_ref_conflict",
@@ -501,7 +519,8 @@ pub async fn create_incident(
             if let Some(k) = &key.0 {
                 idempotency::save(conn, &principal, k, &request_hash, 201, &serde_json::to_string(&row.id).unwrap_or_default())?;
             }
-            Ok((view_one(conn, row)?, replayed))
+            let view = if replayed { view_one(conn, row)? } else { fresh_view };
+            Ok((view, replayed))
         })
         .await?;
     let mut res = HttpResponse::Created();
@@ -587,7 +606,7 @@ pub async fn list_incidents(
             for qr in repo::qualifications_of(conn, &ids)? {
                 quals.entry(qr.incident_id.clone()).or_default().push(qr);
             }
-            let mut lookup = Lookup::new(conn)?;
+            let mut lookup = Lookup::new();
             let more = rows.len() > limit as usize;
             let mut views = vec![];
             for r in rows.into_iter().take(limit as usize) {

@@ -1,7 +1,7 @@
 //! What every request handler shares: storage, token keys, limits.
 
 use actix_web::web;
-use vigie_store::{DbConn, Store, StoreError, db::write_tx};
+use vigie_store::{DbConn, Store, StoreError};
 
 use crate::auth::TokenKeys;
 use crate::error::{ApiError, ApiResult};
@@ -64,6 +64,7 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
     {
-        self.db(move |conn| write_tx(conn, f)).await
+        let store = self.store.clone();
+        self.db(move |conn| store.write_on(conn, f)).await
     }
 }

@@ -1,6 +1,7 @@
 //! The `vigie` server: settings, start-up, demo data and the HTTP server. The binary's `main` only
 //! parses the command line; integration tests build the same state through [`startup`].
 
+pub mod bench;
 pub mod demo;
 pub mod settings;
 pub mod startup;

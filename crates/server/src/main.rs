@@ -46,6 +46,36 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Benchmark support (used by `make bench`).
+    #[command(hide = true)]
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Seed a bailleur, 20 residences, an API client and N incidents; prints `org_id residence_id`.
+    Seed {
+        #[arg(long, default_value_t = 1_000_000)]
+        incidents: usize,
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        client_secret: String,
+    },
+    /// Single-row inserts, one transaction each, for SECONDS; prints rows per second.
+    RawInsert {
+        #[arg(long)]
+        org_id: String,
+        #[arg(long)]
+        residence_id: String,
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+        #[arg(long, default_value_t = 16)]
+        threads: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -155,6 +185,36 @@ fn run(cli: Cli) -> Result<ExitCode, StartError> {
                         r.unchanged,
                         r.rejected.len()
                     );
+                }
+            }
+        }
+        Command::Bench { command } => {
+            let store = startup::open_store(&s)?;
+            startup::load_reference(&store)?;
+            match command {
+                BenchCommand::Seed {
+                    incidents,
+                    client_id,
+                    client_secret,
+                } => {
+                    let seeded = vigie::bench::seed(&store, incidents, &client_id, &client_secret)?;
+                    println!("{} {}", seeded.org_id, seeded.residence_ids[0]);
+                }
+                BenchCommand::RawInsert {
+                    org_id,
+                    residence_id,
+                    seconds,
+                    threads,
+                } => {
+                    let duration = std::time::Duration::from_secs(seconds);
+                    let rate = vigie::bench::raw_insert_rate(
+                        &store,
+                        &org_id,
+                        &residence_id,
+                        duration,
+                        threads,
+                    )?;
+                    println!("{rate:.1}");
                 }
             }
         }

@@ -48,15 +48,21 @@ pub fn decode_roles(text: &str) -> StoreResult<Vec<vigie_domain::Role>> {
 pub struct Store {
     pool: Pool,
     backend: &'static str,
+    /// SQLite has one writer at a time. Taking turns here, rather than in SQLite's busy handler
+    /// (which sleeps and retries), keeps write latency flat under concurrent requests.
+    sqlite_writer: Option<std::sync::Arc<std::sync::Mutex<()>>>,
 }
 
 impl Store {
     /// Opens the pool and applies pending migrations.
     pub fn open(url: &DatabaseUrl, opts: &PoolOptions) -> StoreResult<Self> {
         let pool = db::open_pool(url, opts)?;
+        let sqlite_writer = matches!(url, DatabaseUrl::Sqlite(_))
+            .then(|| std::sync::Arc::new(std::sync::Mutex::new(())));
         let store = Self {
             pool,
             backend: url.backend_name(),
+            sqlite_writer,
         };
         store.with_conn(|c| db::run_migrations(c).map(|_| ()))?;
         Ok(store)
@@ -79,7 +85,24 @@ impl Store {
     /// Runs `f` in a write transaction (see [`db::write_tx`]).
     pub fn write<T>(&self, f: impl FnOnce(&mut DbConn) -> StoreResult<T>) -> StoreResult<T> {
         let mut conn = self.pool.get()?;
-        db::write_tx(&mut conn, f)
+        self.write_on(&mut conn, f)
+    }
+
+    /// Runs `f` in a write transaction on a connection the caller holds.
+    pub fn write_on<T, E>(
+        &self,
+        conn: &mut DbConn,
+        f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
+        // A poisoned lock only means another writer panicked; the database itself rolled back.
+        let _turn = self
+            .sqlite_writer
+            .as_ref()
+            .map(|m| m.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        db::write_tx(conn, f)
     }
 
     /// Whether the database answers now.

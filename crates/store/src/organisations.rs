@@ -201,3 +201,13 @@ pub fn find_by_kind(conn: &mut DbConn, kind: OrgKind) -> StoreResult<Option<Orga
         .first(conn)
         .optional()?)
 }
+
+/// The active police organisations of a circonscription.
+pub fn police_of(conn: &mut DbConn, circonscription: &str) -> StoreResult<Vec<OrganisationRow>> {
+    Ok(organisations::table
+        .filter(organisations::kind.eq(OrgKind::PoliceCirconscription.as_str()))
+        .filter(organisations::circonscription_code.eq(circonscription))
+        .filter(organisations::active.eq(true))
+        .select(OrganisationRow::as_select())
+        .load(conn)?)
+}

@@ -1,0 +1,138 @@
+//! Support for `make bench`: seeding a large data set and measuring the raw single-row insert rate of
+//! the database, so that the API's figures can be compared with the ceiling of the same rows.
+
+use std::time::{Duration, Instant};
+
+use chrono::{Duration as Span, Utc};
+use vigie_domain::incident::Category;
+use vigie_domain::{OrgKind, Role};
+use vigie_store::audit::Actor;
+use vigie_store::incidents::{self, IncidentRow};
+use vigie_store::organisations::{self, NewOrganisation};
+use vigie_store::principals::{self, NewPrincipal, PrincipalKind};
+use vigie_store::residences::{self, ResidenceData};
+use vigie_store::{Store, StoreError};
+
+pub struct Seeded {
+    pub org_id: String,
+    pub residence_ids: Vec<String>,
+}
+
+/// Creates a bailleur with 20 residences and an integration client, then `count` incidents spread
+/// over two years, categories and residences (inserted without audit: this is a fixture, not usage).
+pub fn seed(
+    store: &Store,
+    count: usize,
+    client_id: &str,
+    client_secret: &str,
+) -> Result<Seeded, StoreError> {
+    let actor = Actor::system();
+    let (org_id, residence_ids) = store.write(|conn| {
+        let org = organisations::create(
+            conn,
+            &actor,
+            NewOrganisation {
+                kind: OrgKind::Bailleur,
+                name: "Bench Habitat".into(),
+                siren: Some("999123458".into()),
+                circonscription_code: None,
+                contact_email: None,
+            },
+        )?;
+        principals::create(
+            conn,
+            &actor,
+            NewPrincipal {
+                kind: PrincipalKind::ApiClient,
+                org_id: org.id.clone(),
+                login: client_id.into(),
+                display_name: "bench".into(),
+                email: None,
+                secret: client_secret.into(),
+                roles: vec![Role::Integration, Role::Correspondent],
+            },
+        )?;
+        let communes = ["92050", "92023", "92071", "92002", "92012"];
+        let mut ids = vec![];
+        for i in 0..20 {
+            let data = ResidenceData {
+                name: format!("Résidence {i}"),
+                address: format!("{i} rue du Banc d'essai"),
+                insee_code: communes[i % communes.len()].into(),
+                buildings: "[]".into(),
+                qpv: i % 2 == 0,
+                guarded_l271_1: false,
+            };
+            ids.push(
+                residences::upsert(conn, &actor, &org.id, &format!("R{i}"), data)?
+                    .0
+                    .id,
+            );
+        }
+        Ok((org.id, ids))
+    })?;
+    let start = Utc::now().naive_utc() - Span::days(730);
+    let mut batch = Vec::with_capacity(10_000);
+    for n in 0..count {
+        let mut row = IncidentRow::blank(&org_id, &residence_ids[n % residence_ids.len()]);
+        let category = Category::ALL[n % Category::ALL.len()];
+        row.category = category.as_str().into();
+        row.restricted = category.is_restricted();
+        row.narrative =
+            format!("Incident de référence numéro {n}, constaté dans les parties communes.");
+        row.occurred_at = start + Span::seconds((n as i64 * 63_072_000) / count.max(1) as i64);
+        row.insee_code =
+            ["92050", "92023", "92071", "92002", "92012"][(n % residence_ids.len()) % 5].into();
+        row.circonscription_code = Some(format!("CSP-{}", row.insee_code));
+        row.status = ["reported", "qualified", "actioned", "closed"][n % 4].into();
+        batch.push(row);
+        if batch.len() == 10_000 || n + 1 == count {
+            store.write(|conn| incidents::insert_many_unaudited(conn, &batch))?;
+            batch.clear();
+        }
+    }
+    Ok(Seeded {
+        org_id,
+        residence_ids,
+    })
+}
+
+/// Inserts one incident row per transaction for `duration`, from `threads` connections, and returns
+/// rows per second: the database's own ceiling for what `POST /incidents` writes (one row).
+pub fn raw_insert_rate(
+    store: &Store,
+    org_id: &str,
+    residence_id: &str,
+    duration: Duration,
+    threads: usize,
+) -> Result<f64, StoreError> {
+    let started = Instant::now();
+    let total: Result<Vec<usize>, StoreError> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads.max(1))
+            .map(|_| {
+                s.spawn(|| -> Result<usize, StoreError> {
+                    let mut conn = store.pool().get()?;
+                    let mut n = 0;
+                    while started.elapsed() < duration {
+                        let mut row = IncidentRow::blank(org_id, residence_id);
+                        row.category = "dumping".into();
+                        row.narrative = "Dépôt sauvage devant le local poubelles.".into();
+                        row.insee_code = "92050".into();
+                        row.circonscription_code = Some("CSP-92050".into());
+                        store.write_on(&mut conn, |c| {
+                            incidents::insert_many_unaudited(c, std::slice::from_ref(&row))
+                        })?;
+                        n += 1;
+                    }
+                    Ok(n)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(Ok(0)))
+            .collect()
+    });
+    let rows: usize = total?.into_iter().sum();
+    Ok(rows as f64 / started.elapsed().as_secs_f64())
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# make bench: for each backend, seed BENCH_INCIDENTS incidents, start the release server, drive
+# sustained authenticated POST /incidents and filtered GET /incidents with wrk, and measure in the same
+# run the raw single-row insert ceiling of the database (pgbench on PostgreSQL, a raw insert loop on
+# SQLite). Prints requests/s, p50/p99 latency and the API/raw ratio. Figures depend on the machine:
+# on 2 cores the load generator and the server compete for the same CPUs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${BENCH_INCIDENTS:-1000000}
+DUR=${BENCH_SECONDS:-15}
+CONNS=${BENCH_CONNECTIONS:-16}
+# The list latency target is read at a front-end's concurrency, not at saturation.
+LIST_CONNS=${BENCH_LIST_CONNECTIONS:-4}
+BACKENDS=${BENCH_BACKENDS:-"sqlite postgres"}
+PG_SERVER=${VIGIE_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}
+
+if ! command -v wrk >/dev/null 2>&1; then
+    echo "--> installing wrk"
+    (apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; })
+fi
+
+cargo build --release -q -p vigie
+BIN=target/release/vigie
+mkdir -p bench/results
+REPORT=bench/results/latest.txt
+: > "$REPORT"
+say() { echo "$@" | tee -a "$REPORT"; }
+
+say "Vigie benchmark $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores: $N incidents loaded, ${DUR}s per run, POST with $CONNS connections"
+for backend in $BACKENDS; do
+    WORK=$(mktemp -d)
+    if [ "$backend" = sqlite ]; then
+        URL="sqlite://$WORK/bench.db"
+    else
+        psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS vigie_bench WITH (FORCE)" >/dev/null
+        psql "$PG_SERVER/postgres" -qc "CREATE DATABASE vigie_bench" >/dev/null
+        URL="$PG_SERVER/vigie_bench?sslmode=disable"
+    fi
+    export VIGIE_DATABASE_URL="$URL" VIGIE_DATA_DIR="$WORK" RUST_LOG=warn
+    start=$(date +%s)
+    read -r ORG RES < <("$BIN" bench seed --incidents "$N" --client-id bench --client-secret bench-secret-0123456789)
+    say ""
+    say "== $backend: seeded $N incidents in $(( $(date +%s) - start ))s"
+
+    PORT=$((20000 + RANDOM % 20000))
+    VIGIE_BIND="127.0.0.1:$PORT" VIGIE_RATE_LIMIT_PER_SECOND=0 VIGIE_DB_POOL_SIZE=$CONNS "$BIN" serve > "$WORK/server.log" 2>&1 &
+    SERVER=$!
+    trap 'kill $SERVER 2>/dev/null || true' EXIT
+    for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+    export BENCH_TOKEN=$(curl -fs -X POST "http://127.0.0.1:$PORT/api/v1/auth/token" \
+        -d grant_type=client_credentials -d client_id=bench -d client_secret=bench-secret-0123456789 \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+    export BENCH_RESIDENCE="$RES"
+
+    read -r _ POST_RPS POST_P50 POST_P99 POST_N POST_ERR < <(wrk -t2 -c"$CONNS" -d"${DUR}s" -s scripts/bench/post-incident.lua \
+        "http://127.0.0.1:$PORT/api/v1/incidents" | grep '^RESULT')
+    LIST_URL="http://127.0.0.1:$PORT/api/v1/incidents?category=dumping&residence_id=$RES&status=closed&limit=50"
+    read -r _ GET_RPS GET_P50 GET_P99 GET_N GET_ERR < <(wrk -t2 -c"$LIST_CONNS" -d"${DUR}s" -s scripts/bench/get-incidents.lua "$LIST_URL" | grep '^RESULT')
+    kill $SERVER; wait $SERVER 2>/dev/null || true
+    trap - EXIT
+
+    if [ "$backend" = sqlite ]; then
+        RAW=$("$BIN" bench raw-insert --org-id "$ORG" --residence-id "$RES" --seconds "$DUR" --threads "$CONNS")
+        RAW_TOOL="raw single-row insert loop ($CONNS threads, one transaction per row)"
+    else
+        RAW=$(pgbench -n -c "$CONNS" -j 2 -T "$DUR" -D org="$ORG" -D res="$RES" -f scripts/bench/pg-insert.sql "$URL" 2>/dev/null \
+            | awk '/^tps/ {print $3; exit}')
+        RAW_TOOL="pgbench, same INSERT ($CONNS clients)"
+    fi
+    RATIO=$(python3 -c "print(f'{100*float($POST_RPS)/float($RAW):.0f}')")
+    say "POST /incidents     : $POST_RPS req/s, p50 $POST_P50 ms, p99 $POST_P99 ms ($POST_N requests, $POST_ERR errors)"
+    say "raw ceiling         : $RAW rows/s [$RAW_TOOL]"
+    say "API / raw           : $RATIO % (target >= 50 %)"
+    say "GET /incidents (category+residence+status filter, limit 50, $N rows, $LIST_CONNS connections): $GET_RPS req/s, p50 $GET_P50 ms, p99 $GET_P99 ms ($GET_N requests, $GET_ERR errors) (target p99 <= 20 ms)"
+    if [ "$backend" = postgres ]; then
+        psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS vigie_bench WITH (FORCE)" >/dev/null
+    fi
+    rm -rf "$WORK"
+done
+say ""
+say "(report also in $REPORT)"
