@@ -97,28 +97,21 @@ pub fn open_chain(conn: &mut DbConn, chain_name: &str) -> StoreResult<()> {
     Ok(())
 }
 
-/// Appends one record to the owner's chain. The `UPDATE` of the chain head comes first: on PostgreSQL
-/// it locks that one row until commit, so concurrent writers of the same organisation take turns while
-/// other organisations' writers never wait.
+/// Appends one record to the owner's chain (see [`lock_head`] for how concurrent writers take turns).
+/// Call it last in a transaction: the chain head stays locked until commit.
 pub fn record<S: Serialize>(
     conn: &mut DbConn,
     actor: &Actor,
     change: Change<'_, S>,
 ) -> StoreResult<()> {
     let chain_name = change.org_id.unwrap_or(PLATFORM_CHAIN).to_owned();
-    let bumped = diesel::update(audit_chain_heads::table.find(&chain_name))
-        .set(audit_chain_heads::seq.eq(audit_chain_heads::seq + 1_i64))
-        .execute(conn)?;
-    if bumped == 0 {
-        open_chain(conn, &chain_name)?;
-        diesel::update(audit_chain_heads::table.find(&chain_name))
-            .set(audit_chain_heads::seq.eq(1_i64))
-            .execute(conn)?;
-    }
-    let (seq, prev_hash): (i64, String) = audit_chain_heads::table
-        .find(&chain_name)
-        .select((audit_chain_heads::seq, audit_chain_heads::hash))
-        .first(conn)?;
+    let (seq, prev_hash) = match lock_head(conn, &chain_name)? {
+        Some((last, hash)) => (last + 1, hash),
+        None => {
+            open_chain(conn, &chain_name)?;
+            (1, chain::GENESIS.to_owned())
+        }
+    };
     let state =
         serde_json::to_value(change.state).map_err(|e| StoreError::Database(e.to_string()))?;
     let mut row = AuditRow {
@@ -142,9 +135,25 @@ pub fn record<S: Serialize>(
         .values(&row)
         .execute(conn)?;
     diesel::update(audit_chain_heads::table.find(&chain_name))
-        .set(audit_chain_heads::hash.eq(&row.hash))
+        .set((
+            audit_chain_heads::seq.eq(seq),
+            audit_chain_heads::hash.eq(&row.hash),
+        ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Reads a chain's head and keeps it until commit. On PostgreSQL `FOR UPDATE` locks that one row, so
+/// writers of the same organisation take turns while other organisations' writers never wait; a
+/// SQLite write transaction (`BEGIN IMMEDIATE`) already excludes every other writer.
+fn lock_head(conn: &mut DbConn, chain_name: &str) -> StoreResult<Option<(i64, String)>> {
+    let head = audit_chain_heads::table
+        .find(chain_name)
+        .select((audit_chain_heads::seq, audit_chain_heads::hash));
+    Ok(match conn {
+        DbConn::Postgres(c) => head.for_update().first(c).optional()?,
+        DbConn::Sqlite(c) => head.first(c).optional()?,
+    })
 }
 
 #[derive(Debug, Clone, Default)]
