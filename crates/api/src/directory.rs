@@ -1,6 +1,8 @@
 //! `/designations`: the convention's designated contacts (measure 1), and their resolution for an
 //! incident's routing.
 
+use std::collections::HashMap;
+
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -74,6 +76,68 @@ fn contact_view(conn: &mut DbConn, d: DesignationRow) -> ApiResult<Option<Contac
         valid_from: d.valid_from,
         valid_to: d.valid_to,
     }))
+}
+
+/// Recently resolved contacts, so that every incident of a page or of a burst of creations does not
+/// query the directory again. Designating through this process clears it; another replica's
+/// designation shows here after at most `ttl`.
+/// Bailleur, circonscription, date.
+type ContactKey = (String, Option<String>, NaiveDate);
+
+pub struct ContactCache {
+    ttl: std::time::Duration,
+    entries: std::sync::Mutex<HashMap<ContactKey, (std::time::Instant, Vec<ContactView>)>>,
+}
+
+impl ContactCache {
+    pub fn new(ttl: std::time::Duration) -> Self {
+        Self {
+            ttl,
+            entries: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn contacts(
+        &self,
+        conn: &mut DbConn,
+        bailleur_org: &str,
+        circonscription: Option<&str>,
+        on: NaiveDate,
+    ) -> ApiResult<Vec<ContactView>> {
+        let key = (
+            bailleur_org.to_owned(),
+            circonscription.map(str::to_owned),
+            on,
+        );
+        {
+            let entries = self
+                .entries
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some((at, c)) = entries.get(&key)
+                && at.elapsed() < self.ttl
+            {
+                return Ok(c.clone());
+            }
+        }
+        let fresh = contacts_for(conn, bailleur_org, circonscription, on)?;
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if entries.len() > 10_000 {
+            entries.clear();
+        }
+        entries.insert(key, (std::time::Instant::now(), fresh.clone()));
+        Ok(fresh)
+    }
+
+    pub fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
 }
 
 /// The contacts of an incident of `bailleur_org` routed to `circonscription`, in force on `on`: the
@@ -212,6 +276,7 @@ pub async fn designate(
             contact_view(conn, row)?.ok_or_else(ApiError::internal)
         })
         .await?;
+    state.contacts.clear();
     Ok(HttpResponse::Created().json(view))
 }
 

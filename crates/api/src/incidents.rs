@@ -21,7 +21,7 @@ use vigie_store::incidents::{
 use vigie_store::{DbConn, StoreError, offences, organisations, reference, residences};
 
 use crate::auth::Caller;
-use crate::directory::{ContactView, contacts_for};
+use crate::directory::{ContactCache, ContactView};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::{IdempotencyKey, Valid, etag, if_match, ok_with_etag};
 use crate::pagination::{Page, PageQuery, fetch_size};
@@ -135,16 +135,16 @@ struct Lookup {
     offences: HashMap<String, offences::OffenceRow>,
     communes: HashMap<String, String>,
     circonscriptions: HashMap<String, String>,
-    contacts: HashMap<(String, Option<String>), Vec<ContactView>>,
+    contacts: std::sync::Arc<ContactCache>,
 }
 
 impl Lookup {
-    fn new() -> Self {
+    fn new(contacts: std::sync::Arc<ContactCache>) -> Self {
         Self {
             offences: HashMap::new(),
             communes: HashMap::new(),
             circonscriptions: HashMap::new(),
-            contacts: HashMap::new(),
+            contacts,
         }
     }
 
@@ -218,16 +218,12 @@ impl Lookup {
                 app_eligible: !o.app_excluded,
             });
         }
-        let key = (row.org_id.clone(), row.circonscription_code.clone());
-        if !self.contacts.contains_key(&key) {
-            let c = contacts_for(
-                conn,
-                &row.org_id,
-                row.circonscription_code.as_deref(),
-                Utc::now().date_naive(),
-            )?;
-            self.contacts.insert(key.clone(), c);
-        }
+        let contacts = self.contacts.contacts(
+            conn,
+            &row.org_id,
+            row.circonscription_code.as_deref(),
+            Utc::now().date_naive(),
+        )?;
         let commune = self.commune(conn, &row.insee_code)?;
         let circonscription_name =
             self.circonscription(conn, row.circonscription_code.as_deref())?;
@@ -265,7 +261,7 @@ impl Lookup {
                 circonscription_code: row.circonscription_code.clone(),
                 insee_code: row.insee_code.clone(),
                 shared_with_police: row.shared_with_police,
-                contacts: self.contacts.get(&key).cloned().unwrap_or_default(),
+                contacts,
             },
             qualifications,
             id: row.id,
@@ -286,9 +282,13 @@ impl Lookup {
     }
 }
 
-fn view_one(conn: &mut DbConn, row: IncidentRow) -> ApiResult<Incident> {
+fn view_one(
+    conn: &mut DbConn,
+    cache: &std::sync::Arc<ContactCache>,
+    row: IncidentRow,
+) -> ApiResult<Incident> {
     let quals = repo::qualifications(conn, &row.id)?;
-    Lookup::new().view(conn, row, quals)
+    Lookup::new(cache.clone()).view(conn, row, quals)
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
@@ -425,6 +425,7 @@ pub async fn create_incident(
     key: IdempotencyKey,
     Valid(body): Valid<CreateIncident>,
 ) -> ApiResult<HttpResponse> {
+    let cache = state.contacts.clone();
     policy::bailleur_member(&caller)?;
     check_lists(
         &body.victims,
@@ -468,7 +469,7 @@ pub async fn create_incident(
                     Idem::Replay { body, .. } => {
                         let id: String = serde_json::from_str(&body).map_err(|_| ApiError::internal())?;
                         let row = repo::get(conn, &id)?.ok_or_else(ApiError::internal)?;
-                        return Ok((view_one(conn, row)?, true));
+                        return Ok((view_one(conn, &cache, row)?, true));
                     }
                     Idem::Mismatch => {
                         return Err(ApiError::new(
@@ -505,7 +506,7 @@ pub async fn create_incident(
             row.restricted = body.category.is_restricted();
             // The answer is built before the insert: the audit record that follows takes the
             // organisation's chain lock, held until commit, so nothing else should come after it.
-            let fresh_view = Lookup::new().view(conn, row.clone(), vec![])?;
+            let fresh_view = Lookup::new(cache.clone()).view(conn, row.clone(), vec![])?;
             let (row, replayed) = match repo::create(conn, &actor, row).map_err(|e| match e {
                 StoreError::Conflict(_) => ApiError::conflict(
                     "external_ref_conflict",
@@ -519,7 +520,7 @@ pub async fn create_incident(
             if let Some(k) = &key.0 {
                 idempotency::save(conn, &principal, k, &request_hash, 201, &serde_json::to_string(&row.id).unwrap_or_default())?;
             }
-            let view = if replayed { view_one(conn, row)? } else { fresh_view };
+            let view = if replayed { view_one(conn, &cache, row)? } else { fresh_view };
             Ok((view, replayed))
         })
         .await?;
@@ -577,6 +578,7 @@ pub async fn list_incidents(
     q: web::Query<IncidentQuery>,
     page: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
+    let cache = state.contacts.clone();
     let limit = page.limit()?;
     let after = page.after()?;
     let q = q.into_inner();
@@ -606,7 +608,7 @@ pub async fn list_incidents(
             for qr in repo::qualifications_of(conn, &ids)? {
                 quals.entry(qr.incident_id.clone()).or_default().push(qr);
             }
-            let mut lookup = Lookup::new();
+            let mut lookup = Lookup::new(cache.clone());
             let more = rows.len() > limit as usize;
             let mut views = vec![];
             for r in rows.into_iter().take(limit as usize) {
@@ -646,10 +648,11 @@ pub async fn get_incident(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    let cache = state.contacts.clone();
     let view = state
         .db(move |conn| {
             let row = visible(conn, &caller, &id)?;
-            view_one(conn, row)
+            view_one(conn, &cache, row)
         })
         .await?;
     Ok(ok_with_etag(&view, view.version))
@@ -699,6 +702,7 @@ pub async fn update_incident(
     id: web::Path<String>,
     Valid(body): Valid<UpdateIncident>,
 ) -> ApiResult<HttpResponse> {
+    let cache = state.contacts.clone();
     let expected = if_match(&req)?;
     let actor = caller.actor();
     let view = state
@@ -769,7 +773,7 @@ pub async fn update_incident(
                 row.shared_with_police = true;
             }
             let row = repo::save(conn, &actor, row, expected, "incident.updated")?;
-            view_one(conn, row)
+            view_one(conn, &cache, row)
         })
         .await?;
     Ok(ok_with_etag(&view, view.version))
@@ -813,6 +817,7 @@ pub async fn set_qualifications(
     id: web::Path<String>,
     Valid(body): Valid<SetQualifications>,
 ) -> ApiResult<HttpResponse> {
+    let cache = state.contacts.clone();
     if body.qualifications.len() > 20 {
         return Err(ApiError::invalid_field(
             "qualifications",
@@ -876,7 +881,7 @@ pub async fn set_qualifications(
             row.prescription_date =
                 most_serious.map(|n| n.prescription_date(row.occurred_at.date()));
             let row = repo::save(conn, &actor, row, expected, "incident.qualified")?;
-            view_one(conn, row)
+            view_one(conn, &cache, row)
         })
         .await?;
     Ok(ok_with_etag(&view, view.version))
@@ -1013,6 +1018,7 @@ pub async fn transition_incident(
     id: web::Path<String>,
     Valid(body): Valid<TransitionRequest>,
 ) -> ApiResult<HttpResponse> {
+    let cache = state.contacts.clone();
     let expected = if_match(&req)?;
     let actor = caller.actor();
     let view = state
@@ -1050,7 +1056,7 @@ pub async fn transition_incident(
                 expected,
                 &format!("incident.{}", body.transition.as_str()),
             )?;
-            view_one(conn, row)
+            view_one(conn, &cache, row)
         })
         .await?;
     Ok(ok_with_etag(&view, view.version))

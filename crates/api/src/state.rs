@@ -35,6 +35,8 @@ pub struct AppState {
     pub cors_origins: Vec<String>,
     /// Request counts and latencies by route and status, plus the pool gauges (`/metrics`).
     pub metrics: actix_web_prom::PrometheusMetrics,
+    /// Designated contacts recently resolved for incidents' routing.
+    pub contacts: std::sync::Arc<crate::directory::ContactCache>,
 }
 
 impl From<diesel::result::Error> for ApiError {
