@@ -91,6 +91,12 @@ pub fn seed(
             batch.clear();
         }
     }
+    // A production database has planner statistics (autovacuum); a freshly bulk-loaded one has none
+    // until autovacuum wakes up, and the planner then guesses badly.
+    store.with_conn(|conn| {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute("ANALYZE").map_err(StoreError::from)
+    })?;
     Ok(Seeded {
         org_id,
         residence_ids,
