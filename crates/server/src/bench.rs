@@ -93,10 +93,7 @@ pub fn seed(
     }
     // A production database has planner statistics (autovacuum); a freshly bulk-loaded one has none
     // until autovacuum wakes up, and the planner then guesses badly.
-    store.with_conn(|conn| {
-        use diesel::connection::SimpleConnection;
-        conn.batch_execute("ANALYZE").map_err(StoreError::from)
-    })?;
+    store.analyze()?;
     Ok(Seeded {
         org_id,
         residence_ids,

@@ -105,6 +105,12 @@ impl Store {
         db::write_tx(conn, f)
     }
 
+    /// Refreshes the planner's statistics (after a bulk load).
+    pub fn analyze(&self) -> StoreResult<()> {
+        use diesel::connection::SimpleConnection;
+        self.with_conn(|c| c.batch_execute("ANALYZE").map_err(StoreError::from))
+    }
+
     /// Whether the database answers now.
     pub fn ping(&self) -> StoreResult<()> {
         use diesel::connection::SimpleConnection;
