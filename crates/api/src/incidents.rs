@@ -635,6 +635,34 @@ fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<IncidentRo
     }
 }
 
+/// The common path of every change to an incident: load it if the caller sees it, check the caller
+/// handles it, let `change` modify it (returning the audit action), save it under `If-Match`, and
+/// answer the new representation with its ETag.
+async fn change_incident<F>(
+    state: &AppState,
+    caller: Caller,
+    req: &HttpRequest,
+    id: String,
+    change: F,
+) -> ApiResult<HttpResponse>
+where
+    F: FnOnce(&mut DbConn, IncidentRow) -> ApiResult<(IncidentRow, String)> + Send + 'static,
+{
+    let expected = if_match(req)?;
+    let actor = caller.actor();
+    let cache = state.contacts.clone();
+    let view = state
+        .tx(move |conn| {
+            let row = visible(conn, &caller, &id)?;
+            policy::handle_incident(&caller, &row)?;
+            let (row, action) = change(conn, row)?;
+            let row = repo::save(conn, &actor, row, expected, &action)?;
+            view_one(conn, &cache, row)
+        })
+        .await?;
+    Ok(ok_with_etag(&view, view.version))
+}
+
 /// Read an incident
 #[utoipa::path(
     tag = "incidents", operation_id = "getIncident",
@@ -702,13 +730,12 @@ pub async fn update_incident(
     id: web::Path<String>,
     Valid(body): Valid<UpdateIncident>,
 ) -> ApiResult<HttpResponse> {
-    let cache = state.contacts.clone();
-    let expected = if_match(&req)?;
-    let actor = caller.actor();
-    let view = state
-        .tx(move |conn| {
-            let mut row = visible(conn, &caller, &id)?;
-            policy::handle_incident(&caller, &row)?;
+    change_incident(
+        &state,
+        caller,
+        &req,
+        id.into_inner(),
+        move |conn, mut row| {
             let bad = |_| ApiError::internal();
             let category = body
                 .category
@@ -772,11 +799,10 @@ pub async fn update_incident(
             if body.share_with_police == Some(true) {
                 row.shared_with_police = true;
             }
-            let row = repo::save(conn, &actor, row, expected, "incident.updated")?;
-            view_one(conn, &cache, row)
-        })
-        .await?;
-    Ok(ok_with_etag(&view, view.version))
+            Ok((row, "incident.updated".to_owned()))
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -817,7 +843,6 @@ pub async fn set_qualifications(
     id: web::Path<String>,
     Valid(body): Valid<SetQualifications>,
 ) -> ApiResult<HttpResponse> {
-    let cache = state.contacts.clone();
     if body.qualifications.len() > 20 {
         return Err(ApiError::invalid_field(
             "qualifications",
@@ -825,12 +850,12 @@ pub async fn set_qualifications(
             "at most 20",
         ));
     }
-    let expected = if_match(&req)?;
-    let actor = caller.actor();
-    let view = state
-        .tx(move |conn| {
-            let mut row = visible(conn, &caller, &id)?;
-            policy::handle_incident(&caller, &row)?;
+    change_incident(
+        &state,
+        caller,
+        &req,
+        id.into_inner(),
+        move |conn, mut row| {
             let mut rows = vec![];
             let mut most_serious: Option<Nature> = None;
             for (i, q) in body.qualifications.iter().enumerate() {
@@ -880,11 +905,10 @@ pub async fn set_qualifications(
             repo::set_qualifications(conn, &row.id, &rows)?;
             row.prescription_date =
                 most_serious.map(|n| n.prescription_date(row.occurred_at.date()));
-            let row = repo::save(conn, &actor, row, expected, "incident.qualified")?;
-            view_one(conn, &cache, row)
-        })
-        .await?;
-    Ok(ok_with_etag(&view, view.version))
+            Ok((row, "incident.qualified".to_owned()))
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1018,13 +1042,12 @@ pub async fn transition_incident(
     id: web::Path<String>,
     Valid(body): Valid<TransitionRequest>,
 ) -> ApiResult<HttpResponse> {
-    let cache = state.contacts.clone();
-    let expected = if_match(&req)?;
-    let actor = caller.actor();
-    let view = state
-        .tx(move |conn| {
-            let mut row = visible(conn, &caller, &id)?;
-            policy::handle_incident(&caller, &row)?;
+    change_incident(
+        &state,
+        caller,
+        &req,
+        id.into_inner(),
+        move |conn, mut row| {
             let from = Status::parse(&row.status).ok_or_else(ApiError::internal)?;
             let has_q = !repo::qualifications(conn, &row.id)?.is_empty();
             let (to, action) = apply_transition(from, body.transition, has_q, body.action)
@@ -1049,15 +1072,8 @@ pub async fn transition_incident(
                 } else {
                     None
                 });
-            let row = repo::save(
-                conn,
-                &actor,
-                row,
-                expected,
-                &format!("incident.{}", body.transition.as_str()),
-            )?;
-            view_one(conn, &cache, row)
-        })
-        .await?;
-    Ok(ok_with_etag(&view, view.version))
+            Ok((row, format!("incident.{}", body.transition.as_str())))
+        },
+    )
+    .await
 }

@@ -54,11 +54,6 @@ pub struct QualificationRow {
     pub added_at: NaiveDateTime,
 }
 
-/// A new incident, everything decided by the caller except id and timestamps.
-pub struct NewIncident {
-    pub row: IncidentRow,
-}
-
 impl IncidentRow {
     /// A fresh row; the caller fills the content fields.
     pub fn blank(org_id: &str, residence_id: &str) -> Self {
