@@ -33,13 +33,20 @@ TOKEN=$(curl -fs -X POST "http://127.0.0.1:$PORT/api/v1/auth/token" \
     -d grant_type=client_credentials -d client_id=$CLIENT_ID -d client_secret=$CLIENT_SECRET \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 
-"$VENV/bin/st" run "http://127.0.0.1:$PORT/openapi.json" \
-    --url "http://127.0.0.1:$PORT" \
-    --header "Authorization: Bearer $TOKEN" \
-    --checks not_a_server_error,response_schema_conformance \
-    --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-25}" \
-    --seed 20220905 \
-    --no-color
+# Two passes: the platform admin (organisations, reference data, audit) and a bailleur's correspondent
+# and admin from the demo data (residences, staff, designations, incidents).
+PERSON_TOKEN=$(curl -fs -X POST "http://127.0.0.1:$PORT/api/v1/auth/token" \
+    -d grant_type=password -d username=demo.correspondant -d password=demo-password-2026 \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+for T in "$TOKEN" "$PERSON_TOKEN"; do
+    "$VENV/bin/st" run "http://127.0.0.1:$PORT/openapi.json" \
+        --url "http://127.0.0.1:$PORT" \
+        --header "Authorization: Bearer $T" \
+        --checks not_a_server_error,response_schema_conformance \
+        --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-25}" \
+        --seed 20220905 \
+        --no-color
+done
 if grep -q "panicked" "$WORK/server.log"; then
     echo "the server panicked during the fuzzing:" >&2
     grep -A5 panicked "$WORK/server.log" >&2
