@@ -247,3 +247,56 @@ both_backends!(creation_is_idempotent_by_key, |b| {
         1
     );
 });
+
+both_backends!(idempotency_keys_are_forgotten_after_their_retention, |b| {
+    let h = Harness::start(b).await;
+    let admin = h.admin().await;
+    let body = json!({"kind": "bailleur", "name": "Idem", "siren": SIREN_A})
+        .to_string()
+        .into_bytes();
+    let hdrs = [
+        ("content-type", "application/json"),
+        ("idempotency-key", "k-old"),
+    ];
+    h.send(
+        "POST",
+        "/api/v1/organisations",
+        Some(&admin),
+        &hdrs,
+        Some(body),
+    )
+    .await
+    .expect(201, None);
+    let store = vigie::startup::open_store(&settings(&["--database-url", &h.db.url()])).unwrap();
+    let keep = store
+        .write(|c| {
+            vigie_store::idempotency::purge_before(
+                c,
+                vigie_store::now() - chrono::Duration::hours(1),
+            )
+        })
+        .unwrap();
+    assert_eq!(keep, 0, "a fresh key is kept");
+    let gone = store
+        .write(|c| {
+            vigie_store::idempotency::purge_before(
+                c,
+                vigie_store::now() + chrono::Duration::seconds(1),
+            )
+        })
+        .unwrap();
+    assert_eq!(gone, 1);
+    // Once forgotten, the key is free: another body with it is a new creation, not a 422.
+    let other = json!({"kind": "bailleur", "name": "Other", "siren": SIREN_B})
+        .to_string()
+        .into_bytes();
+    h.send(
+        "POST",
+        "/api/v1/organisations",
+        Some(&admin),
+        &hdrs,
+        Some(other),
+    )
+    .await
+    .expect(201, None);
+});

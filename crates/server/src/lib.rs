@@ -46,13 +46,28 @@ pub async fn serve(settings: Settings, demo: bool) -> Result<(), StartError> {
         println!();
     }
     let state = startup::app_state(&settings, store)?;
-    let limiter_state = state.clone();
+    let housekeeping = state.clone();
     actix_web::rt::spawn(async move {
-        let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
+        let mut tick = actix_web::rt::time::interval(Duration::from_secs(600));
         loop {
             tick.tick().await;
-            limiter_state.rate_limiter.shrink();
-            limiter_state.token_rate_limiter.shrink();
+            housekeeping.rate_limiter.shrink();
+            housekeeping.token_rate_limiter.shrink();
+            let store = housekeeping.store.clone();
+            let purged = actix_web::web::block(move || {
+                let cutoff = vigie_store::now()
+                    - chrono::Duration::hours(vigie_store::idempotency::RETENTION_HOURS);
+                store.write(|conn| vigie_store::idempotency::purge_before(conn, cutoff))
+            })
+            .await;
+            match purged {
+                Ok(Ok(n)) if n > 0 => log::info!(
+                    "forgot {n} idempotency keys older than {} h",
+                    vigie_store::idempotency::RETENTION_HOURS
+                ),
+                Ok(Err(e)) => log::warn!("idempotency key purge failed: {e}"),
+                _ => {}
+            }
         }
     });
     let mut server = HttpServer::new(move || build_app(state.clone()))

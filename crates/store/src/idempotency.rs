@@ -63,3 +63,15 @@ pub fn save(
         .execute(conn)?;
     Ok(())
 }
+
+/// How long a key is remembered: long enough for any client's retries, short enough that the table
+/// does not grow without end.
+pub const RETENTION_HOURS: i64 = 24;
+
+/// Forgets the keys recorded before `cutoff`; returns how many.
+pub fn purge_before(conn: &mut DbConn, cutoff: chrono::NaiveDateTime) -> StoreResult<usize> {
+    Ok(
+        diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(cutoff)))
+            .execute(conn)?,
+    )
+}
