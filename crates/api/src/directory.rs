@@ -78,22 +78,24 @@ fn contact_view(conn: &mut DbConn, d: DesignationRow) -> ApiResult<Option<Contac
     }))
 }
 
-/// Recently resolved contacts, so that every incident of a page or of a burst of creations does not
-/// query the directory again. Designating through this process clears it; another replica's
-/// designation shows here after at most `ttl`.
+/// What an incident's routing reads again and again, kept per process: the contacts recently resolved
+/// (designating through this process clears them; another replica's designation shows here after at
+/// most `ttl`) and the names of communes and circonscriptions (never renamed, so kept for good).
 /// Bailleur, circonscription, date.
 type ContactKey = (String, Option<String>, NaiveDate);
 
-pub struct ContactCache {
+pub struct RoutingCache {
     ttl: std::time::Duration,
     entries: std::sync::Mutex<HashMap<ContactKey, (std::time::Instant, Vec<ContactView>)>>,
+    names: std::sync::Mutex<HashMap<String, String>>,
 }
 
-impl ContactCache {
+impl RoutingCache {
     pub fn new(ttl: std::time::Duration) -> Self {
         Self {
             ttl,
             entries: std::sync::Mutex::new(HashMap::new()),
+            names: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -130,6 +132,30 @@ impl ContactCache {
         }
         entries.insert(key, (std::time::Instant::now(), fresh.clone()));
         Ok(fresh)
+    }
+
+    /// A reference name under `key`, loaded once; an unknown one is not remembered.
+    pub fn name(
+        &self,
+        key: String,
+        load: impl FnOnce() -> ApiResult<Option<String>>,
+    ) -> ApiResult<String> {
+        if let Some(n) = self
+            .names
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&key)
+        {
+            return Ok(n.clone());
+        }
+        let Some(name) = load()? else {
+            return Ok(String::new());
+        };
+        self.names
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, name.clone());
+        Ok(name)
     }
 
     pub fn clear(&self) {
@@ -276,7 +302,7 @@ pub async fn designate(
             contact_view(conn, row)?.ok_or_else(ApiError::internal)
         })
         .await?;
-    state.contacts.clear();
+    state.routing.clear();
     Ok(HttpResponse::Created().json(view))
 }
 

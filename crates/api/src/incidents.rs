@@ -21,7 +21,7 @@ use vigie_store::incidents::{
 use vigie_store::{DbConn, StoreError, offences, organisations, reference, residences};
 
 use crate::auth::Caller;
-use crate::directory::{ContactCache, ContactView};
+use crate::directory::{ContactView, RoutingCache};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::{IdempotencyKey, Valid, etag, if_match, ok_with_etag};
 use crate::pagination::{Page, PageQuery, fetch_size};
@@ -133,29 +133,21 @@ pub struct Incident {
 /// Caches what several incidents of a page share: offences, communes, circonscriptions, contacts.
 struct Lookup {
     offences: HashMap<String, offences::OffenceRow>,
-    communes: HashMap<String, String>,
-    circonscriptions: HashMap<String, String>,
-    contacts: std::sync::Arc<ContactCache>,
+    routing: std::sync::Arc<RoutingCache>,
 }
 
 impl Lookup {
-    fn new(contacts: std::sync::Arc<ContactCache>) -> Self {
+    fn new(routing: std::sync::Arc<RoutingCache>) -> Self {
         Self {
             offences: HashMap::new(),
-            communes: HashMap::new(),
-            circonscriptions: HashMap::new(),
-            contacts,
+            routing,
         }
     }
 
     fn commune(&mut self, conn: &mut DbConn, insee: &str) -> ApiResult<String> {
-        if !self.communes.contains_key(insee) {
-            let name = reference::find_commune(conn, insee)?
-                .map(|c| c.name)
-                .unwrap_or_default();
-            self.communes.insert(insee.to_owned(), name);
-        }
-        Ok(self.communes[insee].clone())
+        self.routing.name(format!("commune:{insee}"), || {
+            Ok(reference::find_commune(conn, insee)?.map(|c| c.name))
+        })
     }
 
     fn circonscription(
@@ -164,13 +156,10 @@ impl Lookup {
         code: Option<&str>,
     ) -> ApiResult<Option<String>> {
         let Some(code) = code else { return Ok(None) };
-        if !self.circonscriptions.contains_key(code) {
-            let name = reference::find_circonscription(conn, code)?
-                .map(|c| c.name)
-                .unwrap_or_default();
-            self.circonscriptions.insert(code.to_owned(), name);
-        }
-        Ok(Some(self.circonscriptions[code].clone()))
+        let name = self.routing.name(format!("circonscription:{code}"), || {
+            Ok(reference::find_circonscription(conn, code)?.map(|c| c.name))
+        })?;
+        Ok(Some(name))
     }
 
     fn offence(&mut self, conn: &mut DbConn, code: &str) -> ApiResult<offences::OffenceRow> {
@@ -218,7 +207,7 @@ impl Lookup {
                 app_eligible: !o.app_excluded,
             });
         }
-        let contacts = self.contacts.contacts(
+        let contacts = self.routing.contacts(
             conn,
             &row.org_id,
             row.circonscription_code.as_deref(),
@@ -284,7 +273,7 @@ impl Lookup {
 
 fn view_one(
     conn: &mut DbConn,
-    cache: &std::sync::Arc<ContactCache>,
+    cache: &std::sync::Arc<RoutingCache>,
     row: IncidentRow,
 ) -> ApiResult<Incident> {
     let quals = repo::qualifications(conn, &row.id)?;
@@ -425,7 +414,7 @@ pub async fn create_incident(
     key: IdempotencyKey,
     Valid(body): Valid<CreateIncident>,
 ) -> ApiResult<HttpResponse> {
-    let cache = state.contacts.clone();
+    let cache = state.routing.clone();
     policy::bailleur_member(&caller)?;
     check_lists(
         &body.victims,
@@ -578,7 +567,7 @@ pub async fn list_incidents(
     q: web::Query<IncidentQuery>,
     page: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let cache = state.contacts.clone();
+    let cache = state.routing.clone();
     let limit = page.limit()?;
     let after = page.after()?;
     let q = q.into_inner();
@@ -650,7 +639,7 @@ where
 {
     let expected = if_match(req)?;
     let actor = caller.actor();
-    let cache = state.contacts.clone();
+    let cache = state.routing.clone();
     let view = state
         .tx(move |conn| {
             let row = visible(conn, &caller, &id)?;
@@ -676,7 +665,7 @@ pub async fn get_incident(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let cache = state.contacts.clone();
+    let cache = state.routing.clone();
     let view = state
         .db(move |conn| {
             let row = visible(conn, &caller, &id)?;

@@ -36,7 +36,7 @@ pub struct AppState {
     /// Request counts and latencies by route and status, plus the pool gauges (`/metrics`).
     pub metrics: actix_web_prom::PrometheusMetrics,
     /// Designated contacts recently resolved for incidents' routing.
-    pub contacts: std::sync::Arc<crate::directory::ContactCache>,
+    pub routing: std::sync::Arc<crate::directory::RoutingCache>,
 }
 
 impl From<diesel::result::Error> for ApiError {

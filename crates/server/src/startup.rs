@@ -215,7 +215,7 @@ pub fn app_state(s: &Settings, store: Store) -> Result<web::Data<AppState>, Star
         },
         cors_origins: s.cors_origins.clone(),
         metrics,
-        contacts: std::sync::Arc::new(vigie_api::directory::ContactCache::new(
+        routing: std::sync::Arc::new(vigie_api::directory::RoutingCache::new(
             Duration::from_secs(10),
         )),
     }))
