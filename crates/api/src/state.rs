@@ -35,7 +35,7 @@ pub struct AppState {
     pub cors_origins: Vec<String>,
     /// Request counts and latencies by route and status, plus the pool gauges (`/metrics`).
     pub metrics: actix_web_prom::PrometheusMetrics,
-    /// Designated contacts recently resolved for incidents' routing.
+    /// What incidents' routing reads often: recent contacts, commune and circonscription names.
     pub routing: std::sync::Arc<crate::directory::RoutingCache>,
 }
 
