@@ -140,6 +140,27 @@ struct StoredAnswer {
     body: serde_json::Value,
 }
 
+/// The answer stored for an Idempotency-Key already used with the same request, if any; the same key
+/// with another request is refused (422). Call it in the transaction that then creates and saves.
+pub fn replayed_answer(
+    conn: &mut vigie_store::DbConn,
+    principal: &str,
+    key: Option<&str>,
+    request_hash: &str,
+) -> ApiResult<Option<String>> {
+    use vigie_store::idempotency::{Lookup, lookup};
+    let Some(k) = key else { return Ok(None) };
+    match lookup(conn, principal, k, request_hash)? {
+        Lookup::New => Ok(None),
+        Lookup::Replay { body, .. } => Ok(Some(body)),
+        Lookup::Mismatch => Err(ApiError::new(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "this Idempotency-Key was already used with a different request body",
+        )),
+    }
+}
+
 /// Runs a creation once per Idempotency-Key: a retry with the same key and body gets the first
 /// answer again; the same key with another body is refused (422).
 pub async fn create_once<T, F>(
@@ -159,23 +180,11 @@ where
     let principal = caller.sub.clone();
     let answer = state
         .tx(move |conn| {
-            use vigie_store::idempotency::{self, Lookup};
-            if let Some(k) = &key.0 {
-                match idempotency::lookup(conn, &principal, k, &request_hash)? {
-                    Lookup::Replay { body, .. } => {
-                        return serde_json::from_str::<StoredAnswer>(&body)
-                            .map(|a| (a, true))
-                            .map_err(|_| ApiError::internal());
-                    }
-                    Lookup::Mismatch => {
-                        return Err(ApiError::new(
-                            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-                            "idempotency_key_reused",
-                            "this Idempotency-Key was already used with a different request body",
-                        ));
-                    }
-                    Lookup::New => {}
-                }
+            if let Some(body) = replayed_answer(conn, &principal, key.0.as_deref(), &request_hash)?
+            {
+                return serde_json::from_str::<StoredAnswer>(&body)
+                    .map(|a| (a, true))
+                    .map_err(|_| ApiError::internal());
             }
             let created = create(conn)?;
             let answer = StoredAnswer {
@@ -185,7 +194,7 @@ where
             };
             if let Some(k) = &key.0 {
                 let text = serde_json::to_string(&answer).map_err(|_| ApiError::internal())?;
-                idempotency::save(conn, &principal, k, &request_hash, 201, &text)?;
+                vigie_store::idempotency::save(conn, &principal, k, &request_hash, 201, &text)?;
             }
             Ok((answer, false))
         })

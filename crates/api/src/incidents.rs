@@ -23,7 +23,7 @@ use vigie_store::{DbConn, StoreError, offences, organisations, reference, reside
 use crate::auth::Caller;
 use crate::directory::{ContactView, RoutingCache};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::{IdempotencyKey, Valid, etag, if_match, ok_with_etag};
+use crate::http::{IdempotencyKey, Valid, etag, if_match, ok_with_etag, replayed_answer};
 use crate::pagination::{Page, PageQuery, fetch_size};
 use crate::policy;
 use crate::responses::{AuthErrors, BodyErrors, Conflict, NotFound, QueryErrors, Stale};
@@ -365,6 +365,25 @@ fn check_lists(
     Ok(())
 }
 
+/// The facts are not in the future (5 minutes of clock skew allowed) and end after they start.
+fn check_period(occurred_at: DateTime<Utc>, ended_at: Option<DateTime<Utc>>) -> ApiResult<()> {
+    if ended_at.is_some_and(|e| e < occurred_at) {
+        return Err(ApiError::invalid_field(
+            "ended_at",
+            "before_start",
+            "the facts end after they start",
+        ));
+    }
+    if occurred_at > Utc::now() + chrono::Duration::minutes(5) {
+        return Err(ApiError::invalid_field(
+            "occurred_at",
+            "in_the_future",
+            "the facts cannot be in the future",
+        ));
+    }
+    Ok(())
+}
+
 /// Staff named as victims or witnesses must be the bailleur's own.
 fn check_staff(
     conn: &mut DbConn,
@@ -429,21 +448,8 @@ pub async fn create_incident(
         &body.evidence,
         &body.witnesses,
     ))?;
-    if body.ended_at.is_some_and(|e| e < body.occurred_at) {
-        return Err(ApiError::invalid_field(
-            "ended_at",
-            "before_start",
-            "the facts end after they start",
-        ));
-    }
+    check_period(body.occurred_at, body.ended_at)?;
     let now = Utc::now();
-    if body.occurred_at > now + chrono::Duration::minutes(5) {
-        return Err(ApiError::invalid_field(
-            "occurred_at",
-            "in_the_future",
-            "the facts cannot be in the future",
-        ));
-    }
     let request_hash = hex::encode(Sha256::digest(
         serde_json::to_vec(&body).unwrap_or_default(),
     ));
@@ -452,23 +458,10 @@ pub async fn create_incident(
     let principal = caller.sub.clone();
     let (view, replayed) = state
         .tx(move |conn| {
-            use vigie_store::idempotency::{self, Lookup as Idem};
-            if let Some(k) = &key.0 {
-                match idempotency::lookup(conn, &principal, k, &request_hash)? {
-                    Idem::Replay { body, .. } => {
-                        let id: String = serde_json::from_str(&body).map_err(|_| ApiError::internal())?;
-                        let row = repo::get(conn, &id)?.ok_or_else(ApiError::internal)?;
-                        return Ok((view_one(conn, &cache, row)?, true));
-                    }
-                    Idem::Mismatch => {
-                        return Err(ApiError::new(
-                            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-                            "idempotency_key_reused",
-                            "this Idempotency-Key was already used with a different request body",
-                        ));
-                    }
-                    Idem::New => {}
-                }
+            if let Some(body) = replayed_answer(conn, &principal, key.0.as_deref(), &request_hash)? {
+                let id: String = serde_json::from_str(&body).map_err(|_| ApiError::internal())?;
+                let row = repo::get(conn, &id)?.ok_or_else(ApiError::internal)?;
+                return Ok((view_one(conn, &cache, row)?, true));
             }
             let residence = residences::find_in_org(conn, &org_id, &body.residence_id)?
                 .ok_or_else(|| ApiError::invalid_field("residence_id", "unknown_residence", "no such residence in your organisation"))?;
@@ -507,7 +500,7 @@ pub async fn create_incident(
                 Outcome::Replay(r) => (r, true),
             };
             if let Some(k) = &key.0 {
-                idempotency::save(conn, &principal, k, &request_hash, 201, &serde_json::to_string(&row.id).unwrap_or_default())?;
+                vigie_store::idempotency::save(conn, &principal, k, &request_hash, 201, &serde_json::to_string(&row.id).unwrap_or_default())?;
             }
             let view = if replayed { view_one(conn, &cache, row)? } else { fresh_view };
             Ok((view, replayed))
@@ -752,13 +745,6 @@ pub async fn update_incident(
             ))?;
             check_staff(conn, &row.org_id, &victims, &witnesses)?;
             if let Some(t) = body.occurred_at {
-                if t > Utc::now() + chrono::Duration::minutes(5) {
-                    return Err(ApiError::invalid_field(
-                        "occurred_at",
-                        "in_the_future",
-                        "the facts cannot be in the future",
-                    ));
-                }
                 row.occurred_at = t.naive_utc();
                 // The competent circonscription is the one on the date of the facts.
                 row.circonscription_code =
@@ -768,13 +754,7 @@ pub async fn update_incident(
             if let Some(t) = body.ended_at {
                 row.ended_at = Some(t.naive_utc());
             }
-            if row.ended_at.is_some_and(|e| e < row.occurred_at) {
-                return Err(ApiError::invalid_field(
-                    "ended_at",
-                    "before_start",
-                    "the facts end after they start",
-                ));
-            }
+            check_period(row.occurred_at.and_utc(), row.ended_at.map(|e| e.and_utc()))?;
             row.building = body.building.or(row.building);
             row.entrance = body.entrance.or(row.entrance);
             row.common_part = body.common_part.or(row.common_part);
