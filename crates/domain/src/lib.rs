@@ -3,13 +3,16 @@
 
 pub mod audit;
 pub mod commune;
+pub mod delays;
 pub mod directory;
 pub mod incident;
 pub mod natinf;
 pub mod offence;
 pub mod organisation;
+pub mod pv;
 pub mod qualification;
 pub mod siren;
+pub mod sworn;
 
 pub use commune::InseeCode;
 pub use offence::{NatinfNumber, Nature};
