@@ -15,8 +15,8 @@ use crate::error::{ApiError, REQUEST_ID};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::{
-    audit, directory, incidents, offences, ops, organisations, principals, reference, residences,
-    token,
+    audit, directory, incidents, offences, ops, organisations, principals, pv_transmissions, pvs,
+    reference, residences, sworn_agents, token,
 };
 
 /// Every `/api/v1` operation; the contract is collected from these registrations.
@@ -59,7 +59,23 @@ fn api_routes(cfg: &mut ServiceConfig) {
         .service(incidents::update_incident)
         .service(incidents::set_qualifications)
         .service(incidents::propose_qualifications)
-        .service(incidents::transition_incident);
+        .service(incidents::transition_incident)
+        .service(sworn_agents::create_sworn_agent)
+        .service(sworn_agents::list_sworn_agents)
+        .service(sworn_agents::get_sworn_agent)
+        .service(sworn_agents::record_event)
+        .service(pvs::create_pv)
+        .service(pvs::list_pvs)
+        .service(pvs::get_pv)
+        .service(pvs::update_draft)
+        .service(pvs::sign_pv)
+        .service(pvs::correct_pv)
+        .service(pvs::deadlines)
+        .service(pv_transmissions::create_transmission)
+        .service(pv_transmissions::list_transmissions)
+        .service(pv_transmissions::get_transmission)
+        .service(pv_transmissions::print_transmission)
+        .service(pv_transmissions::acknowledge);
 }
 
 fn ops_routes(cfg: &mut ServiceConfig) {

@@ -19,11 +19,14 @@ pub mod organisations;
 pub mod pagination;
 pub mod policy;
 pub mod principals;
+pub mod pv_transmissions;
+pub mod pvs;
 pub mod rate_limit;
 pub mod reference;
 pub mod residences;
 pub mod responses;
 pub mod state;
+pub mod sworn_agents;
 pub mod token;
 
 pub use app::{build_app, openapi};

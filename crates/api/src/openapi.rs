@@ -30,6 +30,9 @@ with a stable `code`. Obtain a token at `POST /api/v1/auth/token`, then send `Au
         (name = "staff", description = "A bailleur's front-line staff"),
         (name = "directory", description = "Designated contacts of the convention"),
         (name = "incidents", description = "Incidents: intake, qualification, routing, lifecycle"),
+        (name = "sworn-agents", description = "Sworn agents' files: commission, agrément, oath, suspension, withdrawal"),
+        (name = "pvs", description = "Procès-verbaux of sworn agents: drawing up, signature, corrections, deadlines"),
+        (name = "pv-transmissions", description = "Transmission of PVs to the parquet, slips and acknowledgements"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

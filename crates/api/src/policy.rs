@@ -162,3 +162,89 @@ pub fn manage_property(caller: &Caller) -> ApiResult<()> {
     bailleur_member(caller)?;
     require_any(caller, PROPERTY_MANAGERS)
 }
+
+/// Bailleur roles that keep sworn agents' files.
+pub const AGENT_FILE_MANAGERS: &[Role] = &[Role::Correspondent, Role::Admin, Role::Integration];
+
+/// Opening and changing sworn-agent files: the bailleur's correspondent, admin or integration.
+pub fn manage_agent_files(caller: &Caller) -> ApiResult<()> {
+    bailleur_member(caller)?;
+    require_any(caller, AGENT_FILE_MANAGERS)
+}
+
+/// Which sworn-agent files a caller reads: `false` all of its bailleur's, `true` only their own
+/// (a sworn agent); others none (403).
+pub fn agent_file_scope(caller: &Caller) -> ApiResult<bool> {
+    if caller.org_kind == vigie_domain::OrgKind::Bailleur {
+        if caller.has_any(AGENT_FILE_MANAGERS) {
+            return Ok(false);
+        }
+        if caller.has(Role::SwornAgent) {
+            return Ok(true);
+        }
+    }
+    Err(ApiError::forbidden(
+        "sworn-agent files are read by their bailleur's correspondent, admin and integration, and by the agent",
+    ))
+}
+
+/// How a caller reaches PVs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PvAccess {
+    /// The bailleur's correspondent or integration: all its PVs.
+    Bailleur,
+    /// A sworn agent: their own PVs.
+    Agent,
+    /// The magistrat référent or a délégué du procureur: the PVs transmitted to their parquet.
+    Parquet,
+}
+
+/// Reading PVs: a PV is seen by its bailleur's correspondent (and integration), by its author, and
+/// by the parquet once transmitted to it.
+pub fn pv_access(caller: &Caller) -> ApiResult<PvAccess> {
+    use vigie_domain::OrgKind;
+    match caller.org_kind {
+        OrgKind::Bailleur if caller.has_any(HANDLERS) => Ok(PvAccess::Bailleur),
+        OrgKind::Bailleur if caller.has(Role::SwornAgent) => Ok(PvAccess::Agent),
+        OrgKind::Parquet if caller.has_any(&[Role::Magistrate, Role::ProsecutorDelegate]) => {
+            Ok(PvAccess::Parquet)
+        }
+        _ => Err(ApiError::forbidden(
+            "PVs are read by the bailleur's correspondent, their author and the parquet they were sent to",
+        )),
+    }
+}
+
+/// Drawing up, signing and correcting PVs: a sworn agent (under their own file), or the bailleur's
+/// integration in an agent's name.
+pub fn draw_up_pvs(caller: &Caller) -> ApiResult<PvAccess> {
+    if caller.org_kind == vigie_domain::OrgKind::Bailleur {
+        if caller.has(Role::SwornAgent) {
+            return Ok(PvAccess::Agent);
+        }
+        if caller.has(Role::Integration) {
+            return Ok(PvAccess::Bailleur);
+        }
+    }
+    Err(ApiError::forbidden(
+        "PVs are drawn up by sworn agents, or by the bailleur's integration in an agent's name",
+    ))
+}
+
+/// Sending PVs to the parquet: the bailleur's correspondent or integration, or an agent for their own.
+pub fn transmit_pvs(caller: &Caller) -> ApiResult<PvAccess> {
+    match pv_access(caller)? {
+        PvAccess::Parquet => Err(ApiError::forbidden(
+            "PVs are transmitted by the bailleur; the parquet acknowledges them",
+        )),
+        other => Ok(other),
+    }
+}
+
+/// Acknowledging receipt: the parquet's magistrat référent or a délégué du procureur.
+pub fn acknowledge_pvs(caller: &Caller) -> ApiResult<()> {
+    match pv_access(caller)? {
+        PvAccess::Parquet => Ok(()),
+        _ => Err(ApiError::forbidden("the parquet acknowledges receipt")),
+    }
+}

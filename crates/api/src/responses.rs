@@ -80,3 +80,25 @@ pub enum QueryErrors {
     #[response(status = 422, content_type = "application/problem+json")]
     Invalid(Problem),
 }
+
+/// Errors of operations that draw up or rewrite a PV: the body's errors, and each rule of drawing
+/// up under its own code.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum DrawingErrors {
+    /// Malformed JSON.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// Body larger than the configured limit.
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
+    /// Wrong `Content-Type`.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    /// `validation_failed` (fields listed in `errors`), or the rule that refused the PV:
+    /// `not_personally_observed`, `agent_not_active`, `place_outside_commission`,
+    /// `offence_outside_agrement`, `offence_outside_commission`, `regime_b_contraventions_only`,
+    /// `offence_required`.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Invalid(Problem),
+}

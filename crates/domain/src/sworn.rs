@@ -455,7 +455,7 @@ impl AgentFile {
                 FileStatus::AgrementExpired
             };
         }
-        if !self.oath.as_ref().is_some_and(|o| o.sworn_on <= on) {
+        if self.oath.as_ref().is_none_or(|o| o.sworn_on > on) {
             return FileStatus::AwaitingOath;
         }
         if self

@@ -14,10 +14,12 @@ pub mod incidents;
 pub mod offences;
 pub mod organisations;
 pub mod principals;
+pub mod pvs;
 pub mod reference;
 pub mod residences;
 pub mod schema;
 pub mod seed;
+pub mod sworn_agents;
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
 

@@ -118,6 +118,21 @@ pub fn find_in_org(
         .optional()?)
 }
 
+/// The person `login` of `org_id`.
+pub fn find_person_by_login(
+    conn: &mut DbConn,
+    org_id: &str,
+    login: &str,
+) -> StoreResult<Option<PrincipalRow>> {
+    Ok(principals::table
+        .filter(principals::login.eq(login))
+        .filter(principals::org_id.eq(org_id))
+        .filter(principals::kind.eq(PrincipalKind::Person.as_str()))
+        .select(PrincipalRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub fn list(
     conn: &mut DbConn,
     kind: PrincipalKind,

@@ -225,6 +225,76 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sworn_agents (id) {
+        id -> Text,
+        org_id -> Text,
+        staff_id -> Text,
+        principal_id -> Nullable<Text>,
+        regime -> Text,
+        file -> Text,
+        agrement_end -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pv_counters (org_id, year) {
+        org_id -> Text,
+        year -> BigInt,
+        last_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    pv_transmissions (id) {
+        id -> Text,
+        org_id -> Text,
+        parquet_id -> Text,
+        transmitted_on -> Date,
+        mode -> Text,
+        proof_reference -> Text,
+        opj -> Nullable<Text>,
+        created_by -> Text,
+        acknowledged_at -> Nullable<Timestamp>,
+        acknowledged_by -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pvs (id) {
+        id -> Text,
+        org_id -> Text,
+        agent_id -> Text,
+        year -> BigInt,
+        seq -> BigInt,
+        number -> Text,
+        revision -> BigInt,
+        previous_id -> Nullable<Text>,
+        superseded_by -> Nullable<Text>,
+        status -> Text,
+        found_at -> Timestamp,
+        found_on -> Date,
+        deadline -> Date,
+        residence_id -> Text,
+        content -> Text,
+        signed_at -> Nullable<Timestamp>,
+        signed_by -> Nullable<Text>,
+        content_hash -> Nullable<Text>,
+        document -> Nullable<Text>,
+        transmission_id -> Nullable<Text>,
+        transmitted_on -> Nullable<Date>,
+        void -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(incident_qualifications -> incidents (incident_id));
 diesel::joinable!(incidents -> residences (residence_id));
 
@@ -244,4 +314,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     incidents,
     incident_qualifications,
     designations,
+    sworn_agents,
+    pv_counters,
+    pv_transmissions,
+    pvs,
 );
