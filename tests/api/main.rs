@@ -14,6 +14,7 @@ mod offences;
 mod operations;
 mod organisations;
 mod principals;
+mod pvs;
 mod reference;
 mod startup;
 mod visibility;

@@ -362,10 +362,11 @@ impl AgentFile {
                     return Err(FileError::RenewalBeforePrevious);
                 }
                 for code in &offence_codes {
+                    // The law's limit first: it is what a regime B agent needs to hear.
+                    check_regime(self.regime, code, offences)?;
                     if !self.commission.offence_codes.contains(code) {
                         return Err(FileError::OffenceOutsideCommission(code.clone()));
                     }
-                    check_regime(self.regime, code, offences)?;
                 }
                 self.agrements.push(Agrement {
                     arrete_number,
