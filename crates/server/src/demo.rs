@@ -2,14 +2,16 @@
 //! try every flow. Loading it twice changes nothing.
 
 use serde::Deserialize;
+use vigie_domain::delays::LegalDelays;
 use vigie_domain::organisation::validate_roles;
+use vigie_domain::sworn::{AgentFile, Commission, FileEvent, OffenceFacts, Regime};
 use vigie_domain::{OrgKind, Role, Siren};
 use vigie_store::audit::Actor;
 use vigie_store::designations::{self, NewDesignation};
 use vigie_store::organisations::{self, NewOrganisation};
 use vigie_store::principals::{self, NewPrincipal, PrincipalKind};
 use vigie_store::residences::{self, NewStaff, ResidenceData};
-use vigie_store::{Store, StoreError};
+use vigie_store::{Store, StoreError, offences, sworn_agents};
 
 const DEMO_JSON: &str = include_str!("../../../demo/demo-data.json");
 
@@ -34,6 +36,33 @@ struct DemoOrg {
     staff: Vec<DemoStaff>,
     #[serde(default)]
     designations: Vec<DemoDesignation>,
+    #[serde(default)]
+    sworn_agents: Vec<DemoSwornAgent>,
+}
+
+/// An active sworn agent: commissioned for every residence of the bailleur, approved and sworn.
+#[derive(Deserialize)]
+struct DemoSwornAgent {
+    login: String,
+    staff_last_name: String,
+    regime: Regime,
+    offence_codes: Vec<String>,
+    agrement: DemoAgrement,
+    oath: DemoOath,
+}
+
+#[derive(Deserialize)]
+struct DemoAgrement {
+    arrete_number: String,
+    prefet: String,
+    start: chrono::NaiveDate,
+    card_number: String,
+}
+
+#[derive(Deserialize)]
+struct DemoOath {
+    tribunal: String,
+    sworn_on: chrono::NaiveDate,
 }
 
 #[derive(Deserialize)]
@@ -173,6 +202,7 @@ pub fn load(store: &Store) -> Result<DemoSummary, StoreError> {
                 };
                 created.push(principals::create(conn, &actor, p)?);
             }
+            let mut residence_ids = vec![];
             for r in &o.residences {
                 let data = ResidenceData {
                     name: r.name.clone(),
@@ -182,7 +212,8 @@ pub fn load(store: &Store) -> Result<DemoSummary, StoreError> {
                     qpv: r.qpv,
                     guarded_l271_1: r.guarded_l271_1,
                 };
-                residences::upsert(conn, &actor, &org.id, &r.external_ref, data)?;
+                let (row, _) = residences::upsert(conn, &actor, &org.id, &r.external_ref, data)?;
+                residence_ids.push(row.id);
             }
             for st in &o.staff {
                 let n = NewStaff {
@@ -193,6 +224,18 @@ pub fn load(store: &Store) -> Result<DemoSummary, StoreError> {
                     sworn_guard: st.sworn_guard,
                 };
                 residences::create_staff(conn, &actor, &org.id, n)?;
+            }
+            let staff_rows = residences::list_staff(conn, &org.id, None, 1000)?;
+            for a in &o.sworn_agents {
+                let staff = staff_rows
+                    .iter()
+                    .find(|s| s.last_name == a.staff_last_name)
+                    .ok_or_else(|| StoreError::Corrupt(format!("demo agent {}", a.login)))?;
+                let person = created.iter().find(|p| p.login == a.login).ok_or_else(|| {
+                    StoreError::Corrupt(format!("demo agent of unknown {}", a.login))
+                })?;
+                let row = demo_agent_file(conn, a, &org.id, &staff.id, &person.id, &residence_ids)?;
+                sworn_agents::create(conn, &actor, &row)?;
             }
             // The convention was signed on 5 September 2022: the demo contacts hold office since.
             let since = chrono::NaiveDate::from_ymd_opt(2022, 9, 5).unwrap_or_default();
@@ -214,4 +257,62 @@ pub fn load(store: &Store) -> Result<DemoSummary, StoreError> {
         Ok(())
     })?;
     Ok(summary)
+}
+
+/// The file of a demo agent, built by the domain's own rules (a demo that breaks them fails to load).
+fn demo_agent_file(
+    conn: &mut vigie_store::DbConn,
+    a: &DemoSwornAgent,
+    org_id: &str,
+    staff_id: &str,
+    principal_id: &str,
+    residence_ids: &[String],
+) -> Result<sworn_agents::AgentRow, StoreError> {
+    let mut facts = vec![];
+    for code in &a.offence_codes {
+        let o = offences::find_by_code(conn, code)?
+            .ok_or_else(|| StoreError::Corrupt(format!("demo offence {code}")))?;
+        facts.push(OffenceFacts {
+            code: o.code,
+            regime_b_allowed: o.regime_b_allowed,
+        });
+    }
+    let commission = Commission {
+        residence_ids: residence_ids.to_vec(),
+        offence_codes: a.offence_codes.clone(),
+        issued_on: a.agrement.start,
+    };
+    let mut file = AgentFile::new(a.regime, commission, None);
+    let delays = LegalDelays::shipped();
+    let events = [
+        FileEvent::Agrement {
+            arrete_number: a.agrement.arrete_number.clone(),
+            prefet: a.agrement.prefet.clone(),
+            start: a.agrement.start,
+            end: None,
+            offence_codes: a.offence_codes.clone(),
+            card_number: Some(a.agrement.card_number.clone()),
+        },
+        FileEvent::Oath {
+            tribunal: a.oath.tribunal.clone(),
+            sworn_on: a.oath.sworn_on,
+        },
+    ];
+    for e in events {
+        file.apply(e, &facts, delays)
+            .map_err(|e| StoreError::Corrupt(format!("demo agent {}: {e}", a.login)))?;
+    }
+    let at = vigie_store::now();
+    Ok(sworn_agents::AgentRow {
+        id: vigie_store::new_id(),
+        org_id: org_id.to_owned(),
+        staff_id: staff_id.to_owned(),
+        principal_id: Some(principal_id.to_owned()),
+        regime: a.regime.as_str().to_owned(),
+        file: serde_json::to_string(&file).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        agrement_end: file.agrement_end(),
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    })
 }
