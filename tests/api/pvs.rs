@@ -623,15 +623,23 @@ both_backends!(
         let late_at = (now - chrono::Duration::days(8))
             .format("%Y-%m-%dT12:00:00Z")
             .to_string();
+        let incident = h
+            .post(
+                "/api/v1/incidents",
+                &s.corr,
+                &incident_body(&s.inside, "dumping"),
+            )
+            .await;
+        incident.expect(201, None);
+        let incident_path = format!(
+            "/api/v1/incidents/{}",
+            incident.body["id"].as_str().unwrap()
+        );
         let mut sign = vec![];
         for at in [yesterday_noon(), late_at] {
-            let pv = h
-                .post(
-                    "/api/v1/pvs",
-                    &s.agent,
-                    &pv_body(&s.inside, &at, &["CP-R634-2", "CP-322-1-I"]),
-                )
-                .await;
+            let mut body = pv_body(&s.inside, &at, &["CP-R634-2", "CP-322-1-I"]);
+            body["incident_ids"] = json!([incident.body["id"]]);
+            let pv = h.post("/api/v1/pvs", &s.agent, &body).await;
             pv.expect(201, None);
             let id = pv.body["id"].as_str().unwrap().to_owned();
             h.post(&format!("/api/v1/pvs/{id}/signature"), &s.agent, &json!({}))
@@ -643,6 +651,13 @@ both_backends!(
         h.get(&format!("/api/v1/pvs/{}", sign[0]), &mag)
             .await
             .expect(404, Some("not_found"));
+        h.get(&incident_path, &mag)
+            .await
+            .expect(404, Some("not_found"));
+        assert_eq!(
+            h.get("/api/v1/incidents", &mag).await.body["items"],
+            json!([])
+        );
         let today = chrono::Utc::now().date_naive();
         // Two days ahead is the future in Nanterre whatever the hour (UTC+1 or +2).
         let tomorrow = (today + chrono::Duration::days(2)).to_string();
@@ -710,6 +725,14 @@ both_backends!(
         h.get(&format!("/api/v1/pvs/{}", sign[0]), &mag)
             .await
             .expect(200, None);
+        h.get(&incident_path, &mag).await.expect(200, None);
+        assert_eq!(
+            h.get("/api/v1/incidents", &mag).await.body["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
         h.post(
             &format!("/api/v1/pv-transmissions/{tid}/acknowledgement"),
             &s.corr,
@@ -751,6 +774,9 @@ both_backends!(
             h.get("/api/v1/pvs", &other_mag).await.body["items"],
             json!([])
         );
+        h.get(&incident_path, &other_mag)
+            .await
+            .expect(404, Some("not_found"));
     }
 );
 

@@ -93,7 +93,8 @@ pub const PROPERTY_MANAGERS: &[Role] = &[Role::Admin, Role::Integration];
 /// - a bailleur's roles see their organisation's incidents; restricted ones (radicalisation signals)
 ///   only its correspondent;
 /// - the police see the incidents routed to their circonscription and shared with them;
-/// - the parquet sees incidents attached to a PV or complaint sent to it (none until those exist);
+/// - the parquet's magistrat référent and délégués see the incidents followed up by a PV
+///   transmitted to it;
 /// - observers see no record.
 pub fn incident_scope(
     caller: &Caller,
@@ -111,14 +112,21 @@ pub fn incident_scope(
                 circonscription_code: c.to_owned(),
             })
         }
+        OrgKind::Parquet if caller.has_any(&[Role::Magistrate, Role::ProsecutorDelegate]) => {
+            Some(Scope::Parquet {
+                parquet_id: caller.org_id.clone(),
+            })
+        }
         _ => None,
     }
 }
 
-/// Whether a caller with `scope` sees this incident.
+/// Whether a caller with `scope` sees this incident. For the parquet, `sent_to_parquet` says whether
+/// a PV following it up was transmitted to the caller's parquet (a database fact).
 pub fn sees_incident(
     scope: Option<&vigie_store::incidents::Scope>,
     row: &vigie_store::incidents::IncidentRow,
+    sent_to_parquet: impl FnOnce(&str) -> bool,
 ) -> bool {
     use vigie_store::incidents::Scope;
     match scope {
@@ -132,6 +140,7 @@ pub fn sees_incident(
             row.shared_with_police
                 && row.circonscription_code.as_deref() == Some(circonscription_code.as_str())
         }
+        Some(Scope::Parquet { parquet_id }) => !row.restricted && sent_to_parquet(parquet_id),
         None => false,
     }
 }

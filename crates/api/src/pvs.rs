@@ -567,6 +567,7 @@ pub async fn create_pv(
             doc.number = format!("{year}-{seq:06}");
             let row = new_row(&org_id, &agent, &doc, year, seq)?;
             repo::create(conn, &actor, &row, "pv.drawn_up")?;
+            repo::link_incidents(conn, &row.id, &doc.incident_ids)?;
             if let Some(k) = &key.0 {
                 vigie_store::idempotency::save(
                     conn,
@@ -752,6 +753,7 @@ pub async fn update_draft(
             row.deadline = transmission_deadline(doc.found_on, LegalDelays::shipped());
             row.residence_id = doc.place.residence_id.clone();
             row.content = serde_json::to_string(&doc).map_err(|_| ApiError::internal())?;
+            repo::link_incidents(conn, &row.id, &doc.incident_ids)?;
             let row = repo::save(conn, &actor, row, expected, "pv.draft_updated")?;
             view(conn, row)
         })
@@ -882,6 +884,7 @@ pub async fn correct_pv(
             doc.correction_reason = Some(body.reason);
             let row = new_row(&old.org_id, &agent, &doc, old.year, old.seq)?;
             repo::create(conn, &actor, &row, "pv.corrected")?;
+            repo::link_incidents(conn, &row.id, &doc.incident_ids)?;
             old.superseded_by = Some(row.id.clone());
             repo::save(conn, &actor, old, None, "pv.superseded")?;
             view(conn, row)

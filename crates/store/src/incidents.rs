@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::audit::{self, Actor, Change};
 use crate::db::DbConn;
 use crate::error::{StoreError, StoreResult};
-use crate::schema::{incident_qualifications, incidents};
+use crate::schema::{incident_qualifications, incidents, pv_incidents, pv_transmissions, pvs};
 use crate::{new_id, now};
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone, Serialize, PartialEq)]
@@ -248,6 +248,57 @@ pub enum Scope {
     },
     /// Incidents routed to a circonscription and shared with the police.
     Police { circonscription_code: String },
+    /// Incidents followed up by a PV transmitted to this parquet (not restricted ones).
+    Parquet { parquet_id: String },
+}
+
+/// The ids of incidents followed up by PVs transmitted to `parquet_id`, as a subquery.
+fn sent_to_parquet(
+    parquet_id: &str,
+) -> diesel::dsl::Select<
+    diesel::dsl::Filter<pv_incidents::table, diesel::dsl::EqAny<pv_incidents::pv_id, PvsSentTo>>,
+    pv_incidents::incident_id,
+> {
+    let transmissions = pv_transmissions::table
+        .filter(pv_transmissions::parquet_id.eq(parquet_id.to_owned()))
+        .select(pv_transmissions::id.nullable());
+    let sent = pvs::table
+        .filter(pvs::transmission_id.eq_any(transmissions))
+        .select(pvs::id);
+    pv_incidents::table
+        .filter(pv_incidents::pv_id.eq_any(sent))
+        .select(pv_incidents::incident_id)
+}
+
+type PvsSentTo = diesel::dsl::Select<
+    diesel::dsl::Filter<
+        pvs::table,
+        diesel::dsl::EqAny<
+            pvs::transmission_id,
+            diesel::dsl::Select<
+                diesel::dsl::Filter<
+                    pv_transmissions::table,
+                    diesel::dsl::Eq<pv_transmissions::parquet_id, String>,
+                >,
+                diesel::dsl::Nullable<pv_transmissions::id>,
+            >,
+        >,
+    >,
+    pvs::id,
+>;
+
+/// Whether an incident was followed up by a PV transmitted to `parquet_id`.
+pub fn is_sent_to_parquet(
+    conn: &mut DbConn,
+    incident_id: &str,
+    parquet_id: &str,
+) -> StoreResult<bool> {
+    let n: i64 = incidents::table
+        .filter(incidents::id.eq(incident_id))
+        .filter(incidents::id.eq_any(sent_to_parquet(parquet_id)))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
 }
 
 #[derive(Debug, Clone)]
@@ -286,6 +337,11 @@ pub fn list(conn: &mut DbConn, f: &IncidentFilter) -> StoreResult<Vec<IncidentRo
             q = q
                 .filter(incidents::circonscription_code.eq(circonscription_code))
                 .filter(incidents::shared_with_police.eq(true));
+        }
+        Scope::Parquet { parquet_id } => {
+            q = q
+                .filter(incidents::id.eq_any(sent_to_parquet(parquet_id)))
+                .filter(incidents::restricted.eq(false));
         }
     }
     if let Some(v) = &f.residence_id {

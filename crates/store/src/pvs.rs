@@ -9,7 +9,7 @@ use crate::audit::{self, Actor, Change};
 use crate::db::DbConn;
 use crate::error::{StoreError, StoreResult};
 use crate::now;
-use crate::schema::{pv_counters, pv_transmissions, pvs};
+use crate::schema::{pv_counters, pv_incidents, pv_transmissions, pvs};
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone, Serialize, PartialEq)]
 #[diesel(table_name = pvs)]
@@ -104,6 +104,20 @@ pub fn next_seq(conn: &mut DbConn, org_id: &str, year: i64) -> StoreResult<i64> 
         .set(pv_counters::last_seq.eq(pv_counters::last_seq + 1i64))
         .execute(conn)?;
     Ok(key.select(pv_counters::last_seq).first(conn)?)
+}
+
+/// Records which incidents a PV follows up (replacing what a draft said before).
+pub fn link_incidents(conn: &mut DbConn, pv_id: &str, incident_ids: &[String]) -> StoreResult<()> {
+    diesel::delete(pv_incidents::table.filter(pv_incidents::pv_id.eq(pv_id))).execute(conn)?;
+    for id in incident_ids {
+        diesel::insert_into(pv_incidents::table)
+            .values((
+                pv_incidents::pv_id.eq(pv_id),
+                pv_incidents::incident_id.eq(id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 pub fn create(conn: &mut DbConn, actor: &Actor, row: &PvRow, action: &str) -> StoreResult<()> {

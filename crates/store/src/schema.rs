@@ -295,6 +295,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    pv_incidents (pv_id, incident_id) {
+        pv_id -> Text,
+        incident_id -> Text,
+    }
+}
+
 diesel::joinable!(incident_qualifications -> incidents (incident_id));
 diesel::joinable!(incidents -> residences (residence_id));
 
@@ -318,4 +325,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     pv_counters,
     pv_transmissions,
     pvs,
+    pv_incidents,
 );

@@ -78,3 +78,12 @@ CREATE INDEX pvs_org ON pvs(org_id, id);
 CREATE INDEX pvs_org_deadline ON pvs(org_id, status, deadline);
 CREATE INDEX pvs_agent ON pvs(agent_id, id);
 CREATE INDEX pvs_transmission ON pvs(transmission_id);
+
+-- Incidents a PV follows up (also in its document): once the PV reaches the parquet, the parquet
+-- sees these incidents.
+CREATE TABLE pv_incidents (
+    pv_id TEXT NOT NULL REFERENCES pvs(id),
+    incident_id TEXT NOT NULL REFERENCES incidents(id),
+    PRIMARY KEY (pv_id, incident_id)
+);
+CREATE INDEX pv_incidents_incident ON pv_incidents(incident_id);

@@ -1,4 +1,1 @@
-DROP TABLE pvs;
-DROP TABLE pv_transmissions;
-DROP TABLE pv_counters;
-DROP TABLE sworn_agents;
+DROP TABLE pv_incidents;
