@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod commune;
+pub mod complaint;
 pub mod delays;
 pub mod directory;
 pub mod incident;
