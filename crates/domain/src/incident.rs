@@ -283,7 +283,28 @@ pub fn check_content(
             ));
         }
     }
+    for (i, e) in evidence.iter().enumerate() {
+        if e.description
+            .as_ref()
+            .is_some_and(|d| d.chars().count() > 500)
+        {
+            errors.push(ContentError::new(
+                format!("evidence[{i}].description"),
+                "too_long",
+                "at most 500 characters",
+            ));
+        }
+    }
     for (i, w) in witnesses.iter().enumerate() {
+        for (field, value) in [("name", &w.name), ("contact", &w.contact)] {
+            if value.as_ref().is_some_and(|v| v.chars().count() > 200) {
+                errors.push(ContentError::new(
+                    format!("witnesses[{i}].{field}"),
+                    "too_long",
+                    "at most 200 characters",
+                ));
+            }
+        }
         if w.staff_id.is_none() && w.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
             errors.push(ContentError::new(
                 format!("witnesses[{i}]"),
@@ -470,6 +491,34 @@ mod tests {
                 .unwrap()
                 .0,
             Status::Reported
+        );
+    }
+
+    #[test]
+    fn witness_and_evidence_texts_keep_their_limits() {
+        let long = "é".repeat(201);
+        let w = Witness {
+            staff_id: None,
+            name: Some(long.clone()),
+            contact: Some(long),
+        };
+        let e = Evidence {
+            type_: EvidenceType::Photo,
+            url: Some("https://x.example/p.jpg".into()),
+            sha256: None,
+            description: Some("d".repeat(501)),
+        };
+        let fields: Vec<String> = check_content(Category::Other, "faits", &[], &[e], &[w])
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "evidence[0].description",
+                "witnesses[0].name",
+                "witnesses[0].contact"
+            ]
         );
     }
 
