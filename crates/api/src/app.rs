@@ -15,7 +15,7 @@ use crate::error::{ApiError, REQUEST_ID};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::{
-    audit, directory, incidents, offences, ops, organisations, principals, pv_transmissions, pvs,
+    audit, complaints, directory, incidents, offences, ops, organisations, principals, pv_transmissions, pvs,
     reference, residences, sworn_agents, token,
 };
 
@@ -75,7 +75,12 @@ fn api_routes(cfg: &mut ServiceConfig) {
         .service(pv_transmissions::list_transmissions)
         .service(pv_transmissions::get_transmission)
         .service(pv_transmissions::print_transmission)
-        .service(pv_transmissions::acknowledge);
+        .service(pv_transmissions::acknowledge)
+        .service(complaints::create_complaint)
+        .service(complaints::list_complaints)
+        .service(complaints::get_complaint)
+        .service(complaints::record_event)
+        .service(complaints::list_notifications);
 }
 
 fn ops_routes(cfg: &mut ServiceConfig) {

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod complaints;
 pub mod directory;
 pub mod error;
 pub mod http;

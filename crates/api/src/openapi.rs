@@ -33,6 +33,7 @@ with a stable `code`. Obtain a token at `POST /api/v1/auth/token`, then send `Au
         (name = "sworn-agents", description = "Sworn agents' files: commission, agrément, oath, suspension, withdrawal"),
         (name = "pvs", description = "Procès-verbaux of sworn agents: drawing up, signature, corrections, deadlines"),
         (name = "pv-transmissions", description = "Transmission of PVs to the parquet, slips and acknowledgements"),
+        (name = "complaints", description = "Simplified complaints, their routing, orientation and the TADPR track; notifications"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

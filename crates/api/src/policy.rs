@@ -257,3 +257,71 @@ pub fn acknowledge_pvs(caller: &Caller) -> ApiResult<()> {
         _ => Err(ApiError::forbidden("the parquet acknowledges receipt")),
     }
 }
+
+/// Drafting and filing complaints: the bailleur's correspondent or integration.
+pub fn handle_complaints(caller: &Caller) -> ApiResult<()> {
+    bailleur_member(caller)?;
+    require_any(caller, HANDLERS)
+}
+
+/// Which side a caller reads complaints from: its bailleur's (correspondent, integration), the
+/// circonscription's (police correspondent), or the parquet's (magistrat, délégué); others none.
+pub fn complaint_reader(caller: &Caller) -> ApiResult<vigie_domain::complaint::Party> {
+    use vigie_domain::OrgKind;
+    use vigie_domain::complaint::Party;
+    match caller.org_kind {
+        OrgKind::Bailleur if caller.has_any(HANDLERS) => Ok(Party::Bailleur),
+        OrgKind::PoliceCirconscription if caller.has(Role::PoliceCorrespondent) => {
+            Ok(Party::Police)
+        }
+        OrgKind::Parquet if caller.has_any(&[Role::Magistrate, Role::ProsecutorDelegate]) => {
+            Ok(Party::Parquet)
+        }
+        _ => Err(ApiError::forbidden(
+            "complaints are read by the bailleur's correspondent, the police correspondent and the parquet",
+        )),
+    }
+}
+
+/// Each step of a complaint belongs to one party (checked after the caller was shown to see it).
+pub fn complaint_step(caller: &Caller, owner: vigie_domain::complaint::Party) -> ApiResult<()> {
+    use vigie_domain::complaint::Party;
+    let (ok, who) = match owner {
+        Party::Bailleur => (
+            caller.org_kind == vigie_domain::OrgKind::Bailleur && caller.has_any(HANDLERS),
+            "the bailleur's correspondent",
+        ),
+        Party::Police => (
+            caller.has(Role::PoliceCorrespondent),
+            "the police correspondent of the circonscription",
+        ),
+        Party::Parquet => (
+            caller.has_any(&[Role::Magistrate, Role::ProsecutorDelegate]),
+            "the parquet",
+        ),
+        Party::Magistrate => (caller.has(Role::Magistrate), "the magistrat référent"),
+        Party::Delegate => (
+            caller.has_any(&[Role::ProsecutorDelegate, Role::Magistrate]),
+            "a délégué du procureur",
+        ),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(format!("this step belongs to {who}")))
+    }
+}
+
+/// Notifications are read by the convention's contacts and by integrations.
+pub fn read_notifications(caller: &Caller) -> ApiResult<()> {
+    require_any(
+        caller,
+        &[
+            Role::Correspondent,
+            Role::Integration,
+            Role::PoliceCorrespondent,
+            Role::Magistrate,
+            Role::ProsecutorDelegate,
+        ],
+    )
+}

@@ -174,7 +174,10 @@ pub enum ComplaintEvent {
         with_reparation: bool,
     },
     /// TADPR: the délégué summons the author.
-    ScheduleSummons { summons_at: DateTime<Utc>, place: String },
+    ScheduleSummons {
+        summons_at: DateTime<Utc>,
+        place: String,
+    },
     /// TADPR: the measure decided at the hearing.
     RecordMeasure { measure: DprMeasure },
     /// TADPR: executed, or failed with the next step.
@@ -207,9 +210,9 @@ impl ComplaintEvent {
             Self::Register { .. } | Self::Transmit if channel == Channel::Police => Party::Police,
             Self::Register { .. } | Self::Transmit => Party::Parquet,
             Self::Orient { .. } | Self::Close => Party::Magistrate,
-            Self::ScheduleSummons { .. } | Self::RecordMeasure { .. } | Self::RecordOutcome { .. } => {
-                Party::Delegate
-            }
+            Self::ScheduleSummons { .. }
+            | Self::RecordMeasure { .. }
+            | Self::RecordOutcome { .. } => Party::Delegate,
         }
     }
 }
@@ -288,7 +291,9 @@ pub enum ComplaintError {
     Incomplete,
     #[error("the avertissement pénal probatoire is excluded for violences ({0})")]
     AppExcludedForViolences(String),
-    #[error("a victim suffered damage: the avertissement pénal probatoire needs reparation (`with_reparation: true`)")]
+    #[error(
+        "a victim suffered damage: the avertissement pénal probatoire needs reparation (`with_reparation: true`)"
+    )]
     AppRequiresReparation,
     #[error("no qualification of this complaint provides an amende forfaitaire délictuelle")]
     AfdNotAvailable,
@@ -369,7 +374,11 @@ impl Lifecycle {
             (Registered, Channel::Police) => vec!["transmit"],
             (Registered, Channel::DirectToProsecutor) | (TransmittedToParquet, _) => vec!["orient"],
             (Oriented, _) if self.orientation == Some(Orientation::Tadpr) => {
-                match (&self.tadpr.summons_at, &self.tadpr.measure, &self.tadpr.outcome) {
+                match (
+                    &self.tadpr.summons_at,
+                    &self.tadpr.measure,
+                    &self.tadpr.outcome,
+                ) {
                     (None, _, _) => vec!["schedule_summons"],
                     (Some(_), None, _) => vec!["record_measure", "schedule_summons"],
                     (Some(_), Some(_), None) => vec!["record_outcome"],
@@ -407,9 +416,14 @@ impl Lifecycle {
             (ComplaintEvent::Transmit, Registered) if self.channel == Channel::Police => {
                 self.status = TransmittedToParquet;
             }
-            (ComplaintEvent::Orient { orientation, with_reparation }, s)
-                if s == TransmittedToParquet
-                    || (s == Registered && self.channel == Channel::DirectToProsecutor) =>
+            (
+                ComplaintEvent::Orient {
+                    orientation,
+                    with_reparation,
+                },
+                s,
+            ) if s == TransmittedToParquet
+                || (s == Registered && self.channel == Channel::DirectToProsecutor) =>
             {
                 check_orientation(*orientation, *with_reparation, f)?;
                 self.orientation = Some(*orientation);
@@ -426,7 +440,9 @@ impl Lifecycle {
             }
             (ComplaintEvent::ScheduleSummons { summons_at, place }, Oriented) => {
                 if self.tadpr.measure.is_some() {
-                    return Err(ComplaintError::TrackOrder("the measure is already recorded"));
+                    return Err(ComplaintError::TrackOrder(
+                        "the measure is already recorded",
+                    ));
                 }
                 if place.trim().is_empty() {
                     return Err(ComplaintError::Empty("place"));
@@ -440,7 +456,9 @@ impl Lifecycle {
                     return Err(ComplaintError::TrackOrder("schedule the summons first"));
                 }
                 if self.tadpr.measure.is_some() {
-                    return Err(ComplaintError::TrackOrder("the measure is already recorded"));
+                    return Err(ComplaintError::TrackOrder(
+                        "the measure is already recorded",
+                    ));
                 }
                 if *measure == DprMeasure::AvertissementPenalProbatoire {
                     check_app(f, self.with_reparation)?;
@@ -452,7 +470,9 @@ impl Lifecycle {
                     return Err(ComplaintError::TrackOrder("record the measure first"));
                 }
                 if self.tadpr.outcome.is_some() {
-                    return Err(ComplaintError::TrackOrder("the outcome is already recorded"));
+                    return Err(ComplaintError::TrackOrder(
+                        "the outcome is already recorded",
+                    ));
                 }
                 if *outcome == TadprOutcome::Failed && next_step.is_none() {
                     return Err(ComplaintError::NextStepRequired);
@@ -546,12 +566,16 @@ mod tests {
         assert_eq!(err.code(), "transition_not_allowed");
         assert_eq!(l.allowed(), vec!["file"]);
         l.apply(ComplaintEvent::File, &f).unwrap();
-        l.apply(ComplaintEvent::Register { receipt: receipt() }, &f).unwrap();
+        l.apply(ComplaintEvent::Register { receipt: receipt() }, &f)
+            .unwrap();
         let orient = ComplaintEvent::Orient {
             orientation: Orientation::Tadpr,
             with_reparation: false,
         };
-        assert!(l.apply(orient.clone(), &f).is_err(), "the police transmit first");
+        assert!(
+            l.apply(orient.clone(), &f).is_err(),
+            "the police transmit first"
+        );
         l.apply(ComplaintEvent::Transmit, &f).unwrap();
         l.apply(orient, &f).unwrap();
         let close = l.apply(ComplaintEvent::Close, &f).unwrap_err();
@@ -559,7 +583,10 @@ mod tests {
         let measure = ComplaintEvent::RecordMeasure {
             measure: DprMeasure::AvertissementPenalProbatoire,
         };
-        assert_eq!(l.apply(measure.clone(), &f).unwrap_err().code(), "tadpr_step_out_of_order");
+        assert_eq!(
+            l.apply(measure.clone(), &f).unwrap_err().code(),
+            "tadpr_step_out_of_order"
+        );
         l.apply(
             ComplaintEvent::ScheduleSummons {
                 summons_at: "2026-12-10T09:30:00Z".parse().unwrap(),
@@ -605,11 +632,15 @@ mod tests {
             victim_damaged: damaged,
         };
         assert_eq!(
-            check_orientation(app, true, &f(&violence, false)).unwrap_err().code(),
+            check_orientation(app, true, &f(&violence, false))
+                .unwrap_err()
+                .code(),
             "app_excluded_for_violences"
         );
         assert_eq!(
-            check_orientation(app, false, &f(&outrage, true)).unwrap_err().code(),
+            check_orientation(app, false, &f(&outrage, true))
+                .unwrap_err()
+                .code(),
             "app_requires_reparation"
         );
         assert!(check_orientation(app, true, &f(&outrage, true)).is_ok());
@@ -628,11 +659,15 @@ mod tests {
             victim_damaged: false,
         };
         assert_eq!(
-            check_orientation(Orientation::Tadpr, false, &f).unwrap_err().code(),
+            check_orientation(Orientation::Tadpr, false, &f)
+                .unwrap_err()
+                .code(),
             "not_tadpr_eligible"
         );
         assert_eq!(
-            check_orientation(Orientation::Afd, false, &f).unwrap_err().code(),
+            check_orientation(Orientation::Afd, false, &f)
+                .unwrap_err()
+                .code(),
             "afd_not_available"
         );
         assert!(tadpr_eligibility(&[q("CP-433-5-AL1", true, false, false)]).eligible);
@@ -648,9 +683,15 @@ mod tests {
         };
         let mut l = Lifecycle::new(Channel::DirectToProsecutor);
         assert_eq!(
-            l.apply(ComplaintEvent::File, &Facts { has_victim: false, ..f })
-                .unwrap_err()
-                .code(),
+            l.apply(
+                ComplaintEvent::File,
+                &Facts {
+                    has_victim: false,
+                    ..f
+                }
+            )
+            .unwrap_err()
+            .code(),
             "complaint_incomplete"
         );
         l.apply(ComplaintEvent::File, &f).unwrap();

@@ -302,6 +302,47 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    complaints (id) {
+        id -> Text,
+        org_id -> Text,
+        status -> Text,
+        channel -> Text,
+        circonscription_code -> Nullable<Text>,
+        parquet_id -> Nullable<Text>,
+        incident_ids -> Text,
+        qualifications -> Text,
+        content -> Text,
+        orientation -> Nullable<Text>,
+        with_reparation -> Bool,
+        receipt -> Nullable<Text>,
+        tadpr -> Text,
+        filed_at -> Nullable<Timestamp>,
+        registered_at -> Nullable<Timestamp>,
+        transmitted_at -> Nullable<Timestamp>,
+        oriented_at -> Nullable<Timestamp>,
+        outcome_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        recipient_org_id -> Text,
+        recipient_person_id -> Nullable<Text>,
+        contact_role -> Text,
+        event_type -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        summary -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(incident_qualifications -> incidents (incident_id));
 diesel::joinable!(incidents -> residences (residence_id));
 
@@ -326,4 +367,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     pv_transmissions,
     pvs,
     pv_incidents,
+    complaints,
+    notifications,
 );

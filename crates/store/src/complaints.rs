@@ -1,0 +1,204 @@
+//! Complaints and the notifications of their steps. The pre-filled content is a JSON document; the
+//! lifecycle's rules live in `vigie_domain::complaint`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::audit::{self, Actor, Change};
+use crate::db::DbConn;
+use crate::error::{StoreError, StoreResult};
+use crate::now;
+use crate::schema::{complaints, notifications};
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, Serialize, PartialEq)]
+#[diesel(table_name = complaints)]
+pub struct ComplaintRow {
+    pub id: String,
+    pub org_id: String,
+    pub status: String,
+    pub channel: String,
+    pub circonscription_code: Option<String>,
+    pub parquet_id: Option<String>,
+    /// JSON array of incident ids.
+    pub incident_ids: String,
+    /// JSON array of offence codes.
+    pub qualifications: String,
+    pub content: String,
+    pub orientation: Option<String>,
+    pub with_reparation: bool,
+    pub receipt: Option<String>,
+    pub tadpr: String,
+    pub filed_at: Option<NaiveDateTime>,
+    pub registered_at: Option<NaiveDateTime>,
+    pub transmitted_at: Option<NaiveDateTime>,
+    pub oriented_at: Option<NaiveDateTime>,
+    pub outcome_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+fn audited(conn: &mut DbConn, actor: &Actor, action: &str, row: &ComplaintRow) -> StoreResult<()> {
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action,
+            resource_type: "complaint",
+            resource_id: &row.id,
+            org_id: Some(&row.org_id),
+            state: row,
+        },
+    )
+}
+
+pub fn create(conn: &mut DbConn, actor: &Actor, row: &ComplaintRow) -> StoreResult<()> {
+    diesel::insert_into(complaints::table)
+        .values(row)
+        .execute(conn)?;
+    audited(conn, actor, "complaint.created", row)
+}
+
+pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<Option<ComplaintRow>> {
+    Ok(complaints::table
+        .find(id)
+        .select(ComplaintRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Writes a changed complaint if `expected` (If-Match) is still its version; audits `action`.
+pub fn save(
+    conn: &mut DbConn,
+    actor: &Actor,
+    mut row: ComplaintRow,
+    expected: Option<i64>,
+    action: &str,
+) -> StoreResult<ComplaintRow> {
+    let current = row.version;
+    if expected.is_some_and(|v| v != current) {
+        return Err(StoreError::Stale);
+    }
+    row.version = current + 1;
+    row.updated_at = now();
+    let n = diesel::update(
+        complaints::table
+            .find(&row.id)
+            .filter(complaints::version.eq(current)),
+    )
+    .set((
+        complaints::status.eq(&row.status),
+        complaints::orientation.eq(&row.orientation),
+        complaints::with_reparation.eq(row.with_reparation),
+        complaints::receipt.eq(&row.receipt),
+        complaints::tadpr.eq(&row.tadpr),
+        complaints::filed_at.eq(row.filed_at),
+        complaints::registered_at.eq(row.registered_at),
+        complaints::transmitted_at.eq(row.transmitted_at),
+        complaints::oriented_at.eq(row.oriented_at),
+        complaints::outcome_at.eq(row.outcome_at),
+        complaints::closed_at.eq(row.closed_at),
+        complaints::version.eq(row.version),
+        complaints::updated_at.eq(row.updated_at),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(StoreError::Stale);
+    }
+    audited(conn, actor, action, &row)?;
+    Ok(row)
+}
+
+/// Whose complaints a caller lists.
+#[derive(Debug, Clone)]
+pub enum ComplaintScope {
+    /// A bailleur's own, drafts included.
+    Bailleur { org_id: String },
+    /// Lodged at this circonscription (police channel, not drafts).
+    Police { circonscription_code: String },
+    /// Before this parquet: transmitted by the police, or lodged directly with it.
+    Parquet { parquet_id: String },
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    scope: &ComplaintScope,
+    status: Option<&str>,
+    after_id: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<ComplaintRow>> {
+    let mut q = complaints::table
+        .select(ComplaintRow::as_select())
+        .into_boxed();
+    match scope {
+        ComplaintScope::Bailleur { org_id } => q = q.filter(complaints::org_id.eq(org_id)),
+        ComplaintScope::Police {
+            circonscription_code,
+        } => {
+            q = q
+                .filter(complaints::circonscription_code.eq(circonscription_code))
+                .filter(complaints::channel.eq("police"))
+                .filter(complaints::status.ne("draft"))
+        }
+        ComplaintScope::Parquet { parquet_id } => {
+            q = q.filter(complaints::parquet_id.eq(parquet_id)).filter(
+                complaints::transmitted_at.is_not_null().or(complaints::channel
+                    .eq("direct_to_prosecutor")
+                    .and(complaints::status.ne("draft"))),
+            )
+        }
+    }
+    if let Some(s) = status {
+        q = q.filter(complaints::status.eq(s));
+    }
+    if let Some(a) = after_id {
+        q = q.filter(complaints::id.gt(a));
+    }
+    Ok(q.order(complaints::id.asc()).limit(limit).load(conn)?)
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, Serialize, PartialEq)]
+#[diesel(table_name = notifications)]
+pub struct NotificationRow {
+    pub id: String,
+    pub recipient_org_id: String,
+    pub recipient_person_id: Option<String>,
+    pub contact_role: String,
+    pub event_type: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub summary: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Records notifications in the caller's transaction: they exist exactly when the change does.
+pub fn notify(conn: &mut DbConn, rows: &[NotificationRow]) -> StoreResult<()> {
+    for r in rows {
+        diesel::insert_into(notifications::table)
+            .values(r)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn notifications_for(
+    conn: &mut DbConn,
+    org_id: &str,
+    resource_id: Option<&str>,
+    after_id: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<NotificationRow>> {
+    let mut q = notifications::table
+        .filter(notifications::recipient_org_id.eq(org_id))
+        .select(NotificationRow::as_select())
+        .into_boxed();
+    if let Some(r) = resource_id {
+        q = q.filter(notifications::resource_id.eq(r));
+    }
+    if let Some(a) = after_id {
+        q = q.filter(notifications::id.gt(a));
+    }
+    Ok(q.order(notifications::id.asc()).limit(limit).load(conn)?)
+}
