@@ -6,6 +6,7 @@ mod support;
 
 mod audit;
 mod auth;
+mod complaints;
 mod concurrency;
 mod contract;
 mod errors;

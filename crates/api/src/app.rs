@@ -15,8 +15,8 @@ use crate::error::{ApiError, REQUEST_ID};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::{
-    audit, complaints, directory, incidents, offences, ops, organisations, principals, pv_transmissions, pvs,
-    reference, residences, sworn_agents, token,
+    audit, complaints, directory, incidents, offences, ops, organisations, principals,
+    pv_transmissions, pvs, reference, residences, sworn_agents, token,
 };
 
 /// Every `/api/v1` operation; the contract is collected from these registrations.

@@ -7,12 +7,12 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
+use vigie_domain::OrgKind;
 use vigie_domain::complaint::{
     Channel, ComplaintError, ComplaintEvent, ComplaintStatus, Facts, Lifecycle, Orientation, Party,
     QualificationFacts, Receipt, TadprEligibility, TadprTrack, tadpr_eligibility,
 };
 use vigie_domain::incident::{Evidence, PersonInvolved, Victim, Witness};
-use vigie_domain::OrgKind;
 use vigie_store::complaints::{self as repo, ComplaintRow, ComplaintScope, NotificationRow};
 use vigie_store::{DbConn, incidents, offences, organisations, residences};
 
@@ -31,14 +31,22 @@ use crate::sworn_agents::today;
 #[serde(deny_unknown_fields)]
 pub struct BailleurVictimInput {
     #[validate(length(min = 1, max = 300))]
-    #[schema(min_length = 1, max_length = 300, example = "45 rue Paul Vaillant-Couturier, 92000 Nanterre")]
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        example = "45 rue Paul Vaillant-Couturier, 92000 Nanterre"
+    )]
     pub head_office: String,
     /// Who files for the bailleur.
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200, example = "Claire Martin")]
     pub representative: String,
     #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200, example = "correspondante tranquillité-sécurité")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        example = "correspondante tranquillité-sécurité"
+    )]
     pub representative_capacity: String,
     /// Reference of the mandate (délégation de pouvoir) to file.
     #[validate(length(min = 1, max = 200))]
@@ -235,7 +243,10 @@ fn lifecycle(row: &ComplaintRow) -> ApiResult<Lifecycle> {
     })
 }
 
-fn facts_of(conn: &mut DbConn, codes: &[String]) -> ApiResult<Vec<(QualificationFacts, offences::OffenceRow)>> {
+fn facts_of(
+    conn: &mut DbConn,
+    codes: &[String],
+) -> ApiResult<Vec<(QualificationFacts, offences::OffenceRow)>> {
     let mut out = vec![];
     for c in codes {
         let o = offences::find_by_code(conn, c)?.ok_or_else(ApiError::internal)?;
@@ -322,11 +333,18 @@ fn prefill(
                 )
             })?;
         if rows.iter().any(|x: &incidents::IncidentRow| x.id == r.id) {
-            return Err(ApiError::invalid_field(&format!("incident_ids[{i}]"), "duplicate", "listed twice"));
+            return Err(ApiError::invalid_field(
+                &format!("incident_ids[{i}]"),
+                "duplicate",
+                "listed twice",
+            ));
         }
         rows.push(r);
     }
-    let circs: Vec<Option<String>> = rows.iter().map(|r| r.circonscription_code.clone()).collect();
+    let circs: Vec<Option<String>> = rows
+        .iter()
+        .map(|r| r.circonscription_code.clone())
+        .collect();
     if circs.iter().any(|c| c != &circs[0]) {
         return Err(ApiError::invalid_field(
             "incident_ids",
@@ -368,9 +386,15 @@ fn prefill(
         content.occurred_to = content
             .occurred_to
             .max(r.ended_at.unwrap_or(r.occurred_at).and_utc());
-        content.suspects.extend(serde_json::from_str::<Vec<PersonInvolved>>(&r.persons).map_err(bad)?);
-        content.witnesses.extend(serde_json::from_str::<Vec<Witness>>(&r.witnesses).map_err(bad)?);
-        content.evidence.extend(serde_json::from_str::<Vec<Evidence>>(&r.evidence).map_err(bad)?);
+        content
+            .suspects
+            .extend(serde_json::from_str::<Vec<PersonInvolved>>(&r.persons).map_err(bad)?);
+        content
+            .witnesses
+            .extend(serde_json::from_str::<Vec<Witness>>(&r.witnesses).map_err(bad)?);
+        content
+            .evidence
+            .extend(serde_json::from_str::<Vec<Evidence>>(&r.evidence).map_err(bad)?);
         staff_victims.extend(serde_json::from_str::<Vec<Victim>>(&r.victims).map_err(bad)?);
     }
     if codes.is_empty() {
@@ -476,7 +500,13 @@ pub async fn create_complaint(
         let (content, codes, circonscription) = prefill(conn, &org_id, &body)?;
         let parquet = organisations::find_by_kind(conn, OrgKind::Parquet)?
             .filter(|p| p.active)
-            .ok_or_else(|| ApiError::invalid_field("parquet", "no_parquet", "no parquet organisation is set up"))?;
+            .ok_or_else(|| {
+                ApiError::invalid_field(
+                    "parquet",
+                    "no_parquet",
+                    "no parquet organisation is set up",
+                )
+            })?;
         let at = vigie_store::now();
         let row = ComplaintRow {
             id: vigie_store::new_id(),
@@ -552,7 +582,11 @@ fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<ComplaintR
         }
         Err(_) => false,
     };
-    if sees { Ok(row) } else { Err(ApiError::not_found()) }
+    if sees {
+        Ok(row)
+    } else {
+        Err(ApiError::not_found())
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -640,7 +674,12 @@ fn notifications(
     row: &ComplaintRow,
     event: &str,
 ) -> ApiResult<Vec<NotificationRow>> {
-    let contacts = contacts_for(conn, &row.org_id, row.circonscription_code.as_deref(), today())?;
+    let contacts = contacts_for(
+        conn,
+        &row.org_id,
+        row.circonscription_code.as_deref(),
+        today(),
+    )?;
     let at = vigie_store::now();
     Ok(contacts
         .into_iter()
@@ -689,12 +728,20 @@ pub async fn record_event(
     if let ComplaintEvent::ScheduleSummons { place, .. } = &event
         && place.chars().count() > 300
     {
-        return Err(ApiError::invalid_field("place", "too_long", "at most 300 characters"));
+        return Err(ApiError::invalid_field(
+            "place",
+            "too_long",
+            "at most 300 characters",
+        ));
     }
     if let ComplaintEvent::Register { receipt } = &event
         && (receipt.number.chars().count() > 100 || receipt.service.chars().count() > 200)
     {
-        return Err(ApiError::invalid_field("receipt", "too_long", "number ≤ 100, service ≤ 200 characters"));
+        return Err(ApiError::invalid_field(
+            "receipt",
+            "too_long",
+            "number ≤ 100, service ≤ 200 characters",
+        ));
     }
     let actor = caller.actor();
     let v = state
@@ -703,17 +750,25 @@ pub async fn record_event(
             let mut l = lifecycle(&row)?;
             policy::complaint_step(&caller, event.owner(l.channel))?;
             let codes: Vec<String> = serde_json::from_str(&row.qualifications).map_err(bad)?;
-            let qf: Vec<QualificationFacts> = facts_of(conn, &codes)?.into_iter().map(|(f, _)| f).collect();
+            let qf: Vec<QualificationFacts> = facts_of(conn, &codes)?
+                .into_iter()
+                .map(|(f, _)| f)
+                .collect();
             let content: ComplaintContent = serde_json::from_str(&row.content).map_err(bad)?;
             let facts = Facts {
                 qualifications: &qf,
-                has_victim: content.bailleur_victim.is_some() || !content.employee_victims.is_empty(),
+                has_victim: content.bailleur_victim.is_some()
+                    || !content.employee_victims.is_empty(),
                 victim_damaged: content.damages.is_some()
-                    || content.employee_victims.iter().any(|v| v.itt_days.is_some_and(|d| d > 0)),
+                    || content
+                        .employee_victims
+                        .iter()
+                        .any(|v| v.itt_days.is_some_and(|d| d > 0)),
             };
             let name = event.name();
             let allowed = l.allowed();
-            l.apply(event, &facts).map_err(|e| complaint_error(e, allowed))?;
+            l.apply(event, &facts)
+                .map_err(|e| complaint_error(e, allowed))?;
             let now = vigie_store::now();
             match name {
                 "filed" => row.filed_at = Some(now),
@@ -727,7 +782,12 @@ pub async fn record_event(
             row.status = l.status.as_str().to_owned();
             row.orientation = l.orientation.map(|o| o.as_str().to_owned());
             row.with_reparation = l.with_reparation;
-            row.receipt = l.receipt.as_ref().map(serde_json::to_string).transpose().map_err(bad)?;
+            row.receipt = l
+                .receipt
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(bad)?;
             row.tadpr = serde_json::to_string(&l.tadpr).map_err(bad)?;
             let row = repo::save(conn, &actor, row, expected, &format!("complaint.{name}"))?;
             let notes = notifications(conn, &row, name)?;
@@ -793,16 +853,22 @@ pub async fn list_notifications(
             )?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(&req, rows, limit, |r| r.id.clone(), |r| {
-        Ok(Notification {
-            id: r.id,
-            recipient_person_id: r.recipient_person_id,
-            contact_role: r.contact_role,
-            event_type: r.event_type,
-            resource_type: r.resource_type,
-            resource_id: r.resource_id,
-            summary: r.summary,
-            created_at: r.created_at.and_utc(),
-        })
-    })?))
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        &req,
+        rows,
+        limit,
+        |r| r.id.clone(),
+        |r| {
+            Ok(Notification {
+                id: r.id,
+                recipient_person_id: r.recipient_person_id,
+                contact_role: r.contact_role,
+                event_type: r.event_type,
+                resource_type: r.resource_type,
+                resource_id: r.resource_id,
+                summary: r.summary,
+                created_at: r.created_at.and_utc(),
+            })
+        },
+    )?))
 }

@@ -144,9 +144,11 @@ pub fn list(
         }
         ComplaintScope::Parquet { parquet_id } => {
             q = q.filter(complaints::parquet_id.eq(parquet_id)).filter(
-                complaints::transmitted_at.is_not_null().or(complaints::channel
-                    .eq("direct_to_prosecutor")
-                    .and(complaints::status.ne("draft"))),
+                complaints::transmitted_at
+                    .is_not_null()
+                    .or(complaints::channel
+                        .eq("direct_to_prosecutor")
+                        .and(complaints::status.ne("draft"))),
             )
         }
     }

@@ -1,0 +1,446 @@
+//! Complaints from incidents to a TADPR outcome, each step by the party that owns it, with the
+//! refusals of every rule, the visibility matrix and the notifications of the designated contacts.
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::support::*;
+
+struct Parties {
+    org: String,
+    corr: String,
+    police: String,
+    mag: String,
+    dpr: String,
+    other_corr: String,
+    res: String,
+    gardien: String,
+}
+
+async fn parties(h: &Harness) -> Parties {
+    let admin = h.admin().await;
+    let a = h.bailleur(&admin, "Bailleur A", SIREN_A).await;
+    let corr = h
+        .member(&admin, &a, "a.corr", &["correspondent", "admin"])
+        .await;
+    let police = h.org(&admin, json!({"kind": "police_circonscription", "name": "CSP Châtenay", "circonscription_code": "CSP-92019"})).await;
+    let p = h
+        .member(&admin, &police, "p.corr", &["police_correspondent"])
+        .await;
+    let parquet = h
+        .org(&admin, org_body("parquet", "Parquet de Nanterre"))
+        .await;
+    let mag = h.member(&admin, &parquet, "mag", &["magistrate"]).await;
+    let dpr = h
+        .member(&admin, &parquet, "dpr", &["prosecutor_delegate"])
+        .await;
+    for (org, login, role) in [
+        (&a, "a.corr", "bailleur_correspondent"),
+        (&police, "p.corr", "police_correspondent"),
+        (&parquet, "mag", "magistrat_referent"),
+    ] {
+        let id = h.person_id(&admin, org, login).await;
+        h.post(
+            "/api/v1/designations",
+            &admin,
+            &json!({"role": role, "person_id": id, "valid_from": "2026-01-01", "org_id": org}),
+        )
+        .await
+        .expect(201, None);
+    }
+    let b = h.bailleur(&admin, "Bailleur B", SIREN_B).await;
+    let other_corr = h.member(&admin, &b, "b.corr", &["correspondent"]).await;
+    let res = h.residence(&corr, "SCEAUX-1", "92071").await;
+    let gardien = h.staff(&corr, "gardien", false).await;
+    Parties {
+        org: a,
+        corr,
+        police: p,
+        mag,
+        dpr,
+        other_corr,
+        res,
+        gardien,
+    }
+}
+
+/// A qualified incident of `category` with the gardien as victim; returns its id.
+async fn qualified_incident(
+    h: &Harness,
+    p: &Parties,
+    category: &str,
+    code: &str,
+    itt: Option<u32>,
+) -> String {
+    let mut body = incident_body(&p.res, category);
+    body["victims"] = json!([{"kind": "staff", "staff_id": p.gardien, "acting_in_functions": true, "itt_days": itt}]);
+    body["persons"] =
+        json!([{"kind": "described", "description": "homme, 20 ans, survêtement gris"}]);
+    let i = h.post("/api/v1/incidents", &p.corr, &body).await;
+    i.expect(201, None);
+    let id = i.body["id"].as_str().unwrap().to_owned();
+    h.send(
+        "PUT",
+        &format!("/api/v1/incidents/{id}/qualifications"),
+        Some(&p.corr),
+        &[("content-type", "application/json")],
+        Some(
+            json!({"qualifications": [{"offence_code": code}]})
+                .to_string()
+                .into_bytes(),
+        ),
+    )
+    .await
+    .expect(200, None);
+    id
+}
+
+fn victims() -> Value {
+    json!({"head_office": "1 rue du Siège, 92000 Nanterre", "representative": "Claire Martin",
+        "representative_capacity": "correspondante tranquillité-sécurité", "mandate": "Délégation DG 2026-04"})
+}
+
+both_backends!(a_complaint_goes_from_incidents_to_a_tadpr_outcome, |b| {
+    let h = Harness::start(b).await;
+    let p = parties(&h).await;
+    let incident = qualified_incident(&h, &p, "outrage_to_staff", "CP-433-5-AL1", None).await;
+    let created = h
+        .post(
+            "/api/v1/complaints",
+            &p.corr,
+            &json!({"incident_ids": [incident], "bailleur_victim": victims(),
+                "employee_victims": [{"staff_id": p.gardien}], "claims_damages": true}),
+        )
+        .await;
+    created.expect(201, None);
+    let c = &created.body;
+    assert_eq!(c["status"], "draft");
+    assert_eq!(c["circonscription_code"], "CSP-92019");
+    assert_eq!(c["tadpr_eligibility"]["eligible"], true);
+    assert!(
+        c["tadpr_eligibility"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("CP-433-5-AL1")
+    );
+    assert_eq!(c["content"]["bailleur_victim"]["siren"], SIREN_A);
+    assert_eq!(c["content"]["employee_victims"][0]["cmsp_recognised"], true);
+    assert_eq!(
+        c["content"]["employee_victims"][0]["domicile"],
+        "1 rue du Siège, 92000 Nanterre"
+    );
+    assert_eq!(c["content"]["suspects"][0]["kind"], "described");
+    assert!(
+        c["content"]["facts"]
+            .as_str()
+            .unwrap()
+            .contains("Faits constatés")
+    );
+    let id = c["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/complaints/{id}");
+    let events = format!("{path}/events");
+    let step = |token: &str, body: Value| {
+        let h = &h;
+        let events = events.clone();
+        let token = token.to_owned();
+        async move { h.post(&events, &token, &body).await }
+    };
+    // A draft is the bailleur's alone.
+    h.get(&path, &p.police).await.expect(404, Some("not_found"));
+    h.get(&path, &p.mag).await.expect(404, Some("not_found"));
+    h.get(&path, &p.other_corr)
+        .await
+        .expect(404, Some("not_found"));
+    step(&p.corr, json!({"kind": "transmit"}))
+        .await
+        .expect(403, Some("forbidden"));
+    step(&p.corr, json!({"kind": "register", "receipt": {"number": "1", "date": "2026-11-28", "service": "x"}}))
+        .await
+        .expect(403, Some("forbidden"));
+    step(&p.corr, json!({"kind": "file"}))
+        .await
+        .expect(200, None);
+    let conflict = step(&p.corr, json!({"kind": "file"})).await;
+    conflict.expect(409, Some("transition_not_allowed"));
+    assert_eq!(conflict.body["allowed"], json!(["register"]));
+    // The police correspondent of the circonscription registers it with the receipt.
+    assert_eq!(
+        h.get("/api/v1/complaints", &p.police).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    step(&p.police, json!({"kind": "register"}))
+        .await
+        .expect(422, None);
+    step(&p.police, json!({"kind": "register", "receipt": {"number": " ", "date": "2026-11-28", "service": "CSP Châtenay"}}))
+        .await
+        .expect(422, Some("required"));
+    let registered = step(&p.police, json!({"kind": "register", "receipt": {"number": "2026/004512", "date": "2026-11-28", "service": "CSP Châtenay-Malabry"}})).await;
+    registered.expect(200, None);
+    assert_eq!(registered.body["receipt"]["number"], "2026/004512");
+    h.get(&path, &p.mag).await.expect(404, Some("not_found"));
+    step(&p.police, json!({"kind": "transmit"}))
+        .await
+        .expect(200, None);
+    // The parquet: the magistrat orients, a délégué follows the TADPR track.
+    h.get(&path, &p.mag).await.expect(200, None);
+    step(&p.dpr, json!({"kind": "orient", "orientation": "tadpr"}))
+        .await
+        .expect(403, Some("forbidden"));
+    let oriented = step(&p.mag, json!({"kind": "orient", "orientation": "tadpr"})).await;
+    oriented.expect(200, None);
+    assert_eq!(oriented.body["next_steps"], json!(["schedule_summons"]));
+    step(
+        &p.dpr,
+        json!({"kind": "record_measure", "measure": "avertissement_penal_probatoire"}),
+    )
+    .await
+    .expect(409, Some("tadpr_step_out_of_order"));
+    step(
+        &p.corr,
+        json!({"kind": "schedule_summons", "summons_at": "2026-12-10T09:30:00Z", "place": "MJD"}),
+    )
+    .await
+    .expect(403, Some("forbidden"));
+    step(&p.dpr, json!({"kind": "schedule_summons", "summons_at": "2026-12-10T09:30:00Z", "place": "Maison de justice et du droit de Châtenay"}))
+        .await
+        .expect(200, None);
+    step(
+        &p.dpr,
+        json!({"kind": "record_measure", "measure": "avertissement_penal_probatoire"}),
+    )
+    .await
+    .expect(200, None);
+    step(&p.mag, json!({"kind": "close"}))
+        .await
+        .expect(409, Some("tadpr_step_out_of_order"));
+    step(
+        &p.dpr,
+        json!({"kind": "record_outcome", "outcome": "failed"}),
+    )
+    .await
+    .expect(422, Some("next_step_required"));
+    step(
+        &p.dpr,
+        json!({"kind": "record_outcome", "outcome": "failed", "next_step": "composition_penale"}),
+    )
+    .await
+    .expect(200, None);
+    step(&p.mag, json!({"kind": "close"}))
+        .await
+        .expect(200, None);
+    // The bailleur follows its complaint to the outcome, with the delays of each step.
+    let seen = h.get(&path, &p.corr).await;
+    assert_eq!(seen.body["status"], "closed");
+    assert_eq!(seen.body["tadpr"]["outcome"], "failed");
+    assert_eq!(seen.body["tadpr"]["next_step"], "composition_penale");
+    assert_eq!(seen.body["delays"]["filing_to_orientation_days"], 0);
+    assert!(seen.body["delays"]["orientation_to_summons_days"].is_i64());
+    assert!(seen.body["delays"]["summons_to_outcome_days"].is_i64());
+    // Each step notified the designated contacts of the three organisations.
+    let notes = h
+        .get(
+            &format!("/api/v1/notifications?resource_id={id}&limit=200"),
+            &p.corr,
+        )
+        .await;
+    notes.expect(200, None);
+    let kinds: Vec<&str> = notes.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["event_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "complaint.filed",
+            "complaint.registered",
+            "complaint.transmitted_to_parquet",
+            "complaint.oriented",
+            "complaint.summons_scheduled",
+            "complaint.measure_recorded",
+            "complaint.outcome_recorded",
+            "complaint.closed"
+        ]
+    );
+    for t in [&p.police, &p.mag] {
+        let n = h
+            .get(
+                &format!("/api/v1/notifications?resource_id={id}&limit=200"),
+                t,
+            )
+            .await;
+        assert_eq!(n.body["items"].as_array().unwrap().len(), 8);
+    }
+    assert_eq!(
+        h.get("/api/v1/notifications", &p.other_corr).await.body["items"],
+        json!([])
+    );
+    h.get(&path, &p.other_corr)
+        .await
+        .expect(404, Some("not_found"));
+});
+
+both_backends!(orientations_follow_the_app_afd_and_tadpr_rules, |b| {
+    let h = Harness::start(b).await;
+    let p = parties(&h).await;
+    let direct = |incident: String, damages: bool| {
+        let mut body = json!({"incident_ids": [incident], "channel": "direct_to_prosecutor", "bailleur_victim": victims(),
+            "employee_victims": [{"staff_id": p.gardien, "professional_address": false, "address": "3 rue des Lilas, 92330 Sceaux"}]});
+        if damages {
+            body["damages"] = json!({"description": "Porte du hall dégradée", "estimate_eur": 850});
+        }
+        body
+    };
+    let file_and_register = |body: Value| {
+        let h = &h;
+        let p = &p;
+        async move {
+            let c = h.post("/api/v1/complaints", &p.corr, &body).await;
+            c.expect(201, None);
+            let events = format!(
+                "/api/v1/complaints/{}/events",
+                c.body["id"].as_str().unwrap()
+            );
+            h.post(&events, &p.corr, &json!({"kind": "file"}))
+                .await
+                .expect(200, None);
+            // Sent straight to the procureur: the police never see it; the parquet registers it.
+            h.get(
+                &format!("/api/v1/complaints/{}", c.body["id"].as_str().unwrap()),
+                &p.police,
+            )
+            .await
+            .expect(404, Some("not_found"));
+            h.post(&events, &p.mag, &json!({"kind": "register", "receipt": {"number": "P-2026-1", "date": "2026-11-28", "service": "Bureau d'ordre du parquet"}}))
+                .await
+                .expect(200, None);
+            (c.body.clone(), events)
+        }
+    };
+    let orient =
+        |o: &str, r: bool| json!({"kind": "orient", "orientation": o, "with_reparation": r});
+    // Violences: no APP, no TADPR, no AFD; composition pénale is possible.
+    let violence = qualified_incident(&h, &p, "assault_on_staff", "CP-222-13-4BIS", Some(3)).await;
+    let (c, events) = file_and_register(direct(violence, false)).await;
+    assert_eq!(c["tadpr_eligibility"]["eligible"], false);
+    assert_eq!(
+        c["content"]["employee_victims"][0]["domicile"],
+        "3 rue des Lilas, 92330 Sceaux"
+    );
+    h.post(
+        &events,
+        &p.mag,
+        &orient("avertissement_penal_probatoire", true),
+    )
+    .await
+    .expect(422, Some("app_excluded_for_violences"));
+    let t = h.post(&events, &p.mag, &orient("tadpr", false)).await;
+    t.expect(422, Some("not_tadpr_eligible"));
+    assert!(t.body["detail"].as_str().unwrap().contains("433-5"));
+    h.post(&events, &p.mag, &orient("afd", false))
+        .await
+        .expect(422, Some("afd_not_available"));
+    h.post(&events, &p.mag, &orient("composition_penale", false))
+        .await
+        .expect(200, None);
+    h.post(
+        &events,
+        &p.mag,
+        &json!({"kind": "schedule_summons", "summons_at": "2026-12-10T09:30:00Z", "place": "MJD"}),
+    )
+    .await
+    .expect(409, Some("not_on_tadpr_track"));
+    h.post(&events, &p.mag, &json!({"kind": "close"}))
+        .await
+        .expect(200, None);
+    // Outrage with damage: APP only with reparation.
+    let outrage = qualified_incident(&h, &p, "outrage_to_staff", "CP-433-5-AL1", None).await;
+    let (_, events) = file_and_register(direct(outrage, true)).await;
+    h.post(
+        &events,
+        &p.mag,
+        &orient("avertissement_penal_probatoire", false),
+    )
+    .await
+    .expect(422, Some("app_requires_reparation"));
+    let ok = h
+        .post(
+            &events,
+            &p.mag,
+            &orient("avertissement_penal_probatoire", true),
+        )
+        .await;
+    ok.expect(200, None);
+    assert_eq!(ok.body["with_reparation"], true);
+    // A complaint needs qualified incidents of one's own, and an address when not professional.
+    let unqualified = h
+        .post(
+            "/api/v1/incidents",
+            &p.corr,
+            &incident_body(&p.res, "threats"),
+        )
+        .await;
+    let e = h
+        .post(
+            "/api/v1/complaints",
+            &p.corr,
+            &json!({"incident_ids": [unqualified.body["id"]], "bailleur_victim": victims()}),
+        )
+        .await;
+    e.expect(422, Some("validation_failed"));
+    assert_eq!(e.body["errors"][0]["code"], "not_qualified");
+    let no_address = json!({"incident_ids": [unqualified.body["id"]], "employee_victims": [{"staff_id": p.gardien, "professional_address": false}]});
+    h.post("/api/v1/complaints", &p.corr, &no_address)
+        .await
+        .expect(422, Some("validation_failed"));
+    let foreign = h
+        .post(
+            "/api/v1/complaints",
+            &p.other_corr,
+            &json!({"incident_ids": [unqualified.body["id"]]}),
+        )
+        .await;
+    foreign.expect(422, Some("validation_failed"));
+    assert_eq!(foreign.body["errors"][0]["code"], "unknown_incident");
+    // Filing without any victim is refused.
+    let outrage2 = qualified_incident(&h, &p, "outrage_to_staff", "CP-433-5-AL1", None).await;
+    let bare = h
+        .post(
+            "/api/v1/complaints",
+            &p.corr,
+            &json!({"incident_ids": [outrage2]}),
+        )
+        .await;
+    bare.expect(201, None);
+    h.post(
+        &format!(
+            "/api/v1/complaints/{}/events",
+            bare.body["id"].as_str().unwrap()
+        ),
+        &p.corr,
+        &json!({"kind": "file"}),
+    )
+    .await
+    .expect(422, Some("complaint_incomplete"));
+    // Staff and observers see no complaint.
+    let admin = h.admin().await;
+    let staff = h.member(&admin, &p.org, "a.staff", &["staff"]).await;
+    h.get("/api/v1/complaints", &staff)
+        .await
+        .expect(403, Some("forbidden"));
+    let pref = h.org(&admin, org_body("prefecture", "Préfecture")).await;
+    let obs = h.member(&admin, &pref, "obs", &["observer"]).await;
+    h.get("/api/v1/complaints", &obs)
+        .await
+        .expect(403, Some("forbidden"));
+    h.get(
+        &format!("/api/v1/complaints/{}", c["id"].as_str().unwrap()),
+        &obs,
+    )
+    .await
+    .expect(404, Some("not_found"));
+});
