@@ -151,6 +151,9 @@ both_backends!(a_complaint_goes_from_incidents_to_a_tadpr_outcome, |b| {
     h.get(&path, &p.other_corr)
         .await
         .expect(404, Some("not_found"));
+    h.get(&format!("/api/v1/incidents/{incident}"), &p.mag)
+        .await
+        .expect(404, Some("not_found"));
     step(&p.corr, json!({"kind": "transmit"}))
         .await
         .expect(403, Some("forbidden"));
@@ -184,6 +187,9 @@ both_backends!(a_complaint_goes_from_incidents_to_a_tadpr_outcome, |b| {
     step(&p.police, json!({"kind": "transmit"}))
         .await
         .expect(200, None);
+    // ...and the incident it was built from, which it did not see before.
+    let incident_path = format!("/api/v1/incidents/{incident}");
+    h.get(&incident_path, &p.mag).await.expect(200, None);
     // The parquet: the magistrat orients, a délégué follows the TADPR track.
     h.get(&path, &p.mag).await.expect(200, None);
     step(&p.dpr, json!({"kind": "orient", "orientation": "tadpr"}))

@@ -20,7 +20,7 @@ use crate::auth::Caller;
 use crate::directory::contacts_for;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Created, IdempotencyKey, Valid, create_once, if_match, ok_with_etag};
-use crate::pagination::{Page, PageQuery, fetch_size};
+use crate::pagination::{Page, PageQuery, fetch_size, views_of};
 use crate::policy;
 use crate::responses::{AuthErrors, BodyErrors, Conflict, NotFound, QueryErrors, Stale};
 use crate::state::AppState;
@@ -532,7 +532,7 @@ pub async fn create_complaint(
             created_at: at,
             updated_at: at,
         };
-        repo::create(conn, &actor, &row)?;
+        repo::create(conn, &actor, &row, &body.incident_ids)?;
         let location = format!("/api/v1/complaints/{}", row.id);
         Ok(Created {
             version: row.version,
@@ -621,12 +621,7 @@ pub async fn list_complaints(
         .db(move |conn| {
             let scope = scope(conn, &caller)?;
             let rows = repo::list(conn, &scope, status, after.as_deref(), fetch_size(limit))?;
-            let more = rows.len() > limit as usize;
-            let mut views = vec![];
-            for r in rows.into_iter().take(limit as usize) {
-                views.push(view(conn, r)?);
-            }
-            Ok((views, more))
+            views_of(rows, limit, |r| view(conn, r))
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_items(&req, views, more, |v| v.id.clone())))

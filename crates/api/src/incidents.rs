@@ -572,6 +572,7 @@ pub async fn list_incidents(
             };
             let f = IncidentFilter {
                 scope,
+                id: None,
                 residence_id: q.residence_id,
                 insee_code: q.commune,
                 circonscription_code: q.circonscription,

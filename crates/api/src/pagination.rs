@@ -131,3 +131,18 @@ fn next_link(req: &HttpRequest, cursor: &str) -> String {
 pub fn fetch_size(limit: u32) -> i64 {
     i64::from(limit) + 1
 }
+
+/// The views of the first `limit` rows (fetched with [`fetch_size`]), and whether more exist.
+pub fn views_of<R, T>(
+    rows: Vec<R>,
+    limit: u32,
+    view: impl FnMut(R) -> ApiResult<T>,
+) -> ApiResult<(Vec<T>, bool)> {
+    let more = rows.len() > limit as usize;
+    let views = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(view)
+        .collect::<ApiResult<Vec<T>>>()?;
+    Ok((views, more))
+}

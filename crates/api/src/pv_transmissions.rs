@@ -19,7 +19,7 @@ use vigie_store::{DbConn, offences, organisations, sworn_agents};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Created, IdempotencyKey, Valid, create_once, ok_with_etag};
-use crate::pagination::{Page, PageQuery, fetch_size};
+use crate::pagination::{Page, PageQuery, fetch_size, views_of};
 use crate::policy::{self, PvAccess};
 use crate::pvs::{PvDocument, state_error, visible};
 use crate::responses::{AuthErrors, BodyErrors, Conflict, NotFound, QueryErrors};
@@ -366,12 +366,7 @@ pub async fn list_transmissions(
                 ));
             }
             let rows = repo::list_transmissions(conn, &scope, after.as_deref(), fetch_size(limit))?;
-            let more = rows.len() > limit as usize;
-            let mut views = vec![];
-            for r in rows.into_iter().take(limit as usize) {
-                views.push(view(conn, r)?);
-            }
-            Ok((views, more))
+            views_of(rows, limit, |r| view(conn, r))
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_items(&req, views, more, |v| v.id.clone())))

@@ -22,7 +22,7 @@ use vigie_store::{DbConn, incidents, offences, organisations, residences};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::{IdempotencyKey, Valid, if_match, ok_with_etag, replayed_answer};
-use crate::pagination::{Page, PageQuery, fetch_size};
+use crate::pagination::{Page, PageQuery, fetch_size, views_of};
 use crate::policy::{self, PvAccess};
 use crate::responses::{AuthErrors, Conflict, DrawingErrors, NotFound, QueryErrors, Stale};
 use crate::state::AppState;
@@ -646,12 +646,7 @@ pub async fn list_pvs(
             f.transmission_id = q.transmission_id;
             f.after_id = after;
             let rows = repo::list(conn, &f)?;
-            let more = rows.len() > limit as usize;
-            let mut views = vec![];
-            for r in rows.into_iter().take(limit as usize) {
-                views.push(view(conn, r)?);
-            }
-            Ok((views, more))
+            views_of(rows, limit, |r| view(conn, r))
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_items(&req, views, more, |v| v.id.clone())))

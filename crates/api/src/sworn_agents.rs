@@ -21,7 +21,7 @@ use vigie_store::{DbConn, StoreError, offences, residences};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Created, IdempotencyKey, Valid, create_once, if_match, ok_with_etag};
-use crate::pagination::{Page, PageQuery, fetch_size};
+use crate::pagination::{Page, PageQuery, fetch_size, views_of};
 use crate::policy;
 use crate::responses::{AuthErrors, BodyErrors, Conflict, NotFound, QueryErrors, Stale};
 use crate::state::AppState;
@@ -367,7 +367,7 @@ pub async fn list_sworn_agents(
         ));
     }
     let on = q.on.unwrap_or_else(today);
-    let (rows, views) = state
+    let (views, more) = state
         .db(move |conn| {
             let own_only = policy::agent_file_scope(&caller)?;
             let principal_id = match own_only {
@@ -391,15 +391,9 @@ pub async fn list_sworn_agents(
                 limit: fetch_size(limit),
             };
             let rows = repo::list(conn, &f)?;
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            let mut views = vec![];
-            for r in rows.into_iter().take(limit as usize) {
-                views.push(view(conn, r, on)?);
-            }
-            Ok((ids, views))
+            views_of(rows, limit, |r| view(conn, r, on))
         })
         .await?;
-    let more = rows.len() > limit as usize;
     Ok(HttpResponse::Ok().json(Page::from_items(&req, views, more, |v| v.id.clone())))
 }
 

@@ -9,7 +9,7 @@ use crate::audit::{self, Actor, Change};
 use crate::db::DbConn;
 use crate::error::{StoreError, StoreResult};
 use crate::now;
-use crate::schema::{complaints, notifications};
+use crate::schema::{complaint_incidents, complaints, notifications};
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone, Serialize, PartialEq)]
 #[diesel(table_name = complaints)]
@@ -54,10 +54,24 @@ fn audited(conn: &mut DbConn, actor: &Actor, action: &str, row: &ComplaintRow) -
     )
 }
 
-pub fn create(conn: &mut DbConn, actor: &Actor, row: &ComplaintRow) -> StoreResult<()> {
+/// Inserts a complaint and its links to `incident_ids`.
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    row: &ComplaintRow,
+    incident_ids: &[String],
+) -> StoreResult<()> {
     diesel::insert_into(complaints::table)
         .values(row)
         .execute(conn)?;
+    for id in incident_ids {
+        diesel::insert_into(complaint_incidents::table)
+            .values((
+                complaint_incidents::complaint_id.eq(&row.id),
+                complaint_incidents::incident_id.eq(id),
+            ))
+            .execute(conn)?;
+    }
     audited(conn, actor, "complaint.created", row)
 }
 

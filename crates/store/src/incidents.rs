@@ -8,7 +8,10 @@ use serde::Serialize;
 use crate::audit::{self, Actor, Change};
 use crate::db::DbConn;
 use crate::error::{StoreError, StoreResult};
-use crate::schema::{incident_qualifications, incidents, pv_incidents, pv_transmissions, pvs};
+use crate::schema::{
+    complaint_incidents, complaints, incident_qualifications, incidents, pv_incidents,
+    pv_transmissions, pvs,
+};
 use crate::{new_id, now};
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone, Serialize, PartialEq)]
@@ -248,62 +251,42 @@ pub enum Scope {
     },
     /// Incidents routed to a circonscription and shared with the police.
     Police { circonscription_code: String },
-    /// Incidents followed up by a PV transmitted to this parquet (not restricted ones).
+    /// Incidents followed up by a PV transmitted to this parquet, or by a complaint before it (not
+    /// restricted ones).
     Parquet { parquet_id: String },
 }
 
-/// The ids of incidents followed up by PVs transmitted to `parquet_id`, as a subquery.
-fn sent_to_parquet(
-    parquet_id: &str,
-) -> diesel::dsl::Select<
-    diesel::dsl::Filter<pv_incidents::table, diesel::dsl::EqAny<pv_incidents::pv_id, PvsSentTo>>,
-    pv_incidents::incident_id,
-> {
-    let transmissions = pv_transmissions::table
-        .filter(pv_transmissions::parquet_id.eq(parquet_id.to_owned()))
-        .select(pv_transmissions::id.nullable());
-    let sent = pvs::table
-        .filter(pvs::transmission_id.eq_any(transmissions))
-        .select(pvs::id);
-    pv_incidents::table
-        .filter(pv_incidents::pv_id.eq_any(sent))
-        .select(pv_incidents::incident_id)
-}
-
-type PvsSentTo = diesel::dsl::Select<
-    diesel::dsl::Filter<
-        pvs::table,
-        diesel::dsl::EqAny<
-            pvs::transmission_id,
-            diesel::dsl::Select<
-                diesel::dsl::Filter<
-                    pv_transmissions::table,
-                    diesel::dsl::Eq<pv_transmissions::parquet_id, String>,
-                >,
-                diesel::dsl::Nullable<pv_transmissions::id>,
-            >,
-        >,
-    >,
-    pvs::id,
->;
-
-/// Whether an incident was followed up by a PV transmitted to `parquet_id`.
+/// Whether the parquet `parquet_id` sees an incident (see [`Scope::Parquet`]).
 pub fn is_sent_to_parquet(
     conn: &mut DbConn,
     incident_id: &str,
     parquet_id: &str,
 ) -> StoreResult<bool> {
-    let n: i64 = incidents::table
-        .filter(incidents::id.eq(incident_id))
-        .filter(incidents::id.eq_any(sent_to_parquet(parquet_id)))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
+    let f = IncidentFilter {
+        scope: Scope::Parquet {
+            parquet_id: parquet_id.to_owned(),
+        },
+        id: Some(incident_id.to_owned()),
+        residence_id: None,
+        insee_code: None,
+        circonscription_code: None,
+        category: None,
+        status: None,
+        offence_code: None,
+        occurred_from: None,
+        occurred_to: None,
+        updated_since: None,
+        after_id: None,
+        limit: 1,
+    };
+    Ok(!list(conn, &f)?.is_empty())
 }
 
 #[derive(Debug, Clone)]
 pub struct IncidentFilter {
     pub scope: Scope,
+    /// Only this incident.
+    pub id: Option<String>,
     pub residence_id: Option<String>,
     pub insee_code: Option<String>,
     pub circonscription_code: Option<String>,
@@ -339,10 +322,41 @@ pub fn list(conn: &mut DbConn, f: &IncidentFilter) -> StoreResult<Vec<IncidentRo
                 .filter(incidents::shared_with_police.eq(true));
         }
         Scope::Parquet { parquet_id } => {
+            let transmissions = pv_transmissions::table
+                .filter(pv_transmissions::parquet_id.eq(parquet_id.clone()))
+                .select(pv_transmissions::id.nullable());
+            let sent_pvs = pvs::table
+                .filter(pvs::transmission_id.eq_any(transmissions))
+                .select(pvs::id);
+            let by_pv = pv_incidents::table
+                .filter(pv_incidents::pv_id.eq_any(sent_pvs))
+                .select(pv_incidents::incident_id);
+            // The same rule as the complaints the parquet lists: transmitted by the police, or
+            // lodged directly with the procureur.
+            let before_parquet = complaints::table
+                .filter(complaints::parquet_id.eq(parquet_id.clone()))
+                .filter(
+                    complaints::transmitted_at
+                        .is_not_null()
+                        .or(complaints::channel
+                            .eq("direct_to_prosecutor")
+                            .and(complaints::status.ne("draft"))),
+                )
+                .select(complaints::id);
+            let by_complaint = complaint_incidents::table
+                .filter(complaint_incidents::complaint_id.eq_any(before_parquet))
+                .select(complaint_incidents::incident_id);
             q = q
-                .filter(incidents::id.eq_any(sent_to_parquet(parquet_id)))
+                .filter(
+                    incidents::id
+                        .eq_any(by_pv)
+                        .or(incidents::id.eq_any(by_complaint)),
+                )
                 .filter(incidents::restricted.eq(false));
         }
+    }
+    if let Some(v) = &f.id {
+        q = q.filter(incidents::id.eq(v));
     }
     if let Some(v) = &f.residence_id {
         q = q.filter(incidents::residence_id.eq(v));

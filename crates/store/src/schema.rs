@@ -330,6 +330,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    complaint_incidents (complaint_id, incident_id) {
+        complaint_id -> Text,
+        incident_id -> Text,
+    }
+}
+
+diesel::table! {
     notifications (id) {
         id -> Text,
         recipient_org_id -> Text,
@@ -368,5 +375,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     pvs,
     pv_incidents,
     complaints,
+    complaint_incidents,
     notifications,
 );

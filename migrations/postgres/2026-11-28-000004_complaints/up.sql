@@ -31,6 +31,15 @@ CREATE INDEX complaints_org ON complaints(org_id, id);
 CREATE INDEX complaints_circonscription ON complaints(circonscription_code, id);
 CREATE INDEX complaints_parquet ON complaints(parquet_id, id);
 
+-- The incidents of a complaint (also in its content): the parquet sees them once the complaint is
+-- before it.
+CREATE TABLE complaint_incidents (
+    complaint_id TEXT NOT NULL REFERENCES complaints(id),
+    incident_id TEXT NOT NULL REFERENCES incidents(id),
+    PRIMARY KEY (complaint_id, incident_id)
+);
+CREATE INDEX complaint_incidents_incident ON complaint_incidents(incident_id);
+
 -- A recorded event addressed to a designated contact (and readable by their organisation).
 CREATE TABLE notifications (
     id TEXT PRIMARY KEY NOT NULL,

@@ -1,2 +1,1 @@
-DROP TABLE notifications;
-DROP TABLE complaints;
+DROP TABLE complaint_incidents;
