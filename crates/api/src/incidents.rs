@@ -611,9 +611,13 @@ fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<IncidentRo
     let row = repo::get(conn, id)?.ok_or_else(ApiError::not_found)?;
     let circ = police_circonscription(conn, caller)?;
     let scope = policy::incident_scope(caller, circ.as_deref());
-    let sent =
-        |parquet_id: &str| repo::is_sent_to_parquet(conn, &row.id, parquet_id).unwrap_or(false);
-    if policy::sees_incident(scope.as_ref(), &row, sent) {
+    let sent_to_parquet = match &scope {
+        Some(vigie_store::incidents::Scope::Parquet { parquet_id }) => {
+            repo::is_sent_to_parquet(conn, &row.id, parquet_id)?
+        }
+        _ => false,
+    };
+    if policy::sees_incident(scope.as_ref(), &row, sent_to_parquet) {
         Ok(row)
     } else {
         Err(ApiError::not_found())

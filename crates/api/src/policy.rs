@@ -122,11 +122,11 @@ pub fn incident_scope(
 }
 
 /// Whether a caller with `scope` sees this incident. For the parquet, `sent_to_parquet` says whether
-/// a PV following it up was transmitted to the caller's parquet (a database fact).
+/// a PV or a complaint brought it before the caller's parquet (a database fact the caller looked up).
 pub fn sees_incident(
     scope: Option<&vigie_store::incidents::Scope>,
     row: &vigie_store::incidents::IncidentRow,
-    sent_to_parquet: impl FnOnce(&str) -> bool,
+    sent_to_parquet: bool,
 ) -> bool {
     use vigie_store::incidents::Scope;
     match scope {
@@ -140,7 +140,7 @@ pub fn sees_incident(
             row.shared_with_police
                 && row.circonscription_code.as_deref() == Some(circonscription_code.as_str())
         }
-        Some(Scope::Parquet { parquet_id }) => !row.restricted && sent_to_parquet(parquet_id),
+        Some(Scope::Parquet { .. }) => !row.restricted && sent_to_parquet,
         None => false,
     }
 }
