@@ -268,7 +268,7 @@ both_backends!(a_complaint_goes_from_incidents_to_a_tadpr_outcome, |b| {
             "complaint.oriented",
             "complaint.summons_scheduled",
             "complaint.measure_recorded",
-            "complaint.outcome_recorded",
+            "complaint.tadpr_outcome",
             "complaint.closed"
         ]
     );
@@ -284,6 +284,33 @@ both_backends!(a_complaint_goes_from_incidents_to_a_tadpr_outcome, |b| {
     assert_eq!(
         h.get("/api/v1/notifications", &p.other_corr).await.body["items"],
         json!([])
+    );
+    // The change feed: the police from the filing on, the parquet from the transmission on.
+    let feed_types = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["type"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let police_feed = feed_types(&h.get("/api/v1/events", &p.police).await.body);
+    assert_eq!(
+        police_feed.first().map(String::as_str),
+        Some("complaint.filed")
+    );
+    assert_eq!(police_feed.len(), 8);
+    let parquet_feed = feed_types(&h.get("/api/v1/events", &p.mag).await.body);
+    assert_eq!(
+        parquet_feed,
+        [
+            "complaint.transmitted_to_parquet",
+            "complaint.oriented",
+            "complaint.summons_scheduled",
+            "complaint.measure_recorded",
+            "complaint.tadpr_outcome",
+            "complaint.closed"
+        ]
     );
     h.get(&path, &p.other_corr)
         .await

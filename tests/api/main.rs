@@ -10,6 +10,7 @@ mod complaints;
 mod concurrency;
 mod contract;
 mod errors;
+mod feed;
 mod incidents;
 mod offences;
 mod operations;

@@ -15,7 +15,7 @@ use crate::error::{ApiError, REQUEST_ID};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::{
-    audit, complaints, directory, incidents, offences, ops, organisations, principals,
+    audit, complaints, directory, feed, incidents, offences, ops, organisations, principals,
     pv_transmissions, pvs, reference, residences, sworn_agents, token,
 };
 
@@ -80,7 +80,8 @@ fn api_routes(cfg: &mut ServiceConfig) {
         .service(complaints::list_complaints)
         .service(complaints::get_complaint)
         .service(complaints::record_event)
-        .service(complaints::list_notifications);
+        .service(complaints::list_notifications)
+        .service(feed::read_events);
 }
 
 fn ops_routes(cfg: &mut ServiceConfig) {

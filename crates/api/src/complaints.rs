@@ -770,7 +770,7 @@ pub async fn record_event(
                 "registered" => row.registered_at = Some(now),
                 "transmitted_to_parquet" => row.transmitted_at = Some(now),
                 "oriented" => row.oriented_at = Some(now),
-                "outcome_recorded" => row.outcome_at = Some(now),
+                "tadpr_outcome" => row.outcome_at = Some(now),
                 "closed" => row.closed_at = Some(now),
                 _ => {}
             }
@@ -787,10 +787,34 @@ pub async fn record_event(
             let row = repo::save(conn, &actor, row, expected, &format!("complaint.{name}"))?;
             let notes = notifications(conn, &row, name)?;
             repo::notify(conn, &notes)?;
+            record_feed_event(conn, &row, name)?;
             view(conn, row)
         })
         .await?;
     Ok(ok_with_etag(&v, v.version))
+}
+
+/// Records a complaint's step in the feed: its bailleur reads it; the police of the circonscription
+/// once the complaint is lodged there; the parquet once it is before it.
+fn record_feed_event(conn: &mut DbConn, row: &ComplaintRow, step: &str) -> ApiResult<()> {
+    let lodged = row.status != ComplaintStatus::Draft.as_str();
+    let police = row.channel == Channel::Police.as_str() && lodged;
+    let parquet = row.transmitted_at.is_some()
+        || (row.channel == Channel::DirectToProsecutor.as_str() && lodged);
+    vigie_store::events::record(
+        conn,
+        vigie_store::events::NewEvent {
+            event_type: &format!("complaint.{step}"),
+            resource_type: "complaint",
+            resource_id: &row.id,
+            org_id: &row.org_id,
+            circonscription_code: row.circonscription_code.as_deref().filter(|_| police),
+            parquet_id: row.parquet_id.as_deref().filter(|_| parquet),
+            restricted: false,
+            data: serde_json::json!({"status": row.status, "orientation": row.orientation, "version": row.version}),
+        },
+    )?;
+    Ok(())
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -502,6 +502,9 @@ pub async fn create_incident(
             if let Some(k) = &key.0 {
                 vigie_store::idempotency::save(conn, &principal, k, &request_hash, 201, &serde_json::to_string(&row.id).unwrap_or_default())?;
             }
+            if !replayed {
+                record_event(conn, &row, "incident.created")?;
+            }
             let view = if replayed { view_one(conn, &cache, row)? } else { fresh_view };
             Ok((view, replayed))
         })
@@ -513,6 +516,28 @@ pub async fn create_incident(
         res.insert_header(("idempotent-replayed", "true"));
     }
     Ok(res.json(view))
+}
+
+/// Records an incident's change in the feed, readable by its bailleur and, once shared, by the
+/// police of its circonscription. Last in the transaction (see `vigie_store::events::record`).
+fn record_event(conn: &mut DbConn, row: &IncidentRow, event_type: &str) -> ApiResult<()> {
+    vigie_store::events::record(
+        conn,
+        vigie_store::events::NewEvent {
+            event_type,
+            resource_type: "incident",
+            resource_id: &row.id,
+            org_id: &row.org_id,
+            circonscription_code: row
+                .circonscription_code
+                .as_deref()
+                .filter(|_| row.shared_with_police),
+            parquet_id: None,
+            restricted: row.restricted,
+            data: serde_json::json!({"status": row.status, "version": row.version}),
+        },
+    )?;
+    Ok(())
 }
 
 /// The police organisation's circonscription, needed to scope what the police see.
@@ -646,6 +671,11 @@ where
             policy::handle_incident(&caller, &row)?;
             let (row, action) = change(conn, row)?;
             let row = repo::save(conn, &actor, row, expected, &action)?;
+            let event = match action.as_str() {
+                "incident.updated" | "incident.qualified" => action.as_str(),
+                _ => "incident.status_changed",
+            };
+            record_event(conn, &row, event)?;
             view_one(conn, &cache, row)
         })
         .await?;

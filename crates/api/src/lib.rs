@@ -11,6 +11,7 @@ pub mod auth;
 pub mod complaints;
 pub mod directory;
 pub mod error;
+pub mod feed;
 pub mod http;
 pub mod incidents;
 pub mod offences;

@@ -34,6 +34,7 @@ with a stable `code`. Obtain a token at `POST /api/v1/auth/token`, then send `Au
         (name = "pvs", description = "Procès-verbaux of sworn agents: drawing up, signature, corrections, deadlines"),
         (name = "pv-transmissions", description = "Transmission of PVs to the parquet, slips and acknowledgements"),
         (name = "complaints", description = "Simplified complaints, their routing, orientation and the TADPR track; notifications"),
+        (name = "events", description = "The change feed: ordered, gap-free, resumable"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

@@ -325,3 +325,13 @@ pub fn read_notifications(caller: &Caller) -> ApiResult<()> {
         ],
     )
 }
+
+/// Reading the change feed: the bailleur's correspondent or integration (its own changes), the
+/// police correspondent, the parquet's magistrat and délégués; others none.
+pub fn feed_reader(caller: &Caller) -> ApiResult<vigie_domain::complaint::Party> {
+    complaint_reader(caller).map_err(|_| {
+        ApiError::forbidden(
+            "the change feed is read by a bailleur's correspondent or integration, the police correspondent and the parquet",
+        )
+    })
+}

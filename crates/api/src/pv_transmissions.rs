@@ -305,6 +305,7 @@ pub async fn create_transmission(
             created_at: vigie_store::now(),
         };
         repo::create_transmission(conn, &actor, &t)?;
+        let mut sent = vec![];
         for mut row in rows {
             row.status = PvStatus::Transmitted.as_str().to_owned();
             row.transmission_id = Some(t.id.clone());
@@ -315,7 +316,24 @@ pub async fn create_transmission(
             } else {
                 "pv.transmitted"
             };
-            repo::save(conn, &actor, row, None, action)?;
+            sent.push(repo::save(conn, &actor, row, None, action)?);
+        }
+        // Feed events last: they take the feed's counter until commit.
+        for row in &sent {
+            vigie_store::events::record(
+                conn,
+                vigie_store::events::NewEvent {
+                    event_type: "pv.transmitted",
+                    resource_type: "pv",
+                    resource_id: &row.id,
+                    org_id: &row.org_id,
+                    circonscription_code: None,
+                    parquet_id: Some(&t.parquet_id),
+                    restricted: false,
+                    data: serde_json::json!({"number": row.number, "revision": row.revision,
+                        "transmission_id": t.id, "void": row.void}),
+                },
+            )?;
         }
         let location = format!("/api/v1/pv-transmissions/{}", t.id);
         let version = t.version;

@@ -198,7 +198,7 @@ impl ComplaintEvent {
             Self::Orient { .. } => "oriented",
             Self::ScheduleSummons { .. } => "summons_scheduled",
             Self::RecordMeasure { .. } => "measure_recorded",
-            Self::RecordOutcome { .. } => "outcome_recorded",
+            Self::RecordOutcome { .. } => "tadpr_outcome",
             Self::Close => "closed",
         }
     }

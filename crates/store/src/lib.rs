@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod db;
 pub mod designations;
 pub mod error;
+pub mod events;
 pub mod idempotency;
 pub mod incidents;
 pub mod offences;

@@ -350,6 +350,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    event_counter (id) {
+        id -> BigInt,
+        last_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    events (seq) {
+        seq -> BigInt,
+        id -> Text,
+        event_type -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        org_id -> Text,
+        circonscription_code -> Nullable<Text>,
+        parquet_id -> Nullable<Text>,
+        restricted -> Bool,
+        data -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(incident_qualifications -> incidents (incident_id));
 diesel::joinable!(incidents -> residences (residence_id));
 
@@ -377,4 +400,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     complaints,
     complaint_incidents,
     notifications,
+    event_counter,
+    events,
 );

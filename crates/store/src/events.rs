@@ -1,0 +1,120 @@
+//! The change feed (`GET /events`): an ordered, gap-free, resumable list of the changes partners may
+//! follow. Each event is recorded in the transaction of the change that caused it, so a rolled-back
+//! change leaves no event; it is also the outbox that webhooks deliver from.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::DbConn;
+use crate::error::StoreResult;
+use crate::schema::{event_counter, events};
+use crate::{new_id, now};
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, Serialize, PartialEq)]
+#[diesel(table_name = events)]
+pub struct EventRow {
+    pub seq: i64,
+    /// Stable id for de-duplication by consumers.
+    pub id: String,
+    pub event_type: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub org_id: String,
+    pub circonscription_code: Option<String>,
+    pub parquet_id: Option<String>,
+    pub restricted: bool,
+    /// A small JSON summary (status, version...); the resource itself is read from the API.
+    pub data: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// An event to record, with its audience.
+pub struct NewEvent<'a> {
+    pub event_type: &'a str,
+    pub resource_type: &'a str,
+    pub resource_id: &'a str,
+    /// The bailleur that owns the resource.
+    pub org_id: &'a str,
+    /// The police circonscription that may read it, if any.
+    pub circonscription_code: Option<&'a str>,
+    /// The parquet that may read it, if any.
+    pub parquet_id: Option<&'a str>,
+    pub restricted: bool,
+    pub data: serde_json::Value,
+}
+
+/// Records an event. Call it last in the transaction: it takes the feed's counter row, which stays
+/// locked until commit (this is what makes the numbering follow commit order).
+pub fn record(conn: &mut DbConn, e: NewEvent<'_>) -> StoreResult<i64> {
+    let counter = event_counter::table.find(1i64);
+    diesel::update(counter)
+        .set(event_counter::last_seq.eq(event_counter::last_seq + 1i64))
+        .execute(conn)?;
+    let seq: i64 = counter.select(event_counter::last_seq).first(conn)?;
+    let row = EventRow {
+        seq,
+        id: new_id(),
+        event_type: e.event_type.to_owned(),
+        resource_type: e.resource_type.to_owned(),
+        resource_id: e.resource_id.to_owned(),
+        org_id: e.org_id.to_owned(),
+        circonscription_code: e.circonscription_code.map(str::to_owned),
+        parquet_id: e.parquet_id.map(str::to_owned),
+        restricted: e.restricted,
+        data: e.data.to_string(),
+        created_at: now(),
+    };
+    diesel::insert_into(events::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(seq)
+}
+
+/// Which events a caller reads.
+#[derive(Debug, Clone)]
+pub enum FeedScope {
+    Bailleur {
+        org_id: String,
+        include_restricted: bool,
+    },
+    Police {
+        circonscription_code: String,
+    },
+    Parquet {
+        parquet_id: String,
+    },
+}
+
+/// Events after `after_seq` that `scope` may read, in order.
+pub fn list(
+    conn: &mut DbConn,
+    scope: &FeedScope,
+    after_seq: i64,
+    limit: i64,
+) -> StoreResult<Vec<EventRow>> {
+    let mut q = events::table
+        .filter(events::seq.gt(after_seq))
+        .select(EventRow::as_select())
+        .into_boxed();
+    q = match scope {
+        FeedScope::Bailleur {
+            org_id,
+            include_restricted,
+        } => {
+            let q = q.filter(events::org_id.eq(org_id));
+            if *include_restricted {
+                q
+            } else {
+                q.filter(events::restricted.eq(false))
+            }
+        }
+        FeedScope::Police {
+            circonscription_code,
+        } => q.filter(events::circonscription_code.eq(circonscription_code)),
+        FeedScope::Parquet { parquet_id } => q
+            .filter(events::parquet_id.eq(parquet_id))
+            .filter(events::restricted.eq(false)),
+    };
+    Ok(q.order(events::seq.asc()).limit(limit).load(conn)?)
+}
