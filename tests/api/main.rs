@@ -20,3 +20,4 @@ mod pvs;
 mod reference;
 mod startup;
 mod visibility;
+mod webhooks;

@@ -16,7 +16,7 @@ use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::{
     audit, complaints, directory, feed, incidents, offences, ops, organisations, principals,
-    pv_transmissions, pvs, reference, residences, sworn_agents, token,
+    pv_transmissions, pvs, reference, residences, sworn_agents, token, webhooks,
 };
 
 /// Every `/api/v1` operation; the contract is collected from these registrations.
@@ -81,7 +81,12 @@ fn api_routes(cfg: &mut ServiceConfig) {
         .service(complaints::get_complaint)
         .service(complaints::record_event)
         .service(complaints::list_notifications)
-        .service(feed::read_events);
+        .service(feed::read_events)
+        .service(webhooks::create_webhook)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::update_webhook)
+        .service(webhooks::list_deliveries)
+        .service(webhooks::redeliver);
 }
 
 fn ops_routes(cfg: &mut ServiceConfig) {

@@ -13,6 +13,23 @@ use crate::policy;
 use crate::responses::{AuthErrors, QueryErrors};
 use crate::state::AppState;
 
+/// Every event type the feed carries (webhook subscriptions filter on them).
+pub const EVENT_TYPES: &[&str] = &[
+    "incident.created",
+    "incident.updated",
+    "incident.qualified",
+    "incident.status_changed",
+    "pv.transmitted",
+    "complaint.filed",
+    "complaint.registered",
+    "complaint.transmitted_to_parquet",
+    "complaint.oriented",
+    "complaint.summons_scheduled",
+    "complaint.measure_recorded",
+    "complaint.tadpr_outcome",
+    "complaint.closed",
+];
+
 pub const DEFAULT_FEED_LIMIT: u32 = 100;
 pub const MAX_FEED_LIMIT: u32 = 1000;
 

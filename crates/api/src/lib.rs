@@ -30,6 +30,7 @@ pub mod responses;
 pub mod state;
 pub mod sworn_agents;
 pub mod token;
+pub mod webhooks;
 
 pub use app::{build_app, openapi};
 pub use state::{AppState, Limits};

@@ -35,6 +35,7 @@ with a stable `code`. Obtain a token at `POST /api/v1/auth/token`, then send `Au
         (name = "pv-transmissions", description = "Transmission of PVs to the parquet, slips and acknowledgements"),
         (name = "complaints", description = "Simplified complaints, their routing, orientation and the TADPR track; notifications"),
         (name = "events", description = "The change feed: ordered, gap-free, resumable"),
+        (name = "webhooks", description = "Signed webhook deliveries of the change feed"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

@@ -335,3 +335,20 @@ pub fn feed_reader(caller: &Caller) -> ApiResult<vigie_domain::complaint::Party>
         )
     })
 }
+
+/// Managing webhook subscriptions: the admin or integration of an organisation that reads the feed
+/// (a bailleur, a police circonscription, the parquet).
+pub fn manage_webhooks(caller: &Caller) -> ApiResult<()> {
+    use vigie_domain::OrgKind;
+    let reads_feed = matches!(
+        caller.org_kind,
+        OrgKind::Bailleur | OrgKind::PoliceCirconscription | OrgKind::Parquet
+    );
+    if reads_feed && caller.has_any(&[Role::Admin, Role::Integration]) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "webhooks are managed by the admin or integration of a bailleur, a police circonscription or the parquet",
+        ))
+    }
+}

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod demo;
 pub mod settings;
 pub mod startup;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -45,6 +46,11 @@ pub async fn serve(settings: Settings, demo: bool) -> Result<(), StartError> {
         }
         println!();
     }
+    actix_web::rt::spawn(webhooks::run(
+        store.clone(),
+        webhooks::WebhookConfig::from_settings(&settings),
+        Duration::from_millis(settings.webhook_poll_ms.max(50)),
+    ));
     let state = startup::app_state(&settings, store)?;
     let housekeeping = state.clone();
     actix_web::rt::spawn(async move {

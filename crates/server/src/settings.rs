@@ -72,4 +72,17 @@ pub struct Settings {
     /// Its secret (at least 16 characters).
     #[arg(long, env = "VIGIE_BOOTSTRAP_CLIENT_SECRET", hide_env_values = true)]
     pub bootstrap_client_secret: Option<String>,
+    /// How often the webhook worker looks for new events and due deliveries, in milliseconds.
+    #[arg(long, env = "VIGIE_WEBHOOK_POLL_MS", default_value_t = 1000)]
+    pub webhook_poll_ms: u64,
+    /// First retry delay of a failed delivery, in milliseconds; it doubles at each attempt (capped
+    /// at one hour).
+    #[arg(long, env = "VIGIE_WEBHOOK_RETRY_BASE_MS", default_value_t = 30_000)]
+    pub webhook_retry_base_ms: u64,
+    /// How long a failing delivery is retried before it is marked failed, in hours.
+    #[arg(long, env = "VIGIE_WEBHOOK_RETRY_WINDOW_HOURS", default_value_t = 26)]
+    pub webhook_retry_window_hours: u64,
+    /// Time-out of one delivery request, in seconds.
+    #[arg(long, env = "VIGIE_WEBHOOK_TIMEOUT_SECS", default_value_t = 10)]
+    pub webhook_timeout_secs: u64,
 }

@@ -22,6 +22,7 @@ pub mod residences;
 pub mod schema;
 pub mod seed;
 pub mod sworn_agents;
+pub mod webhooks;
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
 

@@ -373,6 +373,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Text,
+        org_id -> Text,
+        url -> Text,
+        event_types -> Text,
+        secret -> Text,
+        active -> Bool,
+        last_enqueued_seq -> BigInt,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        subscription_id -> Text,
+        event_seq -> BigInt,
+        status -> Text,
+        attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_status_code -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(incident_qualifications -> incidents (incident_id));
 diesel::joinable!(incidents -> residences (residence_id));
 
@@ -402,4 +434,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     event_counter,
     events,
+    webhook_subscriptions,
+    webhook_deliveries,
 );
