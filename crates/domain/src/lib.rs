@@ -6,6 +6,7 @@ pub mod commune;
 pub mod complaint;
 pub mod delays;
 pub mod directory;
+pub mod import;
 pub mod incident;
 pub mod natinf;
 pub mod offence;

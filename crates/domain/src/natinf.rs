@@ -53,7 +53,7 @@ pub struct Parsed {
 
 /// The delimiter is the one of `;`, `,` or tab that the first line uses most (the ministry's files
 /// use `;`; spreadsheets often re-save with `,`).
-fn sniff_delimiter(data: &[u8]) -> u8 {
+pub(crate) fn sniff_delimiter(data: &[u8]) -> u8 {
     let first_line = data.split(|b| *b == b'\n').next().unwrap_or_default();
     [b';', b',', b'\t']
         .into_iter()
