@@ -11,6 +11,7 @@ mod concurrency;
 mod contract;
 mod errors;
 mod feed;
+mod imports;
 mod incidents;
 mod offences;
 mod operations;

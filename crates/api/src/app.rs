@@ -15,8 +15,8 @@ use crate::error::{ApiError, REQUEST_ID};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::{
-    audit, complaints, directory, feed, incidents, offences, ops, organisations, principals,
-    pv_transmissions, pvs, reference, residences, sworn_agents, token, webhooks,
+    audit, complaints, directory, feed, imports, incidents, offences, ops, organisations,
+    principals, pv_transmissions, pvs, reference, residences, sworn_agents, token, webhooks,
 };
 
 /// Every `/api/v1` operation; the contract is collected from these registrations.
@@ -86,7 +86,10 @@ fn api_routes(cfg: &mut ServiceConfig) {
         .service(webhooks::list_webhooks)
         .service(webhooks::update_webhook)
         .service(webhooks::list_deliveries)
-        .service(webhooks::redeliver);
+        .service(webhooks::redeliver)
+        .service(imports::create_import)
+        .service(imports::get_import)
+        .service(imports::list_import_errors);
 }
 
 fn ops_routes(cfg: &mut ServiceConfig) {

@@ -521,23 +521,28 @@ pub async fn create_incident(
 /// Records an incident's change in the feed, readable by its bailleur and, once shared, by the
 /// police of its circonscription. Last in the transaction (see `vigie_store::events::record`).
 fn record_event(conn: &mut DbConn, row: &IncidentRow, event_type: &str) -> ApiResult<()> {
-    vigie_store::events::record(
-        conn,
-        vigie_store::events::NewEvent {
-            event_type,
-            resource_type: "incident",
-            resource_id: &row.id,
-            org_id: &row.org_id,
-            circonscription_code: row
-                .circonscription_code
-                .as_deref()
-                .filter(|_| row.shared_with_police),
-            parquet_id: None,
-            restricted: row.restricted,
-            data: serde_json::json!({"status": row.status, "version": row.version}),
-        },
-    )?;
+    vigie_store::events::record(conn, feed_event(row, event_type))?;
     Ok(())
+}
+
+/// An incident's feed event (also used by bulk imports).
+pub fn feed_event<'a>(
+    row: &'a IncidentRow,
+    event_type: &'a str,
+) -> vigie_store::events::NewEvent<'a> {
+    vigie_store::events::NewEvent {
+        event_type,
+        resource_type: "incident",
+        resource_id: &row.id,
+        org_id: &row.org_id,
+        circonscription_code: row
+            .circonscription_code
+            .as_deref()
+            .filter(|_| row.shared_with_police),
+        parquet_id: None,
+        restricted: row.restricted,
+        data: serde_json::json!({"status": row.status, "version": row.version}),
+    }
 }
 
 /// The police organisation's circonscription, needed to scope what the police see.

@@ -13,6 +13,7 @@ pub mod directory;
 pub mod error;
 pub mod feed;
 pub mod http;
+pub mod imports;
 pub mod incidents;
 pub mod offences;
 pub mod openapi;

@@ -36,6 +36,7 @@ with a stable `code`. Obtain a token at `POST /api/v1/auth/token`, then send `Au
         (name = "complaints", description = "Simplified complaints, their routing, orientation and the TADPR track; notifications"),
         (name = "events", description = "The change feed: ordered, gap-free, resumable"),
         (name = "webhooks", description = "Signed webhook deliveries of the change feed"),
+        (name = "imports", description = "Bulk import of incidents (CSV, NDJSON) as jobs with per-row errors"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

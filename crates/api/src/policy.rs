@@ -352,3 +352,12 @@ pub fn manage_webhooks(caller: &Caller) -> ApiResult<()> {
         ))
     }
 }
+
+/// Bulk imports of incidents: a bailleur's correspondent, integration or admin (scripted imports).
+pub fn import_incidents(caller: &Caller) -> ApiResult<()> {
+    bailleur_member(caller)?;
+    require_any(
+        caller,
+        &[Role::Correspondent, Role::Integration, Role::Admin],
+    )
+}

@@ -87,7 +87,9 @@ pub enum Format {
 pub enum FileError {
     #[error("the file is empty")]
     Empty,
-    #[error("the header lacks the column `{0}` (columns: external_ref, residence_ref, occurred_at, category, narrative; optional: ended_at, building, entrance, common_part, offence_codes)")]
+    #[error(
+        "the header lacks the column `{0}` (columns: external_ref, residence_ref, occurred_at, category, narrative; optional: ended_at, building, entrance, common_part, offence_codes)"
+    )]
     MissingColumn(&'static str),
     #[error("unknown column `{0}`")]
     UnknownColumn(String),
@@ -114,7 +116,10 @@ impl Parsed {
                 line,
                 "external_ref",
                 "duplicate_in_file",
-                format!("external_ref `{}` is already on line {first}", row.external_ref),
+                format!(
+                    "external_ref `{}` is already on line {first}",
+                    row.external_ref
+                ),
             ));
         }
         self.rows.push((line, row));
@@ -145,7 +150,12 @@ fn check(line: u64, mut row: Row) -> Result<Row, RowError> {
     }
     text(line, "residence_ref", &row.residence_ref, 100)?;
     if row.narrative.trim().is_empty() {
-        return Err(RowError::new(line, "narrative", "required", "describe the facts"));
+        return Err(RowError::new(
+            line,
+            "narrative",
+            "required",
+            "describe the facts",
+        ));
     }
     let max = if row.category.is_restricted() {
         MAX_RESTRICTED_NARRATIVE
@@ -163,19 +173,39 @@ fn check(line: u64, mut row: Row) -> Result<Row, RowError> {
         }
     }
     if row.ended_at.is_some_and(|e| e < row.occurred_at) {
-        return Err(RowError::new(line, "ended_at", "before_start", "the facts end after they start"));
+        return Err(RowError::new(
+            line,
+            "ended_at",
+            "before_start",
+            "the facts end after they start",
+        ));
     }
     if row.occurred_at > Utc::now() + chrono::Duration::minutes(5) {
-        return Err(RowError::new(line, "occurred_at", "in_the_future", "the facts cannot be in the future"));
+        return Err(RowError::new(
+            line,
+            "occurred_at",
+            "in_the_future",
+            "the facts cannot be in the future",
+        ));
     }
     if row.offence_codes.len() > 20 {
-        return Err(RowError::new(line, "offence_codes", "too_many", "at most 20"));
+        return Err(RowError::new(
+            line,
+            "offence_codes",
+            "too_many",
+            "at most 20",
+        ));
     }
     let mut codes = row.offence_codes.clone();
     codes.sort();
     codes.dedup();
     if codes.len() != row.offence_codes.len() {
-        return Err(RowError::new(line, "offence_codes", "duplicate", "a code is listed twice"));
+        return Err(RowError::new(
+            line,
+            "offence_codes",
+            "duplicate",
+            "a code is listed twice",
+        ));
     }
     Ok(row)
 }
@@ -228,7 +258,8 @@ pub fn parse_csv(data: &[u8]) -> Result<Parsed, FileError> {
             Ok(true) => {}
             Err(e) => {
                 out.total += 1;
-                out.errors.push(RowError::new(line, "", "unreadable_csv", e.to_string()));
+                out.errors
+                    .push(RowError::new(line, "", "unreadable_csv", e.to_string()));
                 break;
             }
         }
@@ -266,13 +297,20 @@ fn csv_row(line: u64, header: &[String], record: &csv::ByteRecord) -> Result<Row
     };
     let req = |k: &str| get.get(k).copied().unwrap_or_default();
     let category = Category::parse(req("category").trim()).ok_or_else(|| {
-        RowError::new(line, "category", "unknown_category", format!("`{}` is not a category", req("category")))
+        RowError::new(
+            line,
+            "category",
+            "unknown_category",
+            format!("`{}` is not a category", req("category")),
+        )
     })?;
     Ok(Row {
         external_ref: req("external_ref").to_owned(),
         residence_ref: req("residence_ref").trim().to_owned(),
         occurred_at: date(line, "occurred_at", req("occurred_at"))?,
-        ended_at: opt("ended_at").map(|v| date(line, "ended_at", &v)).transpose()?,
+        ended_at: opt("ended_at")
+            .map(|v| date(line, "ended_at", &v))
+            .transpose()?,
         category,
         narrative: req("narrative").to_owned(),
         building: opt("building"),
@@ -299,7 +337,12 @@ pub fn parse_ndjson(data: &[u8]) -> Result<Parsed, FileError> {
             continue;
         }
         let row = match std::str::from_utf8(raw) {
-            Err(_) => Err(RowError::new(line, "", "invalid_utf8", "the line is not valid UTF-8")),
+            Err(_) => Err(RowError::new(
+                line,
+                "",
+                "invalid_utf8",
+                "the line is not valid UTF-8",
+            )),
             Ok(text) => serde_json::from_str::<Row>(text).map_err(|e| {
                 let field = e
                     .to_string()
@@ -335,7 +378,8 @@ pub fn content_digest(row: &Row) -> String {
 mod tests {
     use super::*;
 
-    const HEADER: &str = "external_ref;residence_ref;occurred_at;category;narrative;offence_codes\n";
+    const HEADER: &str =
+        "external_ref;residence_ref;occurred_at;category;narrative;offence_codes\n";
 
     #[test]
     fn a_csv_with_good_and_bad_rows_reports_each_bad_one() {
@@ -393,7 +437,11 @@ mod tests {
         let codes: Vec<(u64, &str)> = p.errors.iter().map(|e| (e.line, e.code.as_str())).collect();
         assert_eq!(
             codes,
-            vec![(2, "missing_columns"), (3, "invalid_utf8"), (4, "before_start")]
+            vec![
+                (2, "missing_columns"),
+                (3, "invalid_utf8"),
+                (4, "before_start")
+            ]
         );
         assert_eq!(p.errors[0].field, "occurred_at");
     }

@@ -46,6 +46,12 @@ pub async fn serve(settings: Settings, demo: bool) -> Result<(), StartError> {
         }
         println!();
     }
+    let interrupted = store.write(vigie_store::imports::interrupt_running)?;
+    if interrupted > 0 {
+        log::warn!(
+            "{interrupted} imports were running when the server last stopped: marked interrupted"
+        );
+    }
     actix_web::rt::spawn(webhooks::run(
         store.clone(),
         webhooks::WebhookConfig::from_settings(&settings),

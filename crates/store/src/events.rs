@@ -118,3 +118,43 @@ pub fn list(
     };
     Ok(q.order(events::seq.asc()).limit(limit).load(conn)?)
 }
+
+/// Records many events at once (bulk imports): the counter moves once, the rows go in multi-row
+/// inserts. Same rule as [`record`]: last in the transaction.
+pub fn record_many(conn: &mut DbConn, batch: Vec<NewEvent<'_>>) -> StoreResult<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let counter = event_counter::table.find(1i64);
+    let n = i64::try_from(batch.len()).unwrap_or(i64::MAX);
+    diesel::update(counter)
+        .set(event_counter::last_seq.eq(event_counter::last_seq + n))
+        .execute(conn)?;
+    let last: i64 = counter.select(event_counter::last_seq).first(conn)?;
+    let at = now();
+    let rows: Vec<EventRow> = batch
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| EventRow {
+            seq: last - n + 1 + i64::try_from(i).unwrap_or_default(),
+            id: new_id(),
+            event_type: e.event_type.to_owned(),
+            resource_type: e.resource_type.to_owned(),
+            resource_id: e.resource_id.to_owned(),
+            org_id: e.org_id.to_owned(),
+            circonscription_code: e.circonscription_code.map(str::to_owned),
+            parquet_id: e.parquet_id.map(str::to_owned),
+            restricted: e.restricted,
+            data: e.data.to_string(),
+            created_at: at,
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        let insert = diesel::insert_into(events::table).values(chunk);
+        match conn {
+            DbConn::Sqlite(c) => insert.execute(c)?,
+            DbConn::Postgres(c) => insert.execute(c)?,
+        };
+    }
+    Ok(())
+}

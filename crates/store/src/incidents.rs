@@ -146,14 +146,32 @@ pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<Option<IncidentRow>> {
 pub fn save(
     conn: &mut DbConn,
     actor: &Actor,
-    mut row: IncidentRow,
+    row: IncidentRow,
     expected: Option<i64>,
     action: &str,
 ) -> StoreResult<IncidentRow> {
-    let current = row.version;
-    if expected.is_some_and(|v| v != current) {
+    if expected.is_some_and(|v| v != row.version) {
         return Err(StoreError::Stale);
     }
+    let row = save_unaudited(conn, row)?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action,
+            resource_type: "incident",
+            resource_id: &row.id,
+            org_id: Some(&row.org_id),
+            state: &row,
+        },
+    )?;
+    Ok(row)
+}
+
+/// Writes a changed incident if its version is still the one read, without an audit record of its
+/// own (a bulk import audits a whole chunk at once).
+pub fn save_unaudited(conn: &mut DbConn, mut row: IncidentRow) -> StoreResult<IncidentRow> {
+    let current = row.version;
     row.version = current + 1;
     row.updated_at = now();
     let n = diesel::update(
@@ -162,6 +180,8 @@ pub fn save(
             .filter(incidents::version.eq(current)),
     )
     .set((
+        incidents::residence_id.eq(&row.residence_id),
+        incidents::insee_code.eq(&row.insee_code),
         incidents::building.eq(&row.building),
         incidents::entrance.eq(&row.entrance),
         incidents::common_part.eq(&row.common_part),
@@ -173,6 +193,7 @@ pub fn save(
         incidents::persons.eq(&row.persons),
         incidents::witnesses.eq(&row.witnesses),
         incidents::evidence.eq(&row.evidence),
+        incidents::request_hash.eq(&row.request_hash),
         incidents::status.eq(&row.status),
         incidents::action_kind.eq(&row.action_kind),
         incidents::circonscription_code.eq(&row.circonscription_code),
@@ -186,17 +207,6 @@ pub fn save(
     if n == 0 {
         return Err(StoreError::Stale);
     }
-    audit::record(
-        conn,
-        actor,
-        Change {
-            action,
-            resource_type: "incident",
-            resource_id: &row.id,
-            org_id: Some(&row.org_id),
-            state: &row,
-        },
-    )?;
     Ok(row)
 }
 
@@ -405,4 +415,37 @@ pub fn insert_many_unaudited(conn: &mut DbConn, rows: &[IncidentRow]) -> StoreRe
         };
     }
     Ok(())
+}
+
+/// Qualifications of many new incidents in multi-row inserts (bulk imports).
+pub fn insert_qualifications_many(conn: &mut DbConn, rows: &[QualificationRow]) -> StoreResult<()> {
+    for chunk in rows.chunks(500) {
+        let insert = diesel::insert_into(incident_qualifications::table).values(chunk);
+        match conn {
+            DbConn::Sqlite(c) => insert.execute(c)?,
+            DbConn::Postgres(c) => insert.execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+/// `external_ref → (id, request_hash)` of a bailleur's incidents that have one (bulk imports decide
+/// created / updated / unchanged with it).
+pub fn refs_of(
+    conn: &mut DbConn,
+    org_id: &str,
+) -> StoreResult<std::collections::HashMap<String, (String, Option<String>)>> {
+    let rows: Vec<(Option<String>, String, Option<String>)> = incidents::table
+        .filter(incidents::org_id.eq(org_id))
+        .filter(incidents::external_ref.is_not_null())
+        .select((
+            incidents::external_ref,
+            incidents::id,
+            incidents::request_hash,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(r, id, h)| r.map(|r| (r, (id, h))))
+        .collect())
 }

@@ -12,6 +12,7 @@ pub mod designations;
 pub mod error;
 pub mod events;
 pub mod idempotency;
+pub mod imports;
 pub mod incidents;
 pub mod offences;
 pub mod organisations;

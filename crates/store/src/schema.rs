@@ -405,6 +405,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    imports (id) {
+        id -> Text,
+        org_id -> Text,
+        created_by -> Text,
+        format -> Text,
+        mode -> Text,
+        dry_run -> Bool,
+        status -> Text,
+        total_rows -> BigInt,
+        processed_rows -> BigInt,
+        created_count -> BigInt,
+        updated_count -> BigInt,
+        unchanged_count -> BigInt,
+        failed_count -> BigInt,
+        message -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    import_errors (import_id, line) {
+        import_id -> Text,
+        line -> BigInt,
+        field -> Text,
+        code -> Text,
+        message -> Text,
+    }
+}
+
 diesel::joinable!(incident_qualifications -> incidents (incident_id));
 diesel::joinable!(incidents -> residences (residence_id));
 
@@ -436,4 +467,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     webhook_subscriptions,
     webhook_deliveries,
+    imports,
+    import_errors,
 );

@@ -1,0 +1,354 @@
+//! Bulk imports: 100 000 rows, idempotent re-imports, per-row errors for every kind of bad row,
+//! both modes and dry runs, NDJSON, and a server killed mid-import.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::support::*;
+
+const HEADER: &str = "external_ref;residence_ref;occurred_at;category;narrative;offence_codes\n";
+
+fn csv(rows: impl Iterator<Item = String>) -> Vec<u8> {
+    let mut out = HEADER.as_bytes().to_vec();
+    for r in rows {
+        out.extend_from_slice(r.as_bytes());
+        out.push(b'\n');
+    }
+    out
+}
+
+fn good_rows(n: usize) -> Vec<u8> {
+    csv((0..n).map(|i| {
+        format!(
+            "ERP-{i:06};RES-1;2026-{:02}-{:02}T21:40:00Z;dumping;Dépôt de sacs n°{i} devant l'entrée;CP-R634-2",
+            i % 9 + 1,
+            i % 28 + 1
+        )
+    }))
+}
+
+async fn post_import(h: &Harness, token: &str, query: &str, ctype: &str, body: Vec<u8>) -> Answer {
+    h.send(
+        "POST",
+        &format!("/api/v1/imports{query}"),
+        Some(token),
+        &[("content-type", ctype)],
+        Some(body),
+    )
+    .await
+}
+
+/// Posts and waits for the job to end; returns the final job.
+async fn import(h: &Harness, token: &str, query: &str, body: Vec<u8>) -> Value {
+    let a = post_import(h, token, query, "text/csv", body).await;
+    a.expect(202, None);
+    let path = a.header("location").unwrap();
+    for _ in 0..6000 {
+        let j = h.get(&path, token).await;
+        let status = j.body["status"].as_str().unwrap().to_owned();
+        if !["queued", "running"].contains(&status.as_str()) {
+            return j.body;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the import did not finish");
+}
+
+async fn setup(h: &Harness) -> String {
+    let admin = h.admin().await;
+    let org = h.bailleur(&admin, "A", SIREN_A).await;
+    let corr = h
+        .member(&admin, &org, "a.corr", &["correspondent", "admin"])
+        .await;
+    h.residence(&corr, "RES-1", "92050").await;
+    corr
+}
+
+fn count(h: &Harness, sql_table: &str) -> i64 {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let q = format!("SELECT COUNT(*) AS n FROM {sql_table}");
+    match &h.db {
+        TestDb::Sqlite(_) => {
+            use diesel::Connection;
+            let path = h.db.url().trim_start_matches("sqlite://").to_owned();
+            let mut c = diesel::SqliteConnection::establish(&path).unwrap();
+            diesel::sql_query(q).get_result::<N>(&mut c).unwrap().n
+        }
+        TestDb::Postgres { url, .. } => {
+            use diesel::Connection;
+            let mut c = diesel::PgConnection::establish(url).unwrap();
+            diesel::sql_query(q).get_result::<N>(&mut c).unwrap().n
+        }
+    }
+}
+
+both_backends!(a_100000_row_import_is_idempotent, |b| {
+    let h = Harness::start(b).await;
+    let corr = setup(&h).await;
+    let file = good_rows(100_000);
+    let started = std::time::Instant::now();
+    let job = import(&h, &corr, "?mode=valid_rows_only", file.clone()).await;
+    eprintln!(
+        "100 000 rows imported in {:?} ({b:?}, debug build)",
+        started.elapsed()
+    );
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["created"], 100_000);
+    assert_eq!(job["failed"], 0);
+    assert_eq!(job["progress_percent"], 100);
+    assert_eq!(count(&h, "incidents"), 100_000);
+    assert_eq!(count(&h, "incident_qualifications"), 100_000);
+    assert_eq!(count(&h, "events"), 100_000);
+    // An imported incident reads like any other, qualified, with its prescription.
+    let page = h
+        .get("/api/v1/incidents?limit=1&qualification=CP-R634-2", &corr)
+        .await;
+    assert_eq!(page.body["items"][0]["prescription"]["years"], 1);
+    // Again: nothing created, everything unchanged.
+    let again = import(&h, &corr, "", file).await;
+    assert_eq!(again["status"], "succeeded");
+    assert_eq!(again["created"], 0);
+    assert_eq!(again["unchanged"], 100_000);
+    assert_eq!(count(&h, "incidents"), 100_000);
+});
+
+both_backends!(
+    every_bad_row_is_reported_and_modes_decide_what_is_written,
+    |b| {
+        let h = Harness::start(b).await;
+        let corr = setup(&h).await;
+        let mut file = csv([
+            "OK-1;RES-1;2026-11-01T10:00:00Z;dumping;Sacs;CP-R634-2",
+            "BAD-DATE;RES-1;01/11/2026;dumping;Sacs;",
+            "BAD-RES;RES-404;2026-11-01T10:00:00Z;dumping;Sacs;",
+            "BAD-OFFENCE;RES-1;2026-11-01T10:00:00Z;dumping;Sacs;CP-999",
+            "SHORT;RES-1;2026-11-01T10:00:00Z;dumping",
+            "OK-1;RES-1;2026-11-02T10:00:00Z;dumping;Doublon;",
+            "OK-2;RES-1;2026-11-01T11:00:00Z;hall_occupation;Occupation du hall;CSI-L272-4",
+        ]
+        .into_iter()
+        .map(str::to_owned));
+        file.extend_from_slice(b"BAD-UTF8;RES-1;2026-11-01T10:00:00Z;dumping;Sac \xff;\n");
+        // All or nothing: nothing written, every bad line listed.
+        let job = import(&h, &corr, "", file.clone()).await;
+        assert_eq!(job["status"], "failed");
+        assert_eq!(job["failed"], 6);
+        assert_eq!(job["created"], 0);
+        assert_eq!(count(&h, "incidents"), 0);
+        let errors = h
+            .get(
+                &format!("{}?limit=200", job["errors"].as_str().unwrap()),
+                &corr,
+            )
+            .await;
+        let got: Vec<(i64, String, String)> = errors.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["line"].as_i64().unwrap(),
+                    e["field"].as_str().unwrap().to_owned(),
+                    e["code"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let expect = |l: i64, f: &str, c: &str| (l, f.to_owned(), c.to_owned());
+        assert_eq!(
+            got,
+            vec![
+                expect(3, "occurred_at", "invalid_date"),
+                expect(4, "residence_ref", "unknown_residence"),
+                expect(5, "offence_codes", "unknown_offence"),
+                expect(6, "", "missing_columns"),
+                expect(7, "external_ref", "duplicate_in_file"),
+                expect(9, "narrative", "invalid_utf8"),
+            ]
+        );
+        // A dry run counts what would change and writes nothing.
+        let dry = import(
+            &h,
+            &corr,
+            "?mode=valid_rows_only&dry_run=true",
+            file.clone(),
+        )
+        .await;
+        assert_eq!(
+            (dry["created"].as_i64(), dry["failed"].as_i64()),
+            (Some(2), Some(6))
+        );
+        assert_eq!(count(&h, "incidents"), 0);
+        // Valid rows only: the two good rows are written.
+        let job = import(&h, &corr, "?mode=valid_rows_only", file).await;
+        assert_eq!(job["status"], "succeeded");
+        assert_eq!(job["created"], 2);
+        assert_eq!(count(&h, "incidents"), 2);
+        // A changed row is updated, the other unchanged.
+        let changed = csv([
+            "OK-1;RES-1;2026-11-01T10:00:00Z;dumping;Sacs et un matelas;CP-R634-2",
+            "OK-2;RES-1;2026-11-01T11:00:00Z;hall_occupation;Occupation du hall;CSI-L272-4",
+        ]
+        .into_iter()
+        .map(str::to_owned));
+        let job = import(&h, &corr, "", changed).await;
+        assert_eq!(
+            (job["updated"].as_i64(), job["unchanged"].as_i64()),
+            (Some(1), Some(1))
+        );
+        // A file without a required column is refused at once; another bailleur sees no job.
+        post_import(
+            &h,
+            &corr,
+            "",
+            "text/csv",
+            b"external_ref;occurred_at\nX;2026-11-01T10:00:00Z\n".to_vec(),
+        )
+        .await
+        .expect(422, Some("validation_failed"));
+        post_import(&h, &corr, "", "application/pdf", b"%PDF".to_vec())
+            .await
+            .expect(415, Some("unsupported_media_type"));
+        let admin = h.admin().await;
+        let other = h.bailleur(&admin, "B", SIREN_B).await;
+        let b_corr = h.member(&admin, &other, "b.corr", &["correspondent"]).await;
+        h.get(
+            &format!("/api/v1/imports/{}", job["id"].as_str().unwrap()),
+            &b_corr,
+        )
+        .await
+        .expect(404, Some("not_found"));
+    }
+);
+
+both_backends!(ndjson_imports_follow_the_same_rules, |b| {
+    let h = Harness::start(b).await;
+    let corr = setup(&h).await;
+    let body = [
+        json!({"external_ref": "N-1", "residence_ref": "RES-1", "occurred_at": "2026-11-01T10:00:00Z", "category": "threats",
+            "narrative": "Menaces envers le gardien", "offence_codes": ["CP-433-3-AL2"], "entrance": "A1"}).to_string(),
+        json!({"external_ref": "N-2", "residence_ref": "RES-1", "category": "threats", "narrative": "x"}).to_string(),
+    ]
+    .join("\n");
+    let a = post_import(
+        &h,
+        &corr,
+        "?mode=valid_rows_only",
+        "application/x-ndjson",
+        body.into_bytes(),
+    )
+    .await;
+    a.expect(202, None);
+    let path = a.header("location").unwrap();
+    let mut job = Value::Null;
+    for _ in 0..200 {
+        job = h.get(&path, &corr).await.body;
+        if job["status"] == "succeeded" {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        (job["created"].as_i64(), job["failed"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let errors = h.get(job["errors"].as_str().unwrap(), &corr).await;
+    assert_eq!(errors.body["items"][0]["field"], "occurred_at");
+    assert_eq!(errors.body["items"][0]["code"], "missing_columns");
+});
+
+/// A server killed while it writes an all-or-nothing import leaves no incident; after a restart the
+/// job says `interrupted` and posting the file again completes it.
+#[actix_web::test]
+async fn a_server_killed_mid_import_leaves_nothing_half_written() {
+    let h = Harness::start(Backend::Sqlite).await;
+    let corr = setup(&h).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let base = format!("http://{bind}");
+    let start = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_vigie"))
+            .arg("serve")
+            .env("VIGIE_DATABASE_URL", h.db.url())
+            .env("VIGIE_DATA_DIR", h.db.data_dir())
+            .env("VIGIE_BIND", &bind)
+            .env("VIGIE_RATE_LIMIT_PER_SECOND", "0")
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .finish();
+    let wait_ready = |client: awc::Client, base: String| async move {
+        for _ in 0..200 {
+            if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+                && r.status().is_success()
+            {
+                return;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("server did not start");
+    };
+    let get_job = |client: awc::Client, url: String, token: String| async move {
+        let mut r = client
+            .get(url)
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .send()
+            .await
+            .unwrap();
+        r.json::<Value>().await.unwrap()
+    };
+    let mut child = start();
+    wait_ready(client.clone(), base.clone()).await;
+    let file = good_rows(100_000);
+    let mut r = client
+        .post(format!("{base}/api/v1/imports"))
+        .insert_header(("authorization", format!("Bearer {corr}")))
+        .insert_header(("content-type", "text/csv"))
+        .send_body(file.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 202);
+    let job: Value = r.json().await.unwrap();
+    let url = format!("{base}/api/v1/imports/{}", job["id"].as_str().unwrap());
+    // Kill it (SIGKILL: no grace) as soon as it runs.
+    let mut seen_running = false;
+    for _ in 0..400 {
+        let j = get_job(client.clone(), url.clone(), corr.clone()).await;
+        if j["status"] == "running" {
+            seen_running = true;
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        seen_running,
+        "the import should have been running when killed"
+    );
+    assert_eq!(count(&h, "incidents"), 0, "nothing half-written");
+    // Restarted: the job is marked interrupted; the same file again completes.
+    let mut child = start();
+    wait_ready(client.clone(), base.clone()).await;
+    let j = get_job(client.clone(), url.clone(), corr.clone()).await;
+    assert_eq!(j["status"], "interrupted", "{j}");
+    let job = import(&h, &corr, "", file).await;
+    assert_eq!(job["created"], 100_000, "{job}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(count(&h, "incidents"), 100_000);
+}
