@@ -352,3 +352,58 @@ async fn a_server_killed_mid_import_leaves_nothing_half_written() {
     child.wait().unwrap();
     assert_eq!(count(&h, "incidents"), 100_000);
 }
+
+both_backends!(the_import_command_reports_and_fails_on_bad_rows, |b| {
+    let h = Harness::start(b).await;
+    let corr = setup(&h).await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |file: &std::path::Path, extra: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_vigie"));
+        cmd.arg("import")
+            .arg(file)
+            .args(["--api", &h.srv.url("")])
+            .args(extra)
+            .env("VIGIE_TOKEN", &corr)
+            .env("RUST_LOG", "error")
+            .env_remove("VIGIE_DATABASE_URL");
+        cmd.output().unwrap()
+    };
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, good_rows(500)).unwrap();
+    let out = run(&good, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("created 500"), "{stdout}");
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        csv([
+            "OK-9;RES-1;2026-11-01T10:00:00Z;dumping;Sacs;",
+            "X;RES-1;hier;dumping;Sacs;",
+        ]
+        .into_iter()
+        .map(str::to_owned)),
+    )
+    .unwrap();
+    let out = run(&bad, &["--mode", "valid_rows_only"]);
+    assert!(!out.status.success(), "rows failed: the exit code says so");
+    let errors = std::fs::read_to_string(dir.path().join("bad.csv.errors.csv")).unwrap();
+    assert!(
+        errors.starts_with("line;field;code;message\n3;occurred_at;invalid_date;"),
+        "{errors}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created 1"));
+    // A refused token is a clear error and a failure.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .arg("import")
+        .arg(&good)
+        .args(["--api", &h.srv.url(""), "--token", "not-a-token"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refused"));
+});

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod demo;
+pub mod import_cli;
 pub mod settings;
 pub mod startup;
 pub mod webhooks;

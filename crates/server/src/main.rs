@@ -41,6 +41,25 @@ enum Command {
         #[command(subcommand)]
         command: NatinfCommand,
     },
+    /// Import incidents from a CSV or NDJSON file through a running Vigie API (token in VIGIE_TOKEN).
+    Import {
+        file: PathBuf,
+        /// Base URL of the API, e.g. https://vigie.example.
+        #[arg(long)]
+        api: String,
+        /// An access token of the bailleur (POST /api/v1/auth/token).
+        #[arg(long, env = "VIGIE_TOKEN", hide_env_values = true)]
+        token: String,
+        /// `all_or_nothing` or `valid_rows_only`.
+        #[arg(long, default_value = "all_or_nothing")]
+        mode: String,
+        /// Check every row, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Where to write the row errors (default: FILE.errors.csv).
+        #[arg(long)]
+        errors_file: Option<PathBuf>,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -115,6 +134,26 @@ fn run(cli: Cli) -> Result<ExitCode, StartError> {
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Serve { demo } => {
             actix_web::rt::System::new().block_on(vigie::serve(s, demo))?;
+        }
+        Command::Import {
+            file,
+            api,
+            token,
+            mode,
+            dry_run,
+            errors_file,
+        } => {
+            let args = vigie::import_cli::ImportArgs {
+                file,
+                api,
+                token,
+                mode,
+                dry_run,
+                errors_file,
+            };
+            return actix_web::rt::System::new()
+                .block_on(vigie::import_cli::run(args))
+                .map_err(StartError::Config);
         }
         Command::Migrate => {
             startup::open_store(&s)?;
