@@ -13,6 +13,7 @@ CONNS=${BENCH_CONNECTIONS:-16}
 # The list latency target is read at a front-end's concurrency, not at saturation.
 LIST_CONNS=${BENCH_LIST_CONNECTIONS:-4}
 BACKENDS=${BENCH_BACKENDS:-"sqlite postgres"}
+IMPORT_ROWS=${BENCH_IMPORT_ROWS:-100000}
 PG_SERVER=${VIGIE_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}
 
 if ! command -v wrk >/dev/null 2>&1; then
@@ -39,7 +40,7 @@ for backend in $BACKENDS; do
     fi
     export VIGIE_DATABASE_URL="$URL" VIGIE_DATA_DIR="$WORK" RUST_LOG=warn
     start=$(date +%s)
-    read -r ORG RES < <("$BIN" bench seed --incidents "$N" --client-id bench --client-secret bench-secret-0123456789)
+    read -r ORG RES RESIDENCES < <("$BIN" bench seed --incidents "$N" --client-id bench --client-secret bench-secret-0123456789)
     say ""
     say "== $backend: seeded $N incidents in $(( $(date +%s) - start ))s"
 
@@ -59,8 +60,17 @@ for backend in $BACKENDS; do
     LIST_URL="http://127.0.0.1:$PORT/api/v1/incidents?category=dumping&residence_id=$RES&status=reported&limit=50"
     ITEMS=$(curl -fs -H "Authorization: Bearer $BENCH_TOKEN" "$LIST_URL" | python3 -c "import json,sys; print(len(json.load(sys.stdin)[\"items\"]))")
     read -r _ GET_RPS GET_P50 GET_P99 GET_N GET_ERR < <(wrk -t2 -c"$LIST_CONNS" -d"${DUR}s" -s scripts/bench/get-incidents.lua "$LIST_URL" | grep '^RESULT')
+    # Bulk import: the CLI end to end (upload, parse, checks, writes, job follow-up).
+    "$BIN" bench import-file --rows "$IMPORT_ROWS" --out "$WORK/import.csv"
+    t0=$(date +%s.%N)
+    VIGIE_TOKEN="$BENCH_TOKEN" "$BIN" import "$WORK/import.csv" --api "http://127.0.0.1:$PORT" --mode all_or_nothing > "$WORK/import.out" 2>&1 \
+        || { cat "$WORK/import.out"; exit 1; }
+    t1=$(date +%s.%N)
+    IMPORT_SECS=$(python3 -c "print(f'{$t1-$t0:.2f}')")
+    IMPORT_RPS=$(python3 -c "print(f'{$IMPORT_ROWS/($t1-$t0):.0f}')")
     kill $SERVER; wait $SERVER 2>/dev/null || true
     trap - EXIT
+    RAW_BULK=$("$BIN" bench raw-bulk --rows "$IMPORT_ROWS" --org-id "$ORG" --residence-ids "$RESIDENCES")
 
     if [ "$backend" = sqlite ]; then
         RAW=$("$BIN" bench raw-insert --org-id "$ORG" --residence-id "$RES" --seconds "$DUR" --threads "$CONNS")
@@ -75,6 +85,10 @@ for backend in $BACKENDS; do
     say "raw ceiling         : $RAW rows/s [$RAW_TOOL]"
     say "API / raw           : $RATIO % (target >= 50 %)"
     say "GET /incidents (category+residence+status filter, limit 50 -> $ITEMS items, $N rows, $LIST_CONNS connections): $GET_RPS req/s, p50 $GET_P50 ms, p99 $GET_P99 ms ($GET_N requests, $GET_ERR errors) (target p99 <= 20 ms)"
+    if [ "$backend" = sqlite ]; then BULK_TOOL="multi-row INSERTs in one transaction"; else BULK_TOOL="COPY FROM (binary) in one transaction"; fi
+    say "import $IMPORT_ROWS rows : $IMPORT_RPS rows/s ($IMPORT_SECS s: vigie import, upload to the job's end; $(tail -n1 "$WORK/import.out"))"
+    say "raw bulk ceiling    : $RAW_BULK rows/s [same incident rows, $BULK_TOOL]"
+    say "import / raw bulk   : $(python3 -c "print(f'{100*float($IMPORT_RPS)/float($RAW_BULK):.0f}')") % (target >= 40 %)"
     if [ "$backend" = postgres ]; then
         psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS vigie_bench WITH (FORCE)" >/dev/null
     fi

@@ -24,8 +24,10 @@ use crate::policy;
 use crate::responses::{AuthErrors, NotFound, QueryErrors};
 use crate::state::AppState;
 
-/// Rows written per transaction in `valid_rows_only` mode.
+/// Rows written per transaction in `valid_rows_only` mode (and per audit record).
 const CHUNK: usize = 1000;
+/// Rows written per statement batch in `all_or_nothing` mode, which is one transaction anyway.
+const BIG_CHUNK: usize = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -227,7 +229,8 @@ struct Context {
     residences: HashMap<String, residences::ResidenceRow>,
     offences: HashMap<String, offences::OffenceRow>,
     refs: HashMap<String, (String, Option<String>)>,
-    circonscriptions: HashMap<(String, NaiveDate), Option<String>>,
+    /// Each commune's dated mappings, loaded on first use.
+    mappings: HashMap<String, Vec<reference::MappingRow>>,
 }
 
 fn context(conn: &mut DbConn, org_id: &str) -> StoreResult<Context> {
@@ -257,7 +260,7 @@ fn context(conn: &mut DbConn, org_id: &str) -> StoreResult<Context> {
         residences: residences_by_ref,
         offences,
         refs: incidents::refs_of(conn, org_id)?,
-        circonscriptions: HashMap::new(),
+        mappings: HashMap::new(),
     })
 }
 
@@ -279,7 +282,7 @@ fn run(
         rows, mut errors, ..
     } = parsed;
     // The checks that need the database.
-    let mut plan: Vec<(Row, Plan)> = vec![];
+    let mut plan: Vec<(Row, String, Plan)> = vec![];
     for (line, row) in rows {
         if !ctx.residences.contains_key(&row.residence_ref) {
             errors.push(RowError::new(
@@ -309,7 +312,7 @@ fn run(
             Some((_, Some(h))) if *h == digest => Plan::Unchanged,
             Some((id, _)) => Plan::Update(id.clone()),
         };
-        plan.push((row, p));
+        plan.push((row, digest, p));
     }
     errors.sort_by_key(|e| e.line);
     let error_rows: Vec<ImportErrorRow> = errors
@@ -325,7 +328,7 @@ fn run(
     store.write(|c| repo::save_errors(c, &error_rows))?;
     job.failed_count = i64::try_from(errors.len()).unwrap_or(i64::MAX);
     let count = |f: fn(&Plan) -> bool| {
-        i64::try_from(plan.iter().filter(|(_, p)| f(p)).count()).unwrap_or(i64::MAX)
+        i64::try_from(plan.iter().filter(|(_, _, p)| f(p)).count()).unwrap_or(i64::MAX)
     };
     let finish = |job: &mut ImportRow, status: &str, message: Option<String>| {
         job.status = status.into();
@@ -359,7 +362,7 @@ fn run(
         Mode::AllOrNothing => {
             let (c, u, n) = store.write(|conn| {
                 let mut totals = (0, 0, 0);
-                for chunk in plan.chunks(CHUNK) {
+                for chunk in plan.chunks(BIG_CHUNK) {
                     let t = write_chunk(conn, actor, &org_id, &job.id, &mut ctx, chunk)?;
                     totals = (totals.0 + t.0, totals.1 + t.1, totals.2 + t.2);
                 }
@@ -387,6 +390,15 @@ fn run(
     finish(&mut job, "succeeded", message)
 }
 
+/// The circonscription of a commune on `day` from its dated mappings (as `reference::mapping_on`).
+fn circonscription_on(history: &[reference::MappingRow], day: NaiveDate) -> Option<String> {
+    history
+        .iter()
+        .filter(|m| m.valid_from <= day && m.valid_to.is_none_or(|t| t > day))
+        .max_by_key(|m| m.valid_from)
+        .map(|m| m.circonscription_code.clone())
+}
+
 /// Writes one chunk: new incidents in multi-row inserts, changed ones one by one; one audit record
 /// for the chunk (the ids it created and updated); the feed's events last.
 fn write_chunk(
@@ -395,25 +407,20 @@ fn write_chunk(
     org_id: &str,
     import_id: &str,
     ctx: &mut Context,
-    chunk: &[(Row, Plan)],
+    chunk: &[(Row, String, Plan)],
 ) -> StoreResult<(i64, i64, i64)> {
     let mut new_rows = vec![];
     let mut quals = vec![];
     let mut updated = vec![];
     let mut unchanged = 0;
-    for (row, plan) in chunk {
+    for (row, digest, plan) in chunk {
         let residence = &ctx.residences[&row.residence_ref];
         let day = row.occurred_at.date_naive();
-        let key = (residence.insee_code.clone(), day);
-        let circ = match ctx.circonscriptions.get(&key) {
-            Some(c) => c.clone(),
-            None => {
-                let c = reference::mapping_on(conn, &residence.insee_code, day)?
-                    .map(|m| m.circonscription_code);
-                ctx.circonscriptions.insert(key, c.clone());
-                c
-            }
-        };
+        if !ctx.mappings.contains_key(&residence.insee_code) {
+            let history = reference::mapping_history(conn, &residence.insee_code)?;
+            ctx.mappings.insert(residence.insee_code.clone(), history);
+        }
+        let circ = circonscription_on(&ctx.mappings[&residence.insee_code], day);
         let mut most_serious: Option<Nature> = None;
         for code in &row.offence_codes {
             let o = &ctx.offences[code];
@@ -434,7 +441,7 @@ fn write_chunk(
             r.ended_at = row.ended_at.map(|t| t.naive_utc());
             r.category = row.category.as_str().to_owned();
             r.narrative = row.narrative.clone();
-            r.request_hash = Some(import::content_digest(row));
+            r.request_hash = Some(digest.clone());
             r.circonscription_code = circ.clone();
             r.restricted = row.category.is_restricted();
             r.prescription_date = most_serious.map(|n| n.prescription_date(day));
@@ -472,7 +479,7 @@ fn write_chunk(
             }
         }
     }
-    incidents::insert_many_unaudited(conn, &new_rows)?;
+    incidents::copy_in(conn, &new_rows)?;
     incidents::insert_qualifications_many(conn, &quals)?;
     let created_ids: Vec<&str> = new_rows.iter().map(|r| r.id.as_str()).collect();
     let updated_ids: Vec<&str> = updated.iter().map(|r| r.id.as_str()).collect();

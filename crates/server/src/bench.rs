@@ -139,3 +139,54 @@ pub fn raw_insert_rate(
     let rows: usize = total?.into_iter().sum();
     Ok(rows as f64 / started.elapsed().as_secs_f64())
 }
+
+/// Writes a CSV of `rows` incidents for `POST /imports`, spread over the seeded residences (`R0`…
+/// `R19`), two categories and a year of dates, each with one qualification.
+pub fn import_file(rows: usize, out: &std::path::Path) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(out)?);
+    writeln!(f, "external_ref;residence_ref;occurred_at;category;narrative;offence_codes")?;
+    let start = Utc::now() - Span::days(365);
+    for i in 0..rows {
+        let at = start + Span::seconds((i as i64 * 31_536_000) / rows.max(1) as i64);
+        let (category, code) = if i % 2 == 0 {
+            ("dumping", "CP-R634-2")
+        } else {
+            ("hall_occupation", "CSI-L272-4")
+        };
+        writeln!(
+            f,
+            "BENCH-IMPORT-{i:07};R{};{};{category};Faits importés numéro {i}, constatés dans les parties communes.;{code}",
+            i % 20,
+            at.format("%Y-%m-%dT%H:%M:%SZ"),
+        )?;
+    }
+    f.flush()
+}
+
+/// The raw ceiling for the rows of [`import_file`]: the same incident rows written by the
+/// database's bulk path in one transaction (PostgreSQL COPY, SQLite multi-row inserts); rows/s.
+pub fn raw_bulk_rate(
+    store: &Store,
+    org_id: &str,
+    residence_ids: &[String],
+    rows: usize,
+) -> Result<f64, StoreError> {
+    let start = Utc::now().naive_utc() - Span::days(365);
+    let batch: Vec<IncidentRow> = (0..rows)
+        .map(|i| {
+            let mut row = IncidentRow::blank(org_id, &residence_ids[i % residence_ids.len()]);
+            row.category = if i % 2 == 0 { "dumping" } else { "hall_occupation" }.into();
+            row.narrative =
+                format!("Faits importés numéro {i}, constatés dans les parties communes.");
+            row.occurred_at = start + Span::seconds((i as i64 * 31_536_000) / rows.max(1) as i64);
+            row.external_ref = Some(format!("BENCH-RAW-{i:07}"));
+            row.insee_code = "92050".into();
+            row.circonscription_code = Some("CSP-92050".into());
+            row
+        })
+        .collect();
+    let started = Instant::now();
+    store.write(|conn| incidents::copy_in(conn, &batch))?;
+    Ok(rows as f64 / started.elapsed().as_secs_f64())
+}

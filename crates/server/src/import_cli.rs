@@ -106,7 +106,7 @@ pub async fn run(args: ImportArgs) -> Result<ExitCode, String> {
         if !matches!(job["status"].as_str(), Some("queued" | "running")) {
             break job;
         }
-        actix_web::rt::time::sleep(Duration::from_millis(250)).await;
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     };
     progress.finish_and_clear();
     println!(

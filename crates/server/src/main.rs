@@ -84,6 +84,23 @@ enum BenchCommand {
         #[arg(long)]
         client_secret: String,
     },
+    /// Write a CSV of N incidents for POST /imports (residences R0..R19 of the seeded bailleur).
+    ImportFile {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The same rows through the database's bulk path (COPY / multi-row inserts); prints rows/s.
+    RawBulk {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        #[arg(long)]
+        org_id: String,
+        /// Comma-separated residence ids.
+        #[arg(long)]
+        residence_ids: String,
+    },
     /// Single-row inserts, one transaction each, for SECONDS; prints rows per second.
     RawInsert {
         #[arg(long)]
@@ -237,7 +254,26 @@ fn run(cli: Cli) -> Result<ExitCode, StartError> {
                     client_secret,
                 } => {
                     let seeded = vigie::bench::seed(&store, incidents, &client_id, &client_secret)?;
-                    println!("{} {}", seeded.org_id, seeded.residence_ids[0]);
+                    println!(
+                        "{} {} {}",
+                        seeded.org_id,
+                        seeded.residence_ids[0],
+                        seeded.residence_ids.join(",")
+                    );
+                }
+                BenchCommand::ImportFile { rows, out } => {
+                    vigie::bench::import_file(rows, &out).map_err(|e| {
+                        StartError::Config(format!("cannot write {}: {e}", out.display()))
+                    })?;
+                }
+                BenchCommand::RawBulk {
+                    rows,
+                    org_id,
+                    residence_ids,
+                } => {
+                    let ids: Vec<String> = residence_ids.split(',').map(str::to_owned).collect();
+                    let rate = vigie::bench::raw_bulk_rate(&store, &org_id, &ids, rows)?;
+                    println!("{rate:.1}");
                 }
                 BenchCommand::RawInsert {
                     org_id,

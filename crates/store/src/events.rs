@@ -12,7 +12,7 @@ use crate::schema::{event_counter, events};
 use crate::{new_id, now};
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone, Serialize, PartialEq)]
-#[diesel(table_name = events)]
+#[diesel(table_name = events, treat_none_as_default_value = false)]
 pub struct EventRow {
     pub seq: i64,
     /// Stable id for de-duplication by consumers.
@@ -149,12 +149,17 @@ pub fn record_many(conn: &mut DbConn, batch: Vec<NewEvent<'_>>) -> StoreResult<(
             created_at: at,
         })
         .collect();
-    for chunk in rows.chunks(500) {
-        let insert = diesel::insert_into(events::table).values(chunk);
-        match conn {
-            DbConn::Sqlite(c) => insert.execute(c)?,
-            DbConn::Postgres(c) => insert.execute(c)?,
-        };
+    match conn {
+        DbConn::Postgres(c) => {
+            diesel::copy_from(events::table)
+                .from_insertable(&rows)
+                .execute(c)?;
+        }
+        DbConn::Sqlite(c) => {
+            for chunk in rows.chunks(500) {
+                diesel::insert_into(events::table).values(chunk).execute(c)?;
+            }
+        }
     }
     Ok(())
 }
