@@ -263,95 +263,97 @@ both_backends!(ndjson_imports_follow_the_same_rules, |b| {
     assert_eq!(errors.body["items"][0]["code"], "missing_columns");
 });
 
-/// A server killed while it writes an all-or-nothing import leaves no incident; after a restart the
-/// job says `interrupted` and posting the file again completes it.
-#[actix_web::test]
-async fn a_server_killed_mid_import_leaves_nothing_half_written() {
-    let h = Harness::start(Backend::Sqlite).await;
-    let corr = setup(&h).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let bind = format!("127.0.0.1:{port}");
-    let base = format!("http://{bind}");
-    let start = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_vigie"))
-            .arg("serve")
-            .env("VIGIE_DATABASE_URL", h.db.url())
-            .env("VIGIE_DATA_DIR", h.db.data_dir())
-            .env("VIGIE_BIND", &bind)
-            .env("VIGIE_RATE_LIMIT_PER_SECOND", "0")
-            .env("RUST_LOG", "error")
-            .stdout(std::process::Stdio::null())
-            .spawn()
+// A server killed while it writes an all-or-nothing import leaves no incident; after a restart the
+// job says `interrupted` and posting the file again completes it.
+both_backends!(
+    a_server_killed_mid_import_leaves_nothing_half_written,
+    |b| {
+        let h = Harness::start(b).await;
+        let corr = setup(&h).await;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
-    };
-    let client = awc::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .finish();
-    let wait_ready = |client: awc::Client, base: String| async move {
-        for _ in 0..200 {
-            if let Ok(r) = client.get(format!("{base}/readyz")).send().await
-                && r.status().is_success()
-            {
-                return;
+            .local_addr()
+            .unwrap()
+            .port();
+        let bind = format!("127.0.0.1:{port}");
+        let base = format!("http://{bind}");
+        let start = || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_vigie"))
+                .arg("serve")
+                .env("VIGIE_DATABASE_URL", h.db.url())
+                .env("VIGIE_DATA_DIR", h.db.data_dir())
+                .env("VIGIE_BIND", &bind)
+                .env("VIGIE_RATE_LIMIT_PER_SECOND", "0")
+                .env("RUST_LOG", "error")
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        };
+        let client = awc::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .finish();
+        let wait_ready = |client: awc::Client, base: String| async move {
+            for _ in 0..200 {
+                if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+                    && r.status().is_success()
+                {
+                    return;
+                }
+                actix_web::rt::time::sleep(Duration::from_millis(50)).await;
             }
-            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("server did not start");
-    };
-    let get_job = |client: awc::Client, url: String, token: String| async move {
+            panic!("server did not start");
+        };
+        let get_job = |client: awc::Client, url: String, token: String| async move {
+            let mut r = client
+                .get(url)
+                .insert_header(("authorization", format!("Bearer {token}")))
+                .send()
+                .await
+                .unwrap();
+            r.json::<Value>().await.unwrap()
+        };
+        let mut child = start();
+        wait_ready(client.clone(), base.clone()).await;
+        let file = good_rows(100_000);
         let mut r = client
-            .get(url)
-            .insert_header(("authorization", format!("Bearer {token}")))
-            .send()
+            .post(format!("{base}/api/v1/imports"))
+            .insert_header(("authorization", format!("Bearer {corr}")))
+            .insert_header(("content-type", "text/csv"))
+            .send_body(file.clone())
             .await
             .unwrap();
-        r.json::<Value>().await.unwrap()
-    };
-    let mut child = start();
-    wait_ready(client.clone(), base.clone()).await;
-    let file = good_rows(100_000);
-    let mut r = client
-        .post(format!("{base}/api/v1/imports"))
-        .insert_header(("authorization", format!("Bearer {corr}")))
-        .insert_header(("content-type", "text/csv"))
-        .send_body(file.clone())
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 202);
-    let job: Value = r.json().await.unwrap();
-    let url = format!("{base}/api/v1/imports/{}", job["id"].as_str().unwrap());
-    // Kill it (SIGKILL: no grace) as soon as it runs.
-    let mut seen_running = false;
-    for _ in 0..400 {
-        let j = get_job(client.clone(), url.clone(), corr.clone()).await;
-        if j["status"] == "running" {
-            seen_running = true;
-            break;
+        assert_eq!(r.status().as_u16(), 202);
+        let job: Value = r.json().await.unwrap();
+        let url = format!("{base}/api/v1/imports/{}", job["id"].as_str().unwrap());
+        // Kill it (SIGKILL: no grace) as soon as it runs.
+        let mut seen_running = false;
+        for _ in 0..400 {
+            let j = get_job(client.clone(), url.clone(), corr.clone()).await;
+            if j["status"] == "running" {
+                seen_running = true;
+                break;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
         }
-        actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(
+            seen_running,
+            "the import should have been running when killed"
+        );
+        assert_eq!(count(&h, "incidents"), 0, "nothing half-written");
+        // Restarted: the job is marked interrupted; the same file again completes.
+        let mut child = start();
+        wait_ready(client.clone(), base.clone()).await;
+        let j = get_job(client.clone(), url.clone(), corr.clone()).await;
+        assert_eq!(j["status"], "interrupted", "{j}");
+        let job = import(&h, &corr, "", file).await;
+        assert_eq!(job["created"], 100_000, "{job}");
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(count(&h, "incidents"), 100_000);
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert!(
-        seen_running,
-        "the import should have been running when killed"
-    );
-    assert_eq!(count(&h, "incidents"), 0, "nothing half-written");
-    // Restarted: the job is marked interrupted; the same file again completes.
-    let mut child = start();
-    wait_ready(client.clone(), base.clone()).await;
-    let j = get_job(client.clone(), url.clone(), corr.clone()).await;
-    assert_eq!(j["status"], "interrupted", "{j}");
-    let job = import(&h, &corr, "", file).await;
-    assert_eq!(job["created"], 100_000, "{job}");
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert_eq!(count(&h, "incidents"), 100_000);
-}
+);
 
 both_backends!(the_import_command_reports_and_fails_on_bad_rows, |b| {
     let h = Harness::start(b).await;

@@ -145,7 +145,10 @@ pub fn raw_insert_rate(
 pub fn import_file(rows: usize, out: &std::path::Path) -> std::io::Result<()> {
     use std::io::Write;
     let mut f = std::io::BufWriter::new(std::fs::File::create(out)?);
-    writeln!(f, "external_ref;residence_ref;occurred_at;category;narrative;offence_codes")?;
+    writeln!(
+        f,
+        "external_ref;residence_ref;occurred_at;category;narrative;offence_codes"
+    )?;
     let start = Utc::now() - Span::days(365);
     for i in 0..rows {
         let at = start + Span::seconds((i as i64 * 31_536_000) / rows.max(1) as i64);
@@ -176,7 +179,12 @@ pub fn raw_bulk_rate(
     let batch: Vec<IncidentRow> = (0..rows)
         .map(|i| {
             let mut row = IncidentRow::blank(org_id, &residence_ids[i % residence_ids.len()]);
-            row.category = if i % 2 == 0 { "dumping" } else { "hall_occupation" }.into();
+            row.category = if i % 2 == 0 {
+                "dumping"
+            } else {
+                "hall_occupation"
+            }
+            .into();
             row.narrative =
                 format!("Faits importés numéro {i}, constatés dans les parties communes.");
             row.occurred_at = start + Span::seconds((i as i64 * 31_536_000) / rows.max(1) as i64);

@@ -157,7 +157,9 @@ pub fn record_many(conn: &mut DbConn, batch: Vec<NewEvent<'_>>) -> StoreResult<(
         }
         DbConn::Sqlite(c) => {
             for chunk in rows.chunks(500) {
-                diesel::insert_into(events::table).values(chunk).execute(c)?;
+                diesel::insert_into(events::table)
+                    .values(chunk)
+                    .execute(c)?;
             }
         }
     }
