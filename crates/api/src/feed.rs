@@ -76,21 +76,13 @@ pub struct FeedPage {
 }
 
 fn scope(conn: &mut vigie_store::DbConn, caller: &Caller) -> ApiResult<FeedScope> {
-    use vigie_domain::complaint::Party;
-    Ok(match policy::feed_reader(caller)? {
-        Party::Bailleur => FeedScope::Bailleur {
-            org_id: caller.org_id.clone(),
-            include_restricted: caller.has(vigie_domain::Role::Correspondent),
-        },
-        Party::Police => FeedScope::Police {
-            circonscription_code: vigie_store::organisations::find(conn, &caller.org_id)?
-                .and_then(|o| o.circonscription_code)
-                .unwrap_or_default(),
-        },
-        _ => FeedScope::Parquet {
-            parquet_id: caller.org_id.clone(),
-        },
-    })
+    policy::feed_reader(caller)?;
+    FeedScope::of_org(
+        conn,
+        &caller.org_id,
+        caller.has(vigie_domain::Role::Correspondent),
+    )?
+    .ok_or_else(|| ApiError::forbidden("this organisation reads no change feed"))
 }
 
 /// Read the change feed

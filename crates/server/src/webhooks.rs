@@ -8,10 +8,9 @@ use std::time::Duration;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use vigie_domain::OrgKind;
 use vigie_store::events::FeedScope;
 use vigie_store::webhooks::{self as repo, Attempt, Claimed};
-use vigie_store::{DbConn, Store, StoreError, StoreResult, organisations};
+use vigie_store::{Store, StoreError, StoreResult};
 
 use crate::settings::Settings;
 
@@ -56,24 +55,6 @@ pub fn backoff(base: Duration, attempts: i64) -> Duration {
     base.saturating_mul(factor).min(Duration::from_secs(3600))
 }
 
-/// What a subscriber's organisation may read in the feed.
-fn scope_for(conn: &mut DbConn, org_id: &str) -> StoreResult<Option<FeedScope>> {
-    let Some(org) = organisations::find(conn, org_id)? else {
-        return Ok(None);
-    };
-    Ok(match org.kind.parse::<OrgKind>() {
-        Ok(OrgKind::Bailleur) => Some(FeedScope::Bailleur {
-            org_id: org.id,
-            include_restricted: false,
-        }),
-        Ok(OrgKind::PoliceCirconscription) => org.circonscription_code.map(|c| FeedScope::Police {
-            circonscription_code: c,
-        }),
-        Ok(OrgKind::Parquet) => Some(FeedScope::Parquet { parquet_id: org.id }),
-        _ => None,
-    })
-}
-
 /// Enqueues new events for every active subscription, then claims due deliveries.
 fn prepare(store: &Store, cfg: &WebhookConfig) -> StoreResult<Vec<Claimed>> {
     let ids = store.with_conn(repo::active_subscription_ids)?;
@@ -82,7 +63,8 @@ fn prepare(store: &Store, cfg: &WebhookConfig) -> StoreResult<Vec<Claimed>> {
             let Some(sub) = repo::get_subscription(conn, &id)? else {
                 return Ok(0);
             };
-            match scope_for(conn, &sub.org_id)? {
+            // Webhooks carry no restricted event (radicalisation signals stay with the correspondent).
+            match FeedScope::of_org(conn, &sub.org_id, false)? {
                 Some(scope) => repo::enqueue(conn, &id, &scope, cfg.batch),
                 None => Ok(0),
             }

@@ -86,6 +86,33 @@ pub enum FeedScope {
     },
 }
 
+impl FeedScope {
+    /// What organisation `org_id` reads in the feed, by its kind: a bailleur its own events
+    /// (restricted ones only if `include_restricted`), a police circonscription what was shared with
+    /// or lodged at it, the parquet what was sent to it; other kinds nothing.
+    pub fn of_org(
+        conn: &mut DbConn,
+        org_id: &str,
+        include_restricted: bool,
+    ) -> StoreResult<Option<Self>> {
+        use vigie_domain::OrgKind;
+        let Some(org) = crate::organisations::find(conn, org_id)? else {
+            return Ok(None);
+        };
+        Ok(match org.kind.parse::<OrgKind>() {
+            Ok(OrgKind::Bailleur) => Some(Self::Bailleur {
+                org_id: org.id,
+                include_restricted,
+            }),
+            Ok(OrgKind::PoliceCirconscription) => org.circonscription_code.map(|c| Self::Police {
+                circonscription_code: c,
+            }),
+            Ok(OrgKind::Parquet) => Some(Self::Parquet { parquet_id: org.id }),
+            _ => None,
+        })
+    }
+}
+
 /// Events after `after_seq` that `scope` may read, in order.
 pub fn list(
     conn: &mut DbConn,
