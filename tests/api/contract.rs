@@ -78,3 +78,37 @@ fn every_operation_is_documented() {
     }
     assert!(ids.len() >= 25, "only {} operations", ids.len());
 }
+
+/// Every `$ref` of the document points at a schema it defines (utoipa references a type used only
+/// in query parameters without registering it unless told to inline it).
+#[test]
+fn every_reference_resolves() {
+    fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    if k == "$ref"
+                        && let Some(r) = x.as_str()
+                    {
+                        out.push(r.to_owned());
+                    }
+                    refs(x, out);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let doc = serde_json::to_value(vigie_api::openapi()).unwrap();
+    let mut all = vec![];
+    refs(&doc, &mut all);
+    assert!(!all.is_empty());
+    let missing: Vec<&String> = all
+        .iter()
+        .filter(|r| {
+            let name = r.trim_start_matches("#/components/schemas/");
+            doc["components"]["schemas"].get(name).is_none()
+        })
+        .collect();
+    assert!(missing.is_empty(), "unresolved references: {missing:?}");
+}

@@ -51,8 +51,10 @@ impl Mode {
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// `csv` or `ndjson` (default: from `Content-Type`: `text/csv`, `application/x-ndjson`).
+    #[param(inline)]
     pub format: Option<Format>,
     /// Default `all_or_nothing`.
+    #[param(inline)]
     pub mode: Option<Mode>,
     /// Check every row and count what would change, write nothing.
     #[serde(default)]
