@@ -409,3 +409,18 @@ both_backends!(the_import_command_reports_and_fails_on_bad_rows, |b| {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("refused"));
 });
+
+both_backends!(a_database_error_ends_the_job_as_failed, |b| {
+    let h = Harness::start(b).await;
+    let corr = setup(&h).await;
+    // The job cannot record its row errors: it must end `failed`, not stay `running`.
+    h.db.execute("DROP TABLE import_errors");
+    let bad = csv(["X;RES-1;hier;dumping;Sacs;".to_owned()].into_iter());
+    let job = import(&h, &corr, "?mode=valid_rows_only", bad).await;
+    assert_eq!(job["status"], "failed", "{job}");
+    assert!(
+        job["message"].as_str().unwrap().contains("database error"),
+        "{job}"
+    );
+    assert_eq!(count(&h, "incidents"), 0);
+});

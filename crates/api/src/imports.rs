@@ -209,7 +209,26 @@ pub async fn create_import(
     let actor = caller.actor();
     let id = job.id.clone();
     actix_web::rt::spawn(async move {
-        let result = web::block(move || run(&store, &id, &actor, parsed, mode, dry_run)).await;
+        let result = web::block(move || {
+            let outcome = run(&store, &id, &actor, parsed, mode, dry_run);
+            if let Err(e) = &outcome {
+                // Whatever was written committed whole (or not at all): say so rather than leave
+                // the job `running`.
+                let _ = store.write(|c| {
+                    let Some(mut job) = repo::get(c, &id)? else {
+                        return Ok(());
+                    };
+                    job.status = "failed".into();
+                    job.message = Some(format!(
+                        "the import stopped on a database error ({e}): post the file again"
+                    ));
+                    job.finished_at = Some(vigie_store::now());
+                    repo::save(c, &job)
+                });
+            }
+            outcome
+        })
+        .await;
         if let Ok(Err(e)) | Err(e) = result.map_err(|e| StoreError::Database(e.to_string())) {
             log::error!("import failed: {e}");
         }
