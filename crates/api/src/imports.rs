@@ -68,7 +68,9 @@ pub struct ImportQuery {
     "created_at": "2026-11-28T10:00:00Z", "finished_at": "2026-11-28T10:00:41Z"}))]
 pub struct ImportJob {
     pub id: String,
-    /// `queued`, `running`, `succeeded`, `failed` (nothing written), `interrupted` (post it again).
+    /// `queued`, `running`, `succeeded`, `failed` (bad rows in all-or-nothing mode: nothing written;
+    /// or a database error: whole chunks may be written, post the file again), `interrupted` (the
+    /// server stopped: post the file again; rows already written come back `unchanged`).
     pub status: String,
     pub format: String,
     pub mode: String,
