@@ -200,13 +200,28 @@ where
         })
         .await?;
     let (answer, replayed) = answer;
+    Ok(created_response(
+        answer.location,
+        answer.version,
+        replayed,
+        &answer.body,
+    ))
+}
+
+/// A 201 with `Location`, `ETag`, and `Idempotent-Replayed: true` when it repeats a first answer.
+pub fn created_response<T: Serialize>(
+    location: String,
+    version: i64,
+    replayed: bool,
+    body: &T,
+) -> HttpResponse {
     let mut res = HttpResponse::Created();
-    res.insert_header((header::LOCATION, answer.location))
-        .insert_header(header::ETag(etag(answer.version)));
+    res.insert_header((header::LOCATION, location))
+        .insert_header(header::ETag(etag(version)));
     if replayed {
         res.insert_header(("idempotent-replayed", "true"));
     }
-    Ok(res.json(answer.body))
+    res.json(body)
 }
 
 /// A 200 answer with its ETag.

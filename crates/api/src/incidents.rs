@@ -23,7 +23,9 @@ use vigie_store::{DbConn, StoreError, offences, organisations, reference, reside
 use crate::auth::Caller;
 use crate::directory::{ContactView, RoutingCache};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::{IdempotencyKey, Valid, etag, if_match, ok_with_etag, replayed_answer};
+use crate::http::{
+    IdempotencyKey, Valid, created_response, if_match, ok_with_etag, replayed_answer,
+};
 use crate::pagination::{Page, PageQuery, fetch_size};
 use crate::policy;
 use crate::responses::{AuthErrors, BodyErrors, Conflict, NotFound, QueryErrors, Stale};
@@ -509,13 +511,12 @@ pub async fn create_incident(
             Ok((view, replayed))
         })
         .await?;
-    let mut res = HttpResponse::Created();
-    res.insert_header(("location", format!("/api/v1/incidents/{}", view.id)))
-        .insert_header(actix_web::http::header::ETag(etag(view.version)));
-    if replayed {
-        res.insert_header(("idempotent-replayed", "true"));
-    }
-    Ok(res.json(view))
+    Ok(created_response(
+        format!("/api/v1/incidents/{}", view.id),
+        view.version,
+        replayed,
+        &view,
+    ))
 }
 
 /// Records an incident's change in the feed, readable by its bailleur and, once shared, by the

@@ -21,7 +21,9 @@ use vigie_store::{DbConn, incidents, offences, organisations, residences};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::{IdempotencyKey, Valid, if_match, ok_with_etag, replayed_answer};
+use crate::http::{
+    Created, IdempotencyKey, Valid, create_once, created_response, if_match, ok_with_etag,
+};
 use crate::pagination::{Page, PageQuery, fetch_size, views_of};
 use crate::policy::{self, PvAccess};
 use crate::responses::{AuthErrors, Conflict, DrawingErrors, NotFound, QueryErrors, Stale};
@@ -502,25 +504,6 @@ fn new_row(
     })
 }
 
-fn request_hash(input: &PvInput) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(
-        serde_json::to_vec(input).unwrap_or_default(),
-    ))
-}
-
-fn created(view: Pv, replayed: bool) -> HttpResponse {
-    let mut res = HttpResponse::Created();
-    res.insert_header(("location", format!("/api/v1/pvs/{}", view.id)))
-        .insert_header(actix_web::http::header::ETag(crate::http::etag(
-            view.version,
-        )));
-    if replayed {
-        res.insert_header(("idempotent-replayed", "true"));
-    }
-    res.json(view)
-}
-
 /// Draw up a PV
 ///
 /// By a sworn agent (under their own file) or the bailleur's integration (naming `agent_id`). The
@@ -548,40 +531,27 @@ pub async fn create_pv(
     let access = policy::draw_up_pvs(&caller)?;
     check_text(&input)?;
     check_found_at(input.found_at)?;
-    let hash = request_hash(&input);
     let actor = caller.actor();
-    let principal = caller.sub.clone();
-    let (v, replayed) = state
-        .tx(move |conn| {
-            if let Some(body) = replayed_answer(conn, &principal, key.0.as_deref(), &hash)? {
-                let id: String = serde_json::from_str(&body).map_err(|_| ApiError::internal())?;
-                let row = repo::get(conn, &id)?.ok_or_else(ApiError::internal)?;
-                return Ok((view(conn, row)?, true));
-            }
-            let org_id = caller.org_id.clone();
-            let agent = author_file(conn, &caller, access, input.agent_id.as_deref())?;
-            // Checked before the number is taken; the number is then taken in this transaction.
-            let mut doc = draw_up(conn, &org_id, &agent, input, String::new(), 1)?;
-            let year = i64::from(today().year());
-            let seq = repo::next_seq(conn, &org_id, year)?;
-            doc.number = format!("{year}-{seq:06}");
-            let row = new_row(&org_id, &agent, &doc, year, seq)?;
-            repo::create(conn, &actor, &row, "pv.drawn_up")?;
-            repo::link_incidents(conn, &row.id, &doc.incident_ids)?;
-            if let Some(k) = &key.0 {
-                vigie_store::idempotency::save(
-                    conn,
-                    &principal,
-                    k,
-                    &hash,
-                    201,
-                    &serde_json::to_string(&row.id).unwrap_or_default(),
-                )?;
-            }
-            Ok((view(conn, row)?, false))
+    let request = serde_json::to_value(&input).map_err(|_| ApiError::internal())?;
+    let c = caller.clone();
+    create_once(&state, &c, key, &request, move |conn| {
+        let org_id = caller.org_id.clone();
+        let agent = author_file(conn, &caller, access, input.agent_id.as_deref())?;
+        // Checked before the number is taken; the number is then taken in this transaction.
+        let mut doc = draw_up(conn, &org_id, &agent, input, String::new(), 1)?;
+        let year = i64::from(today().year());
+        let seq = repo::next_seq(conn, &org_id, year)?;
+        doc.number = format!("{year}-{seq:06}");
+        let row = new_row(&org_id, &agent, &doc, year, seq)?;
+        repo::create(conn, &actor, &row, "pv.drawn_up")?;
+        repo::link_incidents(conn, &row.id, &doc.incident_ids)?;
+        Ok(Created {
+            location: format!("/api/v1/pvs/{}", row.id),
+            version: row.version,
+            body: view(conn, row)?,
         })
-        .await?;
-    Ok(created(v, replayed))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -885,7 +855,12 @@ pub async fn correct_pv(
             view(conn, row)
         })
         .await?;
-    Ok(created(v, false))
+    Ok(created_response(
+        format!("/api/v1/pvs/{}", v.id),
+        v.version,
+        false,
+        &v,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
