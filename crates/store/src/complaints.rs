@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::audit::{self, Actor, Change};
 use crate::db::DbConn;
-use crate::error::{StoreError, StoreResult};
+use crate::error::StoreResult;
 use crate::now;
 use crate::schema::{complaint_incidents, complaints, notifications};
 
@@ -92,9 +92,7 @@ pub fn save(
     action: &str,
 ) -> StoreResult<ComplaintRow> {
     let current = row.version;
-    if expected.is_some_and(|v| v != current) {
-        return Err(StoreError::Stale);
-    }
+    crate::error::check_version(expected, current)?;
     row.version = current + 1;
     row.updated_at = now();
     let n = diesel::update(
@@ -118,9 +116,7 @@ pub fn save(
         complaints::updated_at.eq(row.updated_at),
     ))
     .execute(conn)?;
-    if n == 0 {
-        return Err(StoreError::Stale);
-    }
+    crate::error::updated_once(n)?;
     audited(conn, actor, action, &row)?;
     Ok(row)
 }

@@ -77,3 +77,21 @@ pub fn conflict_on(what: &'static str) -> impl Fn(DieselError) -> StoreError {
         other => other,
     }
 }
+
+/// Optimistic concurrency, first half: the caller's `If-Match` (`expected`) must name the version
+/// that is stored now.
+pub fn check_version(expected: Option<i64>, current: i64) -> StoreResult<()> {
+    if expected.is_some_and(|v| v != current) {
+        return Err(StoreError::Stale);
+    }
+    Ok(())
+}
+
+/// Second half: an update guarded by `WHERE version = <read version>` that touched no row lost
+/// the race to another writer.
+pub fn updated_once(rows: usize) -> StoreResult<()> {
+    if rows == 0 {
+        return Err(StoreError::Stale);
+    }
+    Ok(())
+}

@@ -150,9 +150,7 @@ pub fn save(
     expected: Option<i64>,
     action: &str,
 ) -> StoreResult<IncidentRow> {
-    if expected.is_some_and(|v| v != row.version) {
-        return Err(StoreError::Stale);
-    }
+    crate::error::check_version(expected, row.version)?;
     let row = save_unaudited(conn, row)?;
     audit::record(
         conn,
@@ -204,9 +202,7 @@ pub fn save_unaudited(conn: &mut DbConn, mut row: IncidentRow) -> StoreResult<In
         incidents::updated_at.eq(row.updated_at),
     ))
     .execute(conn)?;
-    if n == 0 {
-        return Err(StoreError::Stale);
-    }
+    crate::error::updated_once(n)?;
     Ok(row)
 }
 

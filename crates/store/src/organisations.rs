@@ -134,9 +134,7 @@ pub fn update(
     patch: OrganisationPatch,
 ) -> StoreResult<OrganisationRow> {
     let mut row = get(conn, id)?;
-    if expected_version.is_some_and(|v| v != row.version) {
-        return Err(StoreError::Stale);
-    }
+    crate::error::check_version(expected_version, row.version)?;
     if let Some(v) = patch.name {
         row.name = v;
     }
@@ -166,9 +164,7 @@ pub fn update(
         organisations::updated_at.eq(row.updated_at),
     ))
     .execute(conn)?;
-    if n == 0 {
-        return Err(StoreError::Stale);
-    }
+    crate::error::updated_once(n)?;
     audit::record(
         conn,
         actor,

@@ -171,9 +171,7 @@ pub fn update(
     patch: PrincipalPatch,
 ) -> StoreResult<PrincipalRow> {
     let mut row = find_in_org(conn, kind, org_id, id)?.ok_or(StoreError::NotFound)?;
-    if expected_version.is_some_and(|v| v != row.version) {
-        return Err(StoreError::Stale);
-    }
+    crate::error::check_version(expected_version, row.version)?;
     let secret_changed = patch.secret.is_some();
     if let Some(v) = patch.display_name {
         row.display_name = v;
@@ -207,9 +205,7 @@ pub fn update(
         principals::updated_at.eq(row.updated_at),
     ))
     .execute(conn)?;
-    if n == 0 {
-        return Err(StoreError::Stale);
-    }
+    crate::error::updated_once(n)?;
     let action = if secret_changed {
         "secret_changed"
     } else {

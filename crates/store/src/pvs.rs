@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::audit::{self, Actor, Change};
 use crate::db::DbConn;
-use crate::error::{StoreError, StoreResult};
+use crate::error::StoreResult;
 use crate::now;
 use crate::schema::{pv_counters, pv_incidents, pv_transmissions, pvs};
 
@@ -145,9 +145,7 @@ pub fn save(
     action: &str,
 ) -> StoreResult<PvRow> {
     let current = row.version;
-    if expected.is_some_and(|v| v != current) {
-        return Err(StoreError::Stale);
-    }
+    crate::error::check_version(expected, current)?;
     row.version = current + 1;
     row.updated_at = now();
     let n = diesel::update(pvs::table.find(&row.id).filter(pvs::version.eq(current)))
@@ -170,9 +168,7 @@ pub fn save(
             pvs::updated_at.eq(row.updated_at),
         ))
         .execute(conn)?;
-    if n == 0 {
-        return Err(StoreError::Stale);
-    }
+    crate::error::updated_once(n)?;
     audited(conn, actor, action, "pv", &row.id, &row.org_id, &row)?;
     Ok(row)
 }
@@ -316,9 +312,7 @@ pub fn acknowledge(
         pv_transmissions::version.eq(t.version),
     ))
     .execute(conn)?;
-    if n == 0 {
-        return Err(StoreError::Stale);
-    }
+    crate::error::updated_once(n)?;
     audited(
         conn,
         actor,

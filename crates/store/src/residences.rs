@@ -281,9 +281,7 @@ pub fn update_staff(
     p: StaffPatch,
 ) -> StoreResult<StaffRow> {
     let mut row = find_staff(conn, org_id, id)?.ok_or(StoreError::NotFound)?;
-    if expected.is_some_and(|v| v != row.version) {
-        return Err(StoreError::Stale);
-    }
+    crate::error::check_version(expected, row.version)?;
     if let Some(v) = p.first_name {
         row.first_name = v;
     }
@@ -316,9 +314,7 @@ pub fn update_staff(
         staff::updated_at.eq(row.updated_at),
     ))
     .execute(conn)?;
-    if n == 0 {
-        return Err(StoreError::Stale);
-    }
+    crate::error::updated_once(n)?;
     audit::record(
         conn,
         actor,

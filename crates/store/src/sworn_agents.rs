@@ -82,9 +82,7 @@ pub fn save(
     action: &str,
 ) -> StoreResult<AgentRow> {
     let current = row.version;
-    if expected.is_some_and(|v| v != current) {
-        return Err(StoreError::Stale);
-    }
+    crate::error::check_version(expected, current)?;
     row.version = current + 1;
     row.updated_at = now();
     let n = diesel::update(
@@ -99,9 +97,7 @@ pub fn save(
         sworn_agents::updated_at.eq(row.updated_at),
     ))
     .execute(conn)?;
-    if n == 0 {
-        return Err(StoreError::Stale);
-    }
+    crate::error::updated_once(n)?;
     audited(conn, actor, action, &row)?;
     Ok(row)
 }

@@ -119,9 +119,7 @@ pub fn save_subscription(
     expected: Option<i64>,
 ) -> StoreResult<SubscriptionRow> {
     let current = row.version;
-    if expected.is_some_and(|v| v != current) {
-        return Err(StoreError::Stale);
-    }
+    crate::error::check_version(expected, current)?;
     row.version = current + 1;
     row.updated_at = now();
     let n = diesel::update(
@@ -137,9 +135,7 @@ pub fn save_subscription(
         webhook_subscriptions::updated_at.eq(row.updated_at),
     ))
     .execute(conn)?;
-    if n == 0 {
-        return Err(StoreError::Stale);
-    }
+    crate::error::updated_once(n)?;
     audited(conn, actor, "webhook_subscription.updated", &row)?;
     Ok(row)
 }
