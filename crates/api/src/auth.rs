@@ -13,10 +13,9 @@ use jsonwebtoken::{
 };
 use serde::{Deserialize, Serialize};
 use vigie_domain::{OrgKind, Role};
-use vigie_store::audit::Actor;
 use vigie_store::principals::Authenticated;
 
-use crate::error::{ApiError, ApiResult, current_request_id};
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// The claims of a Vigie access token. External tokens must carry `org`, `org_kind` and `roles` too.
@@ -160,35 +159,22 @@ impl TokenKeys {
     }
 }
 
-/// The authenticated caller. Extracting it checks the token and the caller's rate limit.
+/// The authenticated caller, as the use cases take it. Extracting it checks the token and the
+/// caller's rate limit.
 #[derive(Debug, Clone)]
-pub struct Caller {
-    pub sub: String,
-    pub org_id: String,
-    pub org_kind: OrgKind,
-    pub roles: Vec<Role>,
+pub struct Caller(pub vigie_app::Caller);
+
+impl std::ops::Deref for Caller {
+    type Target = vigie_app::Caller;
+    fn deref(&self) -> &vigie_app::Caller {
+        &self.0
+    }
 }
 
 impl Caller {
-    pub fn has(&self, role: Role) -> bool {
-        self.roles.contains(&role)
-    }
-
-    pub fn has_any(&self, roles: &[Role]) -> bool {
-        roles.iter().any(|r| self.has(*r))
-    }
-
-    pub fn is_platform_admin(&self) -> bool {
-        self.has(Role::PlatformAdmin)
-    }
-
-    /// The caller as the audit trail records it.
-    pub fn actor(&self) -> Actor {
-        Actor {
-            principal: self.sub.clone(),
-            org_id: Some(self.org_id.clone()),
-            request_id: current_request_id(),
-        }
+    /// The caller, for a use case.
+    pub fn into_inner(self) -> vigie_app::Caller {
+        self.0
     }
 
     fn from_request_sync(req: &HttpRequest) -> ApiResult<Self> {
@@ -231,12 +217,14 @@ impl Caller {
             },
         )?;
         state.rate_limiter.check(&claims.sub)?;
-        let caller = Caller {
+        let request_id = req.extensions().get::<String>().cloned();
+        let caller = Caller(vigie_app::Caller {
             sub: claims.sub,
             org_id: claims.org,
             org_kind: claims.org_kind,
             roles: claims.roles,
-        };
+            request_id,
+        });
         req.extensions_mut().insert(caller.clone());
         Ok(caller)
     }

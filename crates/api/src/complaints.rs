@@ -17,7 +17,6 @@ use vigie_store::complaints::{self as repo, ComplaintRow, ComplaintScope, Notifi
 use vigie_store::{DbConn, incidents, offences, organisations, residences};
 
 use crate::auth::Caller;
-use crate::directory::contacts_for;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Created, IdempotencyKey, Valid, create_once, if_match, ok_with_etag};
 use crate::pagination::{Page, PageQuery, fetch_size, views_of};
@@ -25,6 +24,7 @@ use crate::policy;
 use crate::responses::{AuthErrors, BodyErrors, Conflict, NotFound, QueryErrors, Stale};
 use crate::state::AppState;
 use crate::sworn_agents::today;
+use vigie_app::directory::contacts_for;
 
 /// The bailleur as a legal-person victim (name and SIREN come from its record).
 #[derive(Debug, Clone, Deserialize, Serialize, Validate, ToSchema)]

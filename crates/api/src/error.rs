@@ -16,31 +16,7 @@ pub fn current_request_id() -> Option<String> {
     REQUEST_ID.try_with(Clone::clone).ok()
 }
 
-/// One invalid field of a 422 answer.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
-pub struct FieldError {
-    /// JSON path of the field, e.g. `siren` or `roles[1]`.
-    #[schema(example = "siren")]
-    pub field: String,
-    #[schema(example = "siren_checksum")]
-    pub code: String,
-    #[schema(example = "the SIREN check digit is wrong (Luhn)")]
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(
-        field: impl Into<String>,
-        code: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
-            field: field.into(),
-            code: code.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use vigie_app::error::{AppError, ErrorKind, FieldError};
 
 /// RFC 9457 problem details, as every error of this API is answered.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -76,116 +52,139 @@ pub struct Problem {
     pub allowed: Option<Vec<String>>,
 }
 
+/// An application error on its way to the client as a problem. The one mapping from the
+/// application's refusals to HTTP statuses is [`status_of`].
 #[derive(Debug, Clone)]
 pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub detail: String,
-    pub errors: Vec<FieldError>,
-    pub oauth_error: Option<&'static str>,
-    pub retry_after: Option<u64>,
-    pub www_authenticate: bool,
-    /// For a refused state transition: the transitions allowed.
-    pub allowed: Option<Vec<String>>,
+    pub error: AppError,
+    status: StatusCode,
+}
+
+impl std::ops::Deref for ApiError {
+    type Target = AppError;
+    fn deref(&self) -> &AppError {
+        &self.error
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut AppError {
+        &mut self.error
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        Self {
+            status: status_of(e.kind),
+            error: e,
+        }
+    }
+}
+
+/// The HTTP status of each kind of refusal.
+pub fn status_of(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
+        ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Conflict => StatusCode::CONFLICT,
+        ErrorKind::Stale => StatusCode::PRECONDITION_FAILED,
+        ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorKind::UnsupportedFormat => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+        ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The kind of a status that the HTTP layer itself answers (the safety net for actix's own errors).
+fn kind_of(status: StatusCode) -> ErrorKind {
+    match status.as_u16() {
+        400 | 405 => ErrorKind::BadRequest,
+        401 => ErrorKind::Unauthenticated,
+        403 => ErrorKind::Forbidden,
+        404 => ErrorKind::NotFound,
+        409 => ErrorKind::Conflict,
+        412 => ErrorKind::Stale,
+        413 => ErrorKind::TooLarge,
+        415 => ErrorKind::UnsupportedFormat,
+        422 => ErrorKind::Invalid,
+        429 => ErrorKind::TooManyRequests,
+        503 => ErrorKind::Unavailable,
+        _ => ErrorKind::Internal,
+    }
 }
 
 impl ApiError {
+    /// An error the HTTP layer answers itself (body too large, method not allowed...).
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
         Self {
+            error: AppError::new(kind_of(status), code, detail),
             status,
-            code,
-            detail: detail.into(),
-            errors: vec![],
-            oauth_error: None,
-            retry_after: None,
-            www_authenticate: false,
-            allowed: None,
         }
+    }
+
+    /// The status this error is answered with; a 405 stays a 405.
+    pub fn status(&self) -> StatusCode {
+        self.status
     }
 
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, detail)
+        Self::from(AppError::bad_request(code, detail))
     }
 
     pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
-        Self {
-            www_authenticate: true,
-            ..Self::new(StatusCode::UNAUTHORIZED, code, detail)
-        }
+        Self::from(AppError::unauthorized(code, detail))
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+        Self::from(AppError::forbidden(detail))
     }
 
     pub fn not_found() -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "no such resource, or not visible to you",
-        )
+        Self::from(AppError::not_found())
     }
 
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, detail)
+        Self::from(AppError::conflict(code, detail))
     }
 
     pub fn stale() -> Self {
-        Self::new(
-            StatusCode::PRECONDITION_FAILED,
-            "precondition_failed",
-            "the resource changed since you read it (If-Match does not match its ETag): read it again",
-        )
+        Self::from(AppError::stale())
     }
 
     pub fn invalid(errors: Vec<FieldError>) -> Self {
-        let detail = match errors.as_slice() {
-            [one] => format!("{}: {}", one.field, one.message),
-            _ => format!("{} fields are invalid", errors.len()),
-        };
-        Self {
-            errors,
-            ..Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                detail,
-            )
-        }
+        Self::from(AppError::invalid(errors))
     }
 
     pub fn invalid_field(field: &str, code: &str, message: impl Into<String>) -> Self {
-        Self::invalid(vec![FieldError::new(field, code, message)])
+        Self::from(AppError::invalid_field(field, code, message))
     }
 
     pub fn unavailable(detail: impl Into<String>) -> Self {
-        Self {
-            retry_after: Some(5),
-            ..Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "database_unavailable",
-                detail,
-            )
-        }
+        Self::from(AppError::unavailable(detail))
     }
 
     pub fn internal() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "an unexpected error occurred; it was logged",
-        )
+        Self::from(AppError::internal())
     }
 
-    pub fn oauth(mut self, code: &'static str) -> Self {
-        self.oauth_error = Some(code);
-        self
+    pub fn oauth(self, code: &'static str) -> Self {
+        Self::from(self.error.oauth(code))
     }
 
     pub fn problem(&self) -> Problem {
         Problem {
             type_: format!("https://vigie.example/problems/{}", self.code),
-            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
-            status: self.status.as_u16(),
+            title: self
+                .status()
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_owned(),
+            status: self.status().as_u16(),
             detail: self.detail.clone(),
             code: self.code.to_owned(),
             instance: current_request_id().map(|id| format!("urn:vigie:request:{id}")),
@@ -198,17 +197,37 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status().as_u16(),
+            self.code,
+            self.detail
+        )
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        self.status()
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut res = HttpResponse::build(self.status);
+        // Internal errors keep their cause in the log, beside the request id; the caller sees a
+        // stable, generic answer.
+        if let Some(cause) = &self.cause {
+            let rid = current_request_id().unwrap_or_default();
+            match self.kind {
+                ErrorKind::Internal => log::error!("request {rid}: {} ({cause})", self.code),
+                _ => log::warn!("request {rid}: {} ({cause})", self.code),
+            }
+        } else if self.kind == ErrorKind::Internal {
+            log::error!(
+                "request {}: internal error",
+                current_request_id().unwrap_or_default()
+            );
+        }
+        let mut res = HttpResponse::build(self.status());
         res.insert_header((
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
@@ -216,7 +235,7 @@ impl ResponseError for ApiError {
         if let Some(secs) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
-        if self.www_authenticate {
+        if self.kind == ErrorKind::Unauthenticated {
             res.insert_header((
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"vigie\""),
@@ -231,22 +250,7 @@ impl ResponseError for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Unavailable(msg) => {
-                log::warn!("database unavailable: {msg}");
-                Self::unavailable("the database is unavailable; retry shortly")
-            }
-            StoreError::NotFound => Self::not_found(),
-            StoreError::Conflict(what) => Self::conflict(
-                "conflict",
-                format!("a record with the same {what} already exists"),
-            ),
-            StoreError::Stale => Self::stale(),
-            other => {
-                log::error!("storage error: {other}");
-                Self::internal()
-            }
-        }
+        Self::from(AppError::from(e))
     }
 }
 

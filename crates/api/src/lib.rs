@@ -20,7 +20,7 @@ pub mod openapi;
 pub mod ops;
 pub mod organisations;
 pub mod pagination;
-pub mod policy;
+pub use vigie_app::policy;
 pub mod principals;
 pub mod pv_transmissions;
 pub mod pvs;

@@ -22,6 +22,14 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
+    /// The page a use case reads.
+    pub fn request(&self) -> ApiResult<vigie_app::PageRequest> {
+        Ok(vigie_app::PageRequest {
+            limit: self.limit()?,
+            after: self.after()?,
+        })
+    }
+
     pub fn limit(&self) -> ApiResult<u32> {
         match self.limit {
             None => Ok(DEFAULT_LIMIT),
@@ -94,6 +102,11 @@ impl<T: ToSchema> Page<T> {
 }
 
 impl<T: ToSchema> Page<T> {
+    /// The page of a use case's listing; `key` gives the item's cursor key.
+    pub fn of(req: &HttpRequest, listed: vigie_app::Listed<T>, key: impl Fn(&T) -> String) -> Self {
+        Self::from_items(req, listed.items, listed.more, key)
+    }
+
     /// Builds the page from items already cut to the limit, knowing whether more exist.
     pub fn from_items(
         req: &HttpRequest,

@@ -35,8 +35,8 @@ pub struct AppState {
     pub cors_origins: Vec<String>,
     /// Request counts and latencies by route and status, plus the pool gauges (`/metrics`).
     pub metrics: actix_web_prom::PrometheusMetrics,
-    /// What incidents' routing reads often: recent contacts, commune and circonscription names.
-    pub routing: std::sync::Arc<crate::directory::RoutingCache>,
+    /// The use cases.
+    pub app: vigie_app::App,
 }
 
 impl From<diesel::result::Error> for ApiError {

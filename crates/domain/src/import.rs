@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::incident::{Category, MAX_NARRATIVE, MAX_RESTRICTED_NARRATIVE};
+use crate::incident::Category;
 
 /// The CSV columns, in any order; `;` or `,` separated, UTF-8, a header line first.
 pub const CSV_COLUMNS: [&str; 10] = [
@@ -54,6 +54,30 @@ pub struct Row {
     /// Catalogue codes (CSV: separated by `|`).
     #[serde(default)]
     pub offence_codes: Vec<String>,
+}
+
+impl Row {
+    /// The incident this row creates, in the residence `residence_id` (resolved from its reference).
+    pub fn content(&self, residence_id: String) -> crate::incident::NewIncident {
+        crate::incident::NewIncident {
+            residence_id,
+            building: self.building.clone(),
+            entrance: self.entrance.clone(),
+            common_part: self.common_part.clone(),
+            occurred_at: self.occurred_at,
+            ended_at: self.ended_at,
+            reported_at: None,
+            category: self.category,
+            narrative: self.narrative.clone(),
+            victims: vec![],
+            persons: vec![],
+            witnesses: vec![],
+            evidence: vec![],
+            external_ref: Some(self.external_ref.clone()),
+            share_with_police: false,
+            offence_codes: self.offence_codes.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -149,44 +173,12 @@ fn check(line: u64, mut row: Row) -> Result<Row, RowError> {
         return Err(RowError::new(line, "residence_ref", "required", "required"));
     }
     text(line, "residence_ref", &row.residence_ref, 100)?;
-    if row.narrative.trim().is_empty() {
-        return Err(RowError::new(
-            line,
-            "narrative",
-            "required",
-            "describe the facts",
-        ));
-    }
-    let max = if row.category.is_restricted() {
-        MAX_RESTRICTED_NARRATIVE
-    } else {
-        MAX_NARRATIVE
-    };
-    text(line, "narrative", &row.narrative, max)?;
-    for (f, v, m) in [
-        ("building", &row.building, 50),
-        ("entrance", &row.entrance, 50),
-        ("common_part", &row.common_part, 100),
-    ] {
-        if let Some(v) = v {
-            text(line, f, v, m)?;
-        }
-    }
-    if row.ended_at.is_some_and(|e| e < row.occurred_at) {
-        return Err(RowError::new(
-            line,
-            "ended_at",
-            "before_start",
-            "the facts end after they start",
-        ));
-    }
-    if row.occurred_at > Utc::now() + chrono::Duration::minutes(5) {
-        return Err(RowError::new(
-            line,
-            "occurred_at",
-            "in_the_future",
-            "the facts cannot be in the future",
-        ));
+    // The incident's own rules, the same as `POST /incidents` applies.
+    if let Some(e) = crate::incident::check_new(&row.content(String::new()), Utc::now())
+        .into_iter()
+        .next()
+    {
+        return Err(RowError::new(line, &e.field, e.code, e.message));
     }
     if row.offence_codes.len() > 20 {
         return Err(RowError::new(
@@ -368,12 +360,6 @@ pub fn parse_ndjson(data: &[u8]) -> Result<Parsed, FileError> {
 }
 
 /// A stable digest of a row's content: an import of the same row again changes nothing.
-pub fn content_digest(row: &Row) -> String {
-    use sha2::{Digest, Sha256};
-    let json = serde_json::to_vec(row).unwrap_or_default();
-    format!("import:{}", hex::encode(Sha256::digest(json)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -450,9 +436,9 @@ mod tests {
     fn the_digest_changes_with_the_content_only() {
         let p = parse_csv(b"external_ref;residence_ref;occurred_at;category;narrative\nE1;R1;2026-11-01T10:00:00Z;dumping;Sacs\n").unwrap();
         let mut row = p.rows[0].1.clone();
-        let d = content_digest(&row);
-        assert_eq!(d, content_digest(&row.clone()));
+        let d = row.content("R".into()).fingerprint();
+        assert_eq!(d, row.clone().content("R".into()).fingerprint());
         row.narrative.push('!');
-        assert_ne!(d, content_digest(&row));
+        assert_ne!(d, row.content("R".into()).fingerprint());
     }
 }

@@ -634,3 +634,137 @@ mod tests {
         }
     }
 }
+
+/// The content an incident is created with, whichever way it comes (`POST /incidents`, a bulk
+/// import row): its fingerprint decides whether a second creation with the same `external_ref` or
+/// `Idempotency-Key` repeats the first (same content) or conflicts with it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewIncident {
+    pub residence_id: String,
+    pub building: Option<String>,
+    pub entrance: Option<String>,
+    pub common_part: Option<String>,
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    pub ended_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub reported_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub category: Category,
+    pub narrative: String,
+    pub victims: Vec<Victim>,
+    pub persons: Vec<PersonInvolved>,
+    pub witnesses: Vec<Witness>,
+    pub evidence: Vec<Evidence>,
+    pub external_ref: Option<String>,
+    pub share_with_police: bool,
+    /// Qualifications given at creation (bulk imports; none through `POST /incidents`).
+    pub offence_codes: Vec<String>,
+}
+
+impl NewIncident {
+    /// One fingerprint for every entry point: SHA-256 of the content's canonical JSON.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        format!("incident:v2:{}", hex::encode(Sha256::digest(json)))
+    }
+}
+
+/// Longest building or entrance name, and common part.
+pub const MAX_PLACE: usize = 50;
+pub const MAX_COMMON_PART: usize = 100;
+
+/// Most entries of each list an incident holds.
+pub const MAX_LIST_ENTRIES: usize = 50;
+
+/// The rules of an incident's content that need no database: list sizes, the texts
+/// ([`check_content`]), and the period of the facts (not in the future, 5 minutes of clock skew
+/// allowed; ending after they start).
+pub fn check_new(content: &NewIncident, now: chrono::DateTime<chrono::Utc>) -> Vec<ContentError> {
+    let mut errors = vec![];
+    for (field, n) in [
+        ("victims", content.victims.len()),
+        ("persons", content.persons.len()),
+        ("witnesses", content.witnesses.len()),
+        ("evidence", content.evidence.len()),
+    ] {
+        if n > MAX_LIST_ENTRIES {
+            errors.push(ContentError {
+                field: field.to_owned(),
+                code: "too_many",
+                message: format!("at most {MAX_LIST_ENTRIES} entries"),
+            });
+        }
+    }
+    for (field, value, max) in [
+        ("building", &content.building, MAX_PLACE),
+        ("entrance", &content.entrance, MAX_PLACE),
+        ("common_part", &content.common_part, MAX_COMMON_PART),
+    ] {
+        if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+            errors.push(ContentError::new(
+                field,
+                "too_long",
+                format!("at most {max} characters"),
+            ));
+        }
+    }
+    errors.extend(check_content(
+        content.category,
+        &content.narrative,
+        &content.persons,
+        &content.evidence,
+        &content.witnesses,
+    ));
+    errors.extend(check_period(content.occurred_at, content.ended_at, now));
+    errors
+}
+
+/// The facts are not in the future (5 minutes of clock skew allowed) and end after they start.
+pub fn check_period(
+    occurred_at: chrono::DateTime<chrono::Utc>,
+    ended_at: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<ContentError> {
+    let mut errors = vec![];
+    if ended_at.is_some_and(|e| e < occurred_at) {
+        errors.push(ContentError {
+            field: "ended_at".into(),
+            code: "before_start",
+            message: "the facts end after they start".into(),
+        });
+    }
+    if occurred_at > now + chrono::Duration::minutes(5) {
+        errors.push(ContentError {
+            field: "occurred_at".into(),
+            code: "in_the_future",
+            message: "the facts cannot be in the future".into(),
+        });
+    }
+    errors
+}
+
+/// When the public action for facts at `occurred_at` is prescribed: set by the most serious of the
+/// qualifications (`(nature, offence code)`), counted from the local day of the facts in France.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrescriptionTerm {
+    /// Last day on which the public action is not prescribed.
+    pub date: chrono::NaiveDate,
+    pub years: u32,
+    pub basis_offence_code: String,
+}
+
+pub fn prescription<'a>(
+    occurred_at: chrono::DateTime<chrono::Utc>,
+    qualifications: impl IntoIterator<Item = (crate::Nature, &'a str)>,
+) -> Option<PrescriptionTerm> {
+    let mut basis: Option<(crate::Nature, &str)> = None;
+    for (nature, code) in qualifications {
+        if basis.is_none_or(|(n, _)| nature.gravity() > n.gravity()) {
+            basis = Some((nature, code));
+        }
+    }
+    basis.map(|(n, code)| PrescriptionTerm {
+        date: n.prescription_date(crate::pv::local_day(occurred_at)),
+        years: n.prescription_years(),
+        basis_offence_code: code.to_owned(),
+    })
+}

@@ -202,6 +202,7 @@ pub fn app_state(s: &Settings, store: Store) -> Result<web::Data<AppState>, Star
         .build()
         .map_err(|e| StartError::Config(format!("metrics: {e}")))?;
     Ok(web::Data::new(AppState {
+        app: vigie_app::App::new(store.clone(), Duration::from_secs(10)),
         store,
         tokens,
         rate_limiter: RateLimiter::new(s.rate_limit_per_second, s.rate_limit_burst),
@@ -215,8 +216,5 @@ pub fn app_state(s: &Settings, store: Store) -> Result<web::Data<AppState>, Star
         },
         cors_origins: s.cors_origins.clone(),
         metrics,
-        routing: std::sync::Arc::new(vigie_api::directory::RoutingCache::new(
-            Duration::from_secs(10),
-        )),
     }))
 }

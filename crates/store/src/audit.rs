@@ -104,40 +104,70 @@ pub fn record<S: Serialize>(
     actor: &Actor,
     change: Change<'_, S>,
 ) -> StoreResult<()> {
-    let chain_name = change.org_id.unwrap_or(PLATFORM_CHAIN).to_owned();
-    let (seq, prev_hash) = match lock_head(conn, &chain_name)? {
-        Some((last, hash)) => (last + 1, hash),
+    record_many(conn, actor, [change])
+}
+
+/// Appends changes of one organisation to its chain in order, taking the chain's head once: the
+/// records are the same, one per change, as [`record`] would write one by one.
+pub fn record_many<'a, S: Serialize + 'a>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    changes: impl IntoIterator<Item = Change<'a, S>>,
+) -> StoreResult<()> {
+    let mut changes = changes.into_iter().peekable();
+    let Some(first) = changes.peek() else {
+        return Ok(());
+    };
+    let chain_name = first.org_id.unwrap_or(PLATFORM_CHAIN).to_owned();
+    let (mut seq, mut prev_hash) = match lock_head(conn, &chain_name)? {
+        Some(head) => head,
         None => {
             open_chain(conn, &chain_name)?;
-            (1, chain::GENESIS.to_owned())
+            (0, chain::GENESIS.to_owned())
         }
     };
-    let state =
-        serde_json::to_value(change.state).map_err(|e| StoreError::Database(e.to_string()))?;
-    let mut row = AuditRow {
-        id: new_id(),
-        chain: chain_name.clone(),
-        seq,
-        at: now(),
-        actor: actor.principal.clone(),
-        actor_org_id: actor.org_id.clone(),
-        org_id: change.org_id.map(str::to_owned),
-        action: change.action.to_owned(),
-        resource_type: change.resource_type.to_owned(),
-        resource_id: change.resource_id.to_owned(),
-        request_id: actor.request_id.clone(),
-        state_hash: chain::state_hash(&state),
-        prev_hash,
-        hash: String::new(),
-    };
-    row.hash = row.link().hash();
-    diesel::insert_into(audit_events::table)
-        .values(&row)
-        .execute(conn)?;
+    let at = now();
+    let mut rows = vec![];
+    for change in changes {
+        if change.org_id.unwrap_or(PLATFORM_CHAIN) != chain_name {
+            return Err(StoreError::Database(
+                "one batch of audit records belongs to one chain".into(),
+            ));
+        }
+        let state =
+            serde_json::to_value(change.state).map_err(|e| StoreError::Database(e.to_string()))?;
+        seq += 1;
+        let mut row = AuditRow {
+            id: new_id(),
+            chain: chain_name.clone(),
+            seq,
+            at,
+            actor: actor.principal.clone(),
+            actor_org_id: actor.org_id.clone(),
+            org_id: change.org_id.map(str::to_owned),
+            action: change.action.to_owned(),
+            resource_type: change.resource_type.to_owned(),
+            resource_id: change.resource_id.to_owned(),
+            request_id: actor.request_id.clone(),
+            state_hash: chain::state_hash(&state),
+            prev_hash: prev_hash.clone(),
+            hash: String::new(),
+        };
+        row.hash = row.link().hash();
+        prev_hash = row.hash.clone();
+        rows.push(row);
+    }
+    for chunk in rows.chunks(500) {
+        let insert = diesel::insert_into(audit_events::table).values(chunk);
+        match conn {
+            DbConn::Sqlite(c) => insert.execute(c)?,
+            DbConn::Postgres(c) => insert.execute(c)?,
+        };
+    }
     diesel::update(audit_chain_heads::table.find(&chain_name))
         .set((
             audit_chain_heads::seq.eq(seq),
-            audit_chain_heads::hash.eq(&row.hash),
+            audit_chain_heads::hash.eq(&prev_hash),
         ))
         .execute(conn)?;
     Ok(())

@@ -134,6 +134,20 @@ pub fn create(conn: &mut DbConn, actor: &Actor, row: IncidentRow) -> StoreResult
     Ok(Created::New(row))
 }
 
+/// A bailleur's incident by its own reference.
+pub fn find_by_external_ref(
+    conn: &mut DbConn,
+    org_id: &str,
+    external_ref: &str,
+) -> StoreResult<Option<IncidentRow>> {
+    Ok(incidents::table
+        .filter(incidents::org_id.eq(org_id))
+        .filter(incidents::external_ref.eq(external_ref))
+        .select(IncidentRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<Option<IncidentRow>> {
     Ok(incidents::table
         .find(id)
@@ -262,30 +276,49 @@ pub enum Scope {
     Parquet { parquet_id: String },
 }
 
-/// Whether the parquet `parquet_id` sees an incident (see [`Scope::Parquet`]).
-pub fn is_sent_to_parquet(
-    conn: &mut DbConn,
-    incident_id: &str,
-    parquet_id: &str,
-) -> StoreResult<bool> {
+impl Scope {
+    /// Whether this scope sees an incident of `org_id` known only by its `restricted` flag (bulk
+    /// imports meet their own incidents by reference): the bailleur half of the rule [`list`]
+    /// applies in SQL. Other parties never reach a bailleur's incidents this way.
+    pub fn sees_own(&self, org_id: &str, restricted: bool) -> bool {
+        match self {
+            Self::Bailleur {
+                org_id: own,
+                include_restricted,
+            } => own == org_id && (*include_restricted || !restricted),
+            Self::Police { .. } | Self::Parquet { .. } => false,
+        }
+    }
+}
+
+impl IncidentFilter {
+    /// Everything `scope` sees, unfiltered, one page of `limit` after `after_id`.
+    pub fn scoped(scope: Scope) -> Self {
+        Self {
+            scope,
+            id: None,
+            residence_id: None,
+            insee_code: None,
+            circonscription_code: None,
+            category: None,
+            status: None,
+            offence_code: None,
+            occurred_from: None,
+            occurred_to: None,
+            updated_since: None,
+            after_id: None,
+            limit: 1,
+        }
+    }
+}
+
+/// One incident if `scope` sees it: the look-up and the visibility rule in one query.
+pub fn find_visible(conn: &mut DbConn, scope: Scope, id: &str) -> StoreResult<Option<IncidentRow>> {
     let f = IncidentFilter {
-        scope: Scope::Parquet {
-            parquet_id: parquet_id.to_owned(),
-        },
-        id: Some(incident_id.to_owned()),
-        residence_id: None,
-        insee_code: None,
-        circonscription_code: None,
-        category: None,
-        status: None,
-        offence_code: None,
-        occurred_from: None,
-        occurred_to: None,
-        updated_since: None,
-        after_id: None,
-        limit: 1,
+        id: Some(id.to_owned()),
+        ..IncidentFilter::scoped(scope)
     };
-    Ok(!list(conn, &f)?.is_empty())
+    Ok(list(conn, &f)?.into_iter().next())
 }
 
 #[derive(Debug, Clone)]
@@ -434,24 +467,44 @@ pub fn insert_qualifications_many(conn: &mut DbConn, rows: &[QualificationRow]) 
     Ok(())
 }
 
-/// `external_ref → (id, request_hash)` of a bailleur's incidents that have one (bulk imports decide
+/// What a bulk import needs to know of an incident it may meet again by `external_ref`.
+#[derive(Debug, Clone)]
+pub struct RefEntry {
+    pub id: String,
+    pub request_hash: Option<String>,
+    pub restricted: bool,
+}
+
+/// `external_ref → RefEntry` of a bailleur's incidents that have one (bulk imports decide
 /// created / updated / unchanged with it).
 pub fn refs_of(
     conn: &mut DbConn,
     org_id: &str,
-) -> StoreResult<std::collections::HashMap<String, (String, Option<String>)>> {
-    let rows: Vec<(Option<String>, String, Option<String>)> = incidents::table
+) -> StoreResult<std::collections::HashMap<String, RefEntry>> {
+    let rows: Vec<(Option<String>, String, Option<String>, bool)> = incidents::table
         .filter(incidents::org_id.eq(org_id))
         .filter(incidents::external_ref.is_not_null())
         .select((
             incidents::external_ref,
             incidents::id,
             incidents::request_hash,
+            incidents::restricted,
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(r, id, h)| r.map(|r| (r, (id, h))))
+        .filter_map(|(r, id, request_hash, restricted)| {
+            r.map(|r| {
+                (
+                    r,
+                    RefEntry {
+                        id,
+                        request_hash,
+                        restricted,
+                    },
+                )
+            })
+        })
         .collect())
 }
 

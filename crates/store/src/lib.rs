@@ -84,13 +84,29 @@ impl Store {
 
     /// Runs `f` on a pooled connection (blocking: call from a blocking thread).
     pub fn with_conn<T>(&self, f: impl FnOnce(&mut DbConn) -> StoreResult<T>) -> StoreResult<T> {
-        let mut conn = self.pool.get()?;
+        self.with_conn_as(f)
+    }
+
+    /// [`Store::with_conn`] for work with its own error type.
+    pub fn with_conn_as<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut conn = self.pool.get().map_err(StoreError::from)?;
         f(&mut conn)
     }
 
     /// Runs `f` in a write transaction (see [`db::write_tx`]).
     pub fn write<T>(&self, f: impl FnOnce(&mut DbConn) -> StoreResult<T>) -> StoreResult<T> {
-        let mut conn = self.pool.get()?;
+        self.write_as(f)
+    }
+
+    /// [`Store::write`] for work with its own error type.
+    pub fn write_as<T, E>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError> + From<diesel::result::Error>,
+    {
+        let mut conn = self.pool.get().map_err(StoreError::from)?;
         self.write_on(&mut conn, f)
     }
 

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -14,12 +13,10 @@ use vigie_store::designations::{self as repo, DesignationRow};
 use vigie_store::principals::{self, PrincipalKind};
 use vigie_store::{DbConn, StoreError, organisations};
 
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
-use crate::http::Valid;
+use crate::caller::Caller;
+use crate::context::App;
+use crate::error::{AppError, AppResult};
 use crate::policy;
-use crate::responses::{AuthErrors, BodyErrors, Conflict, QueryErrors};
-use crate::state::AppState;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PersonRef {
@@ -46,7 +43,7 @@ pub struct ContactView {
     pub valid_to: Option<NaiveDate>,
 }
 
-fn person_ref(conn: &mut DbConn, org_id: &str, id: &str) -> ApiResult<Option<PersonRef>> {
+fn person_ref(conn: &mut DbConn, org_id: &str, id: &str) -> AppResult<Option<PersonRef>> {
     Ok(
         principals::find_in_org(conn, PrincipalKind::Person, org_id, id)?.map(|p| PersonRef {
             id: p.id,
@@ -56,7 +53,7 @@ fn person_ref(conn: &mut DbConn, org_id: &str, id: &str) -> ApiResult<Option<Per
     )
 }
 
-fn contact_view(conn: &mut DbConn, d: DesignationRow) -> ApiResult<Option<ContactView>> {
+fn contact_view(conn: &mut DbConn, d: DesignationRow) -> AppResult<Option<ContactView>> {
     let Some(org) = organisations::find(conn, &d.org_id)? else {
         return Ok(None);
     };
@@ -68,7 +65,7 @@ fn contact_view(conn: &mut DbConn, d: DesignationRow) -> ApiResult<Option<Contac
         None => None,
     };
     Ok(Some(ContactView {
-        role: ContactRole::parse(&d.role).ok_or_else(ApiError::internal)?,
+        role: ContactRole::parse(&d.role).ok_or_else(AppError::internal)?,
         organisation_id: org.id,
         organisation_name: org.name,
         holder,
@@ -105,7 +102,7 @@ impl RoutingCache {
         bailleur_org: &str,
         circonscription: Option<&str>,
         on: NaiveDate,
-    ) -> ApiResult<Vec<ContactView>> {
+    ) -> AppResult<Vec<ContactView>> {
         let key = (
             bailleur_org.to_owned(),
             circonscription.map(str::to_owned),
@@ -138,8 +135,8 @@ impl RoutingCache {
     pub fn name(
         &self,
         key: String,
-        load: impl FnOnce() -> ApiResult<Option<String>>,
-    ) -> ApiResult<String> {
+        load: impl FnOnce() -> AppResult<Option<String>>,
+    ) -> AppResult<String> {
         if let Some(n) = self
             .names
             .lock()
@@ -173,7 +170,7 @@ pub fn contacts_for(
     bailleur_org: &str,
     circonscription: Option<&str>,
     on: NaiveDate,
-) -> ApiResult<Vec<ContactView>> {
+) -> AppResult<Vec<ContactView>> {
     let mut out = vec![];
     if let Some(d) = repo::in_force(
         conn,
@@ -217,38 +214,24 @@ pub struct Designate {
     pub org_id: Option<String>,
 }
 
-/// Designate a contact
-///
-/// A bailleur designates its correspondant tranquillité-sécurité, a police circonscription its
-/// correspondent, the parquet its magistrat référent: one holder per role and organisation at a
-/// time, with an optional substitute. The organisation's admin, or the platform admin.
-#[utoipa::path(
-    tag = "directory", operation_id = "designateContact",
-    request_body = Designate,
-    responses((status = 201, description = "Designated", body = ContactView), AuthErrors, BodyErrors, Conflict),
-    security(("bearer" = []))
-)]
-#[post("/designations")]
-pub async fn designate(
-    state: web::Data<AppState>,
-    caller: Caller,
-    Valid(body): Valid<Designate>,
-) -> ApiResult<HttpResponse> {
+/// Designates a contact: one holder per role and organisation at a time. The organisation's admin,
+/// or the platform admin.
+pub async fn designate(app: &App, caller: Caller, body: Designate) -> AppResult<ContactView> {
     let org_id = body.org_id.clone().unwrap_or_else(|| caller.org_id.clone());
     policy::manage_members(&caller, &org_id)?;
     if body.valid_to.is_some_and(|end| end <= body.valid_from) {
-        return Err(ApiError::invalid_field(
+        return Err(AppError::invalid_field(
             "valid_to",
             "before_start",
             "valid_to comes after valid_from",
         ));
     }
     let actor = caller.actor();
-    let view = state
+    let view = app
         .tx(move |conn| {
             let org = organisations::get(conn, &org_id)?;
             if org.kind()? != body.role.org_kind() {
-                return Err(ApiError::invalid_field(
+                return Err(AppError::invalid_field(
                     "role",
                     "wrong_organisation_kind",
                     format!("a {} designates this role", body.role.org_kind()),
@@ -262,14 +245,14 @@ pub async fn designate(
                 let Some(id) = id else { continue };
                 let p = principals::find_in_org(conn, PrincipalKind::Person, &org_id, id)?
                     .ok_or_else(|| {
-                        ApiError::invalid_field(
+                        AppError::invalid_field(
                             field,
                             "unknown_person",
                             "no such person in the organisation",
                         )
                     })?;
                 if !p.active || !p.roles()?.contains(&needed) {
-                    return Err(ApiError::invalid_field(
+                    return Err(AppError::invalid_field(
                         field,
                         "missing_role",
                         format!("the person must be active and hold the role {needed}"),
@@ -277,7 +260,7 @@ pub async fn designate(
                 }
             }
             if body.substitute_id.as_deref() == Some(body.person_id.as_str()) {
-                return Err(ApiError::invalid_field(
+                return Err(AppError::invalid_field(
                     "substitute_id",
                     "same_person",
                     "the substitute is another person",
@@ -296,14 +279,14 @@ pub async fn designate(
                 },
             )
             .map_err(|e| match e {
-                StoreError::Conflict(msg) => ApiError::conflict("designation_not_latest", msg),
+                StoreError::Conflict(msg) => AppError::conflict("designation_not_latest", msg),
                 other => other.into(),
             })?;
-            contact_view(conn, row)?.ok_or_else(ApiError::internal)
+            contact_view(conn, row)?.ok_or_else(AppError::internal)
         })
         .await?;
-    state.routing.clear();
-    Ok(HttpResponse::Created().json(view))
+    app.routing.clear();
+    Ok(view)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -315,36 +298,20 @@ pub struct DirectoryQuery {
     pub on: Option<NaiveDate>,
 }
 
-/// The directory of contacts
-///
-/// Designated contacts, readable by every party of the convention.
-#[utoipa::path(
-    tag = "directory", operation_id = "listDesignations",
-    params(DirectoryQuery),
-    responses((status = 200, description = "Contacts", body = Vec<ContactView>), AuthErrors, QueryErrors),
-    security(("bearer" = []))
-)]
-#[get("/designations")]
-pub async fn list_designations(
-    state: web::Data<AppState>,
-    _caller: Caller,
-    q: web::Query<DirectoryQuery>,
-) -> ApiResult<HttpResponse> {
-    let q = q.into_inner();
-    let list = state
-        .db(move |conn| {
-            let rows = repo::list(conn, q.role.map(ContactRole::as_str), q.org_id.as_deref())?;
-            let mut out = vec![];
-            for d in rows {
-                if let Some(on) = q.on
-                    && (d.valid_from > on || d.valid_to.is_some_and(|end| end <= on))
-                {
-                    continue;
-                }
-                out.extend(contact_view(conn, d)?);
+/// The designated contacts, readable by every party of the convention.
+pub async fn list(app: &App, _caller: Caller, q: DirectoryQuery) -> AppResult<Vec<ContactView>> {
+    app.db(move |conn| {
+        let rows = repo::list(conn, q.role.map(ContactRole::as_str), q.org_id.as_deref())?;
+        let mut out = vec![];
+        for d in rows {
+            if let Some(on) = q.on
+                && (d.valid_from > on || d.valid_to.is_some_and(|end| end <= on))
+            {
+                continue;
             }
-            Ok(out)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(list))
+            out.extend(contact_view(conn, d)?);
+        }
+        Ok(out)
+    })
+    .await
 }

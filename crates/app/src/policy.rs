@@ -5,59 +5,59 @@
 use vigie_domain::Role;
 use vigie_domain::organisation::may_manage_members;
 
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::caller::Caller;
+use crate::error::{AppError, AppResult};
 
-pub fn require_any(caller: &Caller, roles: &[Role]) -> ApiResult<()> {
+pub fn require_any(caller: &Caller, roles: &[Role]) -> AppResult<()> {
     if caller.has_any(roles) {
         Ok(())
     } else {
         let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-        Err(ApiError::forbidden(format!(
+        Err(AppError::forbidden(format!(
             "this operation needs one of the roles: {}",
             names.join(", ")
         )))
     }
 }
 
-pub fn platform_admin(caller: &Caller) -> ApiResult<()> {
+pub fn platform_admin(caller: &Caller) -> AppResult<()> {
     require_any(caller, &[Role::PlatformAdmin])
 }
 
 /// An organisation's own record is visible to its members; every record to the platform admin.
-pub fn see_org(caller: &Caller, org_id: &str) -> ApiResult<()> {
+pub fn see_org(caller: &Caller, org_id: &str) -> AppResult<()> {
     if caller.is_platform_admin() || caller.org_id == org_id {
         Ok(())
     } else {
-        Err(ApiError::not_found())
+        Err(AppError::not_found())
     }
 }
 
 /// Managing an organisation's people and API clients: its own `admin`, or the platform admin.
-pub fn manage_members(caller: &Caller, org_id: &str) -> ApiResult<()> {
+pub fn manage_members(caller: &Caller, org_id: &str) -> AppResult<()> {
     see_org(caller, org_id)?;
     if may_manage_members(&caller.org_id, &caller.roles, org_id) {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
+        Err(AppError::forbidden(
             "only the organisation's admin or the platform admin manage its members",
         ))
     }
 }
 
 /// Reading the list of members: the organisation's admin and the platform admin.
-pub fn read_members(caller: &Caller, org_id: &str) -> ApiResult<()> {
+pub fn read_members(caller: &Caller, org_id: &str) -> AppResult<()> {
     manage_members(caller, org_id)
 }
 
 /// Changing an organisation's own record: its admin (name, contact) or the platform admin (all).
-pub fn edit_org(caller: &Caller, org_id: &str, touches_platform_fields: bool) -> ApiResult<()> {
+pub fn edit_org(caller: &Caller, org_id: &str, touches_platform_fields: bool) -> AppResult<()> {
     see_org(caller, org_id)?;
     if caller.is_platform_admin() {
         return Ok(());
     }
     if touches_platform_fields {
-        return Err(ApiError::forbidden(
+        return Err(AppError::forbidden(
             "only the platform admin changes `active` and `circonscription_code`",
         ));
     }
@@ -65,13 +65,13 @@ pub fn edit_org(caller: &Caller, org_id: &str, touches_platform_fields: bool) ->
 }
 
 /// Reading the audit trail: the platform admin.
-pub fn read_audit(caller: &Caller) -> ApiResult<()> {
+pub fn read_audit(caller: &Caller) -> AppResult<()> {
     platform_admin(caller)
 }
 
 /// Reference data (communes, circonscriptions, offences) is readable by every authenticated caller
 /// and edited by the platform admin.
-pub fn edit_reference(caller: &Caller) -> ApiResult<()> {
+pub fn edit_reference(caller: &Caller) -> AppResult<()> {
     platform_admin(caller)
 }
 
@@ -121,53 +121,29 @@ pub fn incident_scope(
     }
 }
 
-/// Whether a caller with `scope` sees this incident. For the parquet, `sent_to_parquet` says whether
-/// a PV or a complaint brought it before the caller's parquet (a database fact the caller looked up).
-pub fn sees_incident(
-    scope: Option<&vigie_store::incidents::Scope>,
-    row: &vigie_store::incidents::IncidentRow,
-    sent_to_parquet: bool,
-) -> bool {
-    use vigie_store::incidents::Scope;
-    match scope {
-        Some(Scope::Bailleur {
-            org_id,
-            include_restricted,
-        }) => &row.org_id == org_id && (!row.restricted || *include_restricted),
-        Some(Scope::Police {
-            circonscription_code,
-        }) => {
-            row.shared_with_police
-                && row.circonscription_code.as_deref() == Some(circonscription_code.as_str())
-        }
-        Some(Scope::Parquet { .. }) => !row.restricted && sent_to_parquet,
-        None => false,
-    }
-}
-
 /// Changing an incident: its bailleur's correspondent or integration.
 pub fn handle_incident(
     caller: &Caller,
     row: &vigie_store::incidents::IncidentRow,
-) -> ApiResult<()> {
+) -> AppResult<()> {
     if caller.org_id != row.org_id {
-        return Err(ApiError::not_found());
+        return Err(AppError::not_found());
     }
     require_any(caller, HANDLERS)
 }
 
 /// Residences and staff: a bailleur's own; its admin and integration write them.
-pub fn bailleur_member(caller: &Caller) -> ApiResult<()> {
+pub fn bailleur_member(caller: &Caller) -> AppResult<()> {
     if caller.org_kind == vigie_domain::OrgKind::Bailleur && caller.has_any(REPORTERS) {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
+        Err(AppError::forbidden(
             "only a bailleur's people and systems use this resource",
         ))
     }
 }
 
-pub fn manage_property(caller: &Caller) -> ApiResult<()> {
+pub fn manage_property(caller: &Caller) -> AppResult<()> {
     bailleur_member(caller)?;
     require_any(caller, PROPERTY_MANAGERS)
 }
@@ -176,14 +152,14 @@ pub fn manage_property(caller: &Caller) -> ApiResult<()> {
 pub const AGENT_FILE_MANAGERS: &[Role] = &[Role::Correspondent, Role::Admin, Role::Integration];
 
 /// Opening and changing sworn-agent files: the bailleur's correspondent, admin or integration.
-pub fn manage_agent_files(caller: &Caller) -> ApiResult<()> {
+pub fn manage_agent_files(caller: &Caller) -> AppResult<()> {
     bailleur_member(caller)?;
     require_any(caller, AGENT_FILE_MANAGERS)
 }
 
 /// Which sworn-agent files a caller reads: `false` all of its bailleur's, `true` only their own
 /// (a sworn agent); others none (403).
-pub fn agent_file_scope(caller: &Caller) -> ApiResult<bool> {
+pub fn agent_file_scope(caller: &Caller) -> AppResult<bool> {
     if caller.org_kind == vigie_domain::OrgKind::Bailleur {
         if caller.has_any(AGENT_FILE_MANAGERS) {
             return Ok(false);
@@ -192,7 +168,7 @@ pub fn agent_file_scope(caller: &Caller) -> ApiResult<bool> {
             return Ok(true);
         }
     }
-    Err(ApiError::forbidden(
+    Err(AppError::forbidden(
         "sworn-agent files are read by their bailleur's correspondent, admin and integration, and by the agent",
     ))
 }
@@ -210,7 +186,7 @@ pub enum PvAccess {
 
 /// Reading PVs: a PV is seen by its bailleur's correspondent (and integration), by its author, and
 /// by the parquet once transmitted to it.
-pub fn pv_access(caller: &Caller) -> ApiResult<PvAccess> {
+pub fn pv_access(caller: &Caller) -> AppResult<PvAccess> {
     use vigie_domain::OrgKind;
     match caller.org_kind {
         OrgKind::Bailleur if caller.has_any(HANDLERS) => Ok(PvAccess::Bailleur),
@@ -218,7 +194,7 @@ pub fn pv_access(caller: &Caller) -> ApiResult<PvAccess> {
         OrgKind::Parquet if caller.has_any(&[Role::Magistrate, Role::ProsecutorDelegate]) => {
             Ok(PvAccess::Parquet)
         }
-        _ => Err(ApiError::forbidden(
+        _ => Err(AppError::forbidden(
             "PVs are read by the bailleur's correspondent, their author and the parquet they were sent to",
         )),
     }
@@ -226,7 +202,7 @@ pub fn pv_access(caller: &Caller) -> ApiResult<PvAccess> {
 
 /// Drawing up, signing and correcting PVs: a sworn agent (under their own file), or the bailleur's
 /// integration in an agent's name.
-pub fn draw_up_pvs(caller: &Caller) -> ApiResult<PvAccess> {
+pub fn draw_up_pvs(caller: &Caller) -> AppResult<PvAccess> {
     if caller.org_kind == vigie_domain::OrgKind::Bailleur {
         if caller.has(Role::SwornAgent) {
             return Ok(PvAccess::Agent);
@@ -235,15 +211,15 @@ pub fn draw_up_pvs(caller: &Caller) -> ApiResult<PvAccess> {
             return Ok(PvAccess::Bailleur);
         }
     }
-    Err(ApiError::forbidden(
+    Err(AppError::forbidden(
         "PVs are drawn up by sworn agents, or by the bailleur's integration in an agent's name",
     ))
 }
 
 /// Sending PVs to the parquet: the bailleur's correspondent or integration, or an agent for their own.
-pub fn transmit_pvs(caller: &Caller) -> ApiResult<PvAccess> {
+pub fn transmit_pvs(caller: &Caller) -> AppResult<PvAccess> {
     match pv_access(caller)? {
-        PvAccess::Parquet => Err(ApiError::forbidden(
+        PvAccess::Parquet => Err(AppError::forbidden(
             "PVs are transmitted by the bailleur; the parquet acknowledges them",
         )),
         other => Ok(other),
@@ -251,22 +227,22 @@ pub fn transmit_pvs(caller: &Caller) -> ApiResult<PvAccess> {
 }
 
 /// Acknowledging receipt: the parquet's magistrat référent or a délégué du procureur.
-pub fn acknowledge_pvs(caller: &Caller) -> ApiResult<()> {
+pub fn acknowledge_pvs(caller: &Caller) -> AppResult<()> {
     match pv_access(caller)? {
         PvAccess::Parquet => Ok(()),
-        _ => Err(ApiError::forbidden("the parquet acknowledges receipt")),
+        _ => Err(AppError::forbidden("the parquet acknowledges receipt")),
     }
 }
 
 /// Drafting and filing complaints: the bailleur's correspondent or integration.
-pub fn handle_complaints(caller: &Caller) -> ApiResult<()> {
+pub fn handle_complaints(caller: &Caller) -> AppResult<()> {
     bailleur_member(caller)?;
     require_any(caller, HANDLERS)
 }
 
 /// Which side a caller reads complaints from: its bailleur's (correspondent, integration), the
 /// circonscription's (police correspondent), or the parquet's (magistrat, délégué); others none.
-pub fn complaint_reader(caller: &Caller) -> ApiResult<vigie_domain::complaint::Party> {
+pub fn complaint_reader(caller: &Caller) -> AppResult<vigie_domain::complaint::Party> {
     use vigie_domain::OrgKind;
     use vigie_domain::complaint::Party;
     match caller.org_kind {
@@ -277,14 +253,14 @@ pub fn complaint_reader(caller: &Caller) -> ApiResult<vigie_domain::complaint::P
         OrgKind::Parquet if caller.has_any(&[Role::Magistrate, Role::ProsecutorDelegate]) => {
             Ok(Party::Parquet)
         }
-        _ => Err(ApiError::forbidden(
+        _ => Err(AppError::forbidden(
             "complaints are read by the bailleur's correspondent, the police correspondent and the parquet",
         )),
     }
 }
 
 /// Each step of a complaint belongs to one party (checked after the caller was shown to see it).
-pub fn complaint_step(caller: &Caller, owner: vigie_domain::complaint::Party) -> ApiResult<()> {
+pub fn complaint_step(caller: &Caller, owner: vigie_domain::complaint::Party) -> AppResult<()> {
     use vigie_domain::complaint::Party;
     let (ok, who) = match owner {
         Party::Bailleur => (
@@ -308,12 +284,12 @@ pub fn complaint_step(caller: &Caller, owner: vigie_domain::complaint::Party) ->
     if ok {
         Ok(())
     } else {
-        Err(ApiError::forbidden(format!("this step belongs to {who}")))
+        Err(AppError::forbidden(format!("this step belongs to {who}")))
     }
 }
 
 /// Notifications are read by the convention's contacts and by integrations.
-pub fn read_notifications(caller: &Caller) -> ApiResult<()> {
+pub fn read_notifications(caller: &Caller) -> AppResult<()> {
     require_any(
         caller,
         &[
@@ -328,9 +304,9 @@ pub fn read_notifications(caller: &Caller) -> ApiResult<()> {
 
 /// Reading the change feed: the bailleur's correspondent or integration (its own changes), the
 /// police correspondent, the parquet's magistrat and délégués; others none.
-pub fn feed_reader(caller: &Caller) -> ApiResult<vigie_domain::complaint::Party> {
+pub fn feed_reader(caller: &Caller) -> AppResult<vigie_domain::complaint::Party> {
     complaint_reader(caller).map_err(|_| {
-        ApiError::forbidden(
+        AppError::forbidden(
             "the change feed is read by a bailleur's correspondent or integration, the police correspondent and the parquet",
         )
     })
@@ -338,7 +314,7 @@ pub fn feed_reader(caller: &Caller) -> ApiResult<vigie_domain::complaint::Party>
 
 /// Managing webhook subscriptions: the admin or integration of an organisation that reads the feed
 /// (a bailleur, a police circonscription, the parquet).
-pub fn manage_webhooks(caller: &Caller) -> ApiResult<()> {
+pub fn manage_webhooks(caller: &Caller) -> AppResult<()> {
     use vigie_domain::OrgKind;
     let reads_feed = matches!(
         caller.org_kind,
@@ -347,14 +323,14 @@ pub fn manage_webhooks(caller: &Caller) -> ApiResult<()> {
     if reads_feed && caller.has_any(&[Role::Admin, Role::Integration]) {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
+        Err(AppError::forbidden(
             "webhooks are managed by the admin or integration of a bailleur, a police circonscription or the parquet",
         ))
     }
 }
 
 /// Bulk imports of incidents: a bailleur's correspondent, integration or admin (scripted imports).
-pub fn import_incidents(caller: &Caller) -> ApiResult<()> {
+pub fn import_incidents(caller: &Caller) -> AppResult<()> {
     bailleur_member(caller)?;
     require_any(
         caller,

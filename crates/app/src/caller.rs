@@ -1,0 +1,40 @@
+//! Who is asking: every use case takes the caller, whatever the entry point (HTTP request, bulk
+//! import job, command line, background job).
+
+use vigie_domain::{OrgKind, Role};
+use vigie_store::audit::Actor;
+
+/// An authenticated caller: its principal, organisation and roles, and the request it came with.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// `person:<login>` or `client:<client id>`.
+    pub sub: String,
+    pub org_id: String,
+    pub org_kind: OrgKind,
+    pub roles: Vec<Role>,
+    /// The request being served, recorded in the audit trail.
+    pub request_id: Option<String>,
+}
+
+impl Caller {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    pub fn has_any(&self, roles: &[Role]) -> bool {
+        roles.iter().any(|r| self.has(*r))
+    }
+
+    pub fn is_platform_admin(&self) -> bool {
+        self.has(Role::PlatformAdmin)
+    }
+
+    /// The caller as the audit trail records it.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            principal: self.sub.clone(),
+            org_id: Some(self.org_id.clone()),
+            request_id: self.request_id.clone(),
+        }
+    }
+}
