@@ -2,7 +2,6 @@
 //! ES256 tokens, and the extractor through which every protected handler learns who is calling.
 
 use std::future::{Ready, ready};
-use std::str::FromStr;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -12,8 +11,8 @@ use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
 };
 use serde::{Deserialize, Serialize};
+use vigie_app::auth::Identity;
 use vigie_domain::{OrgKind, Role};
-use vigie_store::principals::Authenticated;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -90,20 +89,12 @@ impl TokenKeys {
         })
     }
 
-    pub fn issue(&self, who: &Authenticated) -> ApiResult<(String, i64)> {
+    pub fn issue(&self, who: &Identity) -> ApiResult<(String, i64)> {
         let now = Utc::now().timestamp();
         let claims = Claims {
-            sub: format!(
-                "{}:{}",
-                if who.kind == vigie_store::principals::PrincipalKind::Person {
-                    "person"
-                } else {
-                    "client"
-                },
-                who.login
-            ),
+            sub: who.sub.clone(),
             org: who.org_id.clone(),
-            org_kind: OrgKind::from_str(&who.org_kind).map_err(|_| ApiError::internal())?,
+            org_kind: who.org_kind,
             roles: who.roles.clone(),
             iat: now,
             exp: now + self.ttl_secs,

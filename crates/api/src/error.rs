@@ -5,7 +5,6 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
-use vigie_store::StoreError;
 
 tokio::task_local! {
     /// The request id of the request being served, so that any error can name it in `instance`.
@@ -245,12 +244,6 @@ impl ResponseError for ApiError {
             res.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
         }
         res.body(serde_json::to_string(&self.problem()).unwrap_or_default())
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        Self::from(AppError::from(e))
     }
 }
 

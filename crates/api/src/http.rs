@@ -9,12 +9,9 @@ use actix_web::http::header::{self, EntityTag};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::state::AppState;
 
 /// A JSON body that passed its `validator` rules; failures are a 422 listing every field.
 pub struct Valid<T>(pub T);
@@ -126,88 +123,6 @@ impl FromRequest for IdempotencyKey {
     }
 }
 
-/// What a creation produced: the representation, where it lives and its version.
-pub struct Created<T> {
-    pub body: T,
-    pub location: String,
-    pub version: i64,
-}
-
-#[derive(Serialize, serde::Deserialize)]
-struct StoredAnswer {
-    location: String,
-    version: i64,
-    body: serde_json::Value,
-}
-
-/// The answer stored for an Idempotency-Key already used with the same request, if any; the same key
-/// with another request is refused (422). Call it in the transaction that then creates and saves.
-pub fn replayed_answer(
-    conn: &mut vigie_store::DbConn,
-    principal: &str,
-    key: Option<&str>,
-    request_hash: &str,
-) -> ApiResult<Option<String>> {
-    use vigie_store::idempotency::{Lookup, lookup};
-    let Some(k) = key else { return Ok(None) };
-    match lookup(conn, principal, k, request_hash)? {
-        Lookup::New => Ok(None),
-        Lookup::Replay { body, .. } => Ok(Some(body)),
-        Lookup::Mismatch => Err(ApiError::new(
-            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused",
-            "this Idempotency-Key was already used with a different request body",
-        )),
-    }
-}
-
-/// Runs a creation once per Idempotency-Key: a retry with the same key and body gets the first
-/// answer again; the same key with another body is refused (422).
-pub async fn create_once<T, F>(
-    state: &AppState,
-    caller: &Caller,
-    key: IdempotencyKey,
-    request: &impl Serialize,
-    create: F,
-) -> ApiResult<HttpResponse>
-where
-    T: Serialize + Send + 'static,
-    F: FnOnce(&mut vigie_store::DbConn) -> ApiResult<Created<T>> + Send + 'static,
-{
-    let request_hash = hex::encode(Sha256::digest(
-        serde_json::to_vec(request).unwrap_or_default(),
-    ));
-    let principal = caller.sub.clone();
-    let answer = state
-        .tx(move |conn| {
-            if let Some(body) = replayed_answer(conn, &principal, key.0.as_deref(), &request_hash)?
-            {
-                return serde_json::from_str::<StoredAnswer>(&body)
-                    .map(|a| (a, true))
-                    .map_err(|_| ApiError::internal());
-            }
-            let created = create(conn)?;
-            let answer = StoredAnswer {
-                location: created.location,
-                version: created.version,
-                body: serde_json::to_value(&created.body).map_err(|_| ApiError::internal())?,
-            };
-            if let Some(k) = &key.0 {
-                let text = serde_json::to_string(&answer).map_err(|_| ApiError::internal())?;
-                vigie_store::idempotency::save(conn, &principal, k, &request_hash, 201, &text)?;
-            }
-            Ok((answer, false))
-        })
-        .await?;
-    let (answer, replayed) = answer;
-    Ok(created_response(
-        answer.location,
-        answer.version,
-        replayed,
-        &answer.body,
-    ))
-}
-
 /// A 201 with `Location`, `ETag`, and `Idempotent-Replayed: true` when it repeats a first answer.
 pub fn created_response<T: Serialize>(
     location: String,
@@ -229,13 +144,4 @@ pub fn ok_with_etag<T: Serialize>(body: &T, version: i64) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(header::ETag(etag(version)))
         .json(body)
-}
-
-/// For PATCH bodies: an absent field is `None` (leave as is), `null` is `Some(None)` (clear it).
-pub fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    serde::Deserialize::deserialize(d).map(Some)
 }

@@ -6,7 +6,7 @@ use prometheus::proto::MetricFamily;
 use prometheus::{IntGauge, Opts};
 use serde::Serialize;
 use utoipa::ToSchema;
-use vigie_store::Pool;
+use vigie_app::App;
 
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
@@ -48,28 +48,29 @@ enum NotReady {
     responses((status = 200, description = "Ready", body = Health), NotReady), security(()))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let store = state.store.clone();
-    web::block(move || store.ping())
-        .await?
+    state
+        .app
+        .ping()
+        .await
         .map_err(|_| ApiError::unavailable("the database does not answer"))?;
     Ok(HttpResponse::Ok().json(Health {
         status: "ready".into(),
-        database: Some(state.store.backend().into()),
+        database: Some(state.app.backend().into()),
     }))
 }
 
 /// Exposes the r2d2 pool's state at each scrape.
 pub struct PoolCollector {
-    pool: Pool,
+    app: App,
     connections: IntGauge,
     idle: IntGauge,
     max: IntGauge,
 }
 
 impl PoolCollector {
-    pub fn new(pool: Pool) -> prometheus::Result<Self> {
+    pub fn new(app: App) -> prometheus::Result<Self> {
         Ok(Self {
-            pool,
+            app,
             connections: IntGauge::with_opts(Opts::new(
                 "vigie_db_pool_connections",
                 "Open database connections",
@@ -95,10 +96,10 @@ impl Collector for PoolCollector {
     }
 
     fn collect(&self) -> Vec<MetricFamily> {
-        let s = self.pool.state();
+        let s = self.app.pool_stats();
         self.connections.set(i64::from(s.connections));
-        self.idle.set(i64::from(s.idle_connections));
-        self.max.set(i64::from(self.pool.max_size()));
+        self.idle.set(i64::from(s.idle));
+        self.max.set(i64::from(s.max));
         [&self.connections, &self.idle, &self.max]
             .into_iter()
             .flat_map(Collector::collect)

@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use vigie_store::principals::{self, PrincipalKind};
+use vigie_app::auth::{self, Grant};
 
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
@@ -149,10 +149,10 @@ pub async fn issue_token(
                 (None, _, None) => return Err(missing("client_id")),
                 (Some(_), None, None) => return Err(missing("client_secret")),
             };
-            (PrincipalKind::ApiClient, id, secret)
+            (Grant::ClientCredentials, id, secret)
         }
         "password" => (
-            PrincipalKind::Person,
+            Grant::Password,
             form.username.ok_or_else(|| missing("username"))?,
             form.password.ok_or_else(|| missing("password"))?,
         ),
@@ -167,29 +167,7 @@ pub async fn issue_token(
             .oauth("unsupported_grant_type"));
         }
     };
-    if login.len() > 200 || secret.len() > 1024 {
-        return Err(
-            ApiError::bad_request("invalid_request", "credentials too long")
-                .oauth("invalid_request"),
-        );
-    }
-    let who = state
-        .db(move |conn| Ok(principals::authenticate(conn, kind, &login, &secret)?))
-        .await?;
-    let Some(who) = who else {
-        return Err(match kind {
-            PrincipalKind::ApiClient => ApiError::unauthorized(
-                "invalid_client",
-                "unknown client, wrong secret or revoked client",
-            )
-            .oauth("invalid_client"),
-            PrincipalKind::Person => ApiError::bad_request(
-                "invalid_grant",
-                "wrong login or password, or inactive account",
-            )
-            .oauth("invalid_grant"),
-        });
-    };
+    let who = auth::authenticate(&state.app, kind, login, secret).await?;
     let (access_token, expires_in) = state.tokens.issue(&who)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -8,6 +8,14 @@ use vigie_store::{DbConn, Store, StoreError};
 use crate::directory::RoutingCache;
 use crate::error::{AppError, AppResult};
 
+/// Connections of the pool: open, idle, and the most it opens.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStats {
+    pub connections: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 /// Everything a use case needs besides its caller and input. Cheap to clone.
 #[derive(Clone)]
 pub struct App {
@@ -63,6 +71,17 @@ impl App {
     {
         let store = self.store.clone();
         self.db(move |conn| store.write_on(conn, f)).await
+    }
+
+    /// The connection pool's state, for the metrics.
+    pub fn pool_stats(&self) -> PoolStats {
+        let pool = self.store.pool();
+        let s = pool.state();
+        PoolStats {
+            connections: s.connections,
+            idle: s.idle_connections,
+            max: pool.max_size(),
+        }
     }
 
     /// Whether the database answers now.

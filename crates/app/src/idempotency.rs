@@ -105,3 +105,15 @@ where
     })
     .await
 }
+
+/// How long an answer is kept for replay.
+pub use vigie_store::idempotency::RETENTION_HOURS;
+
+/// Forgets the answers older than [`RETENTION_HOURS`] (a periodic job).
+pub async fn purge_expired(app: &App) -> AppResult<usize> {
+    app.tx(|conn| {
+        let cutoff = vigie_store::now() - chrono::Duration::hours(RETENTION_HOURS);
+        Ok(vigie_store::idempotency::purge_before(conn, cutoff)?)
+    })
+    .await
+}

@@ -66,20 +66,13 @@ pub async fn serve(settings: Settings, demo: bool) -> Result<(), StartError> {
             tick.tick().await;
             housekeeping.rate_limiter.shrink();
             housekeeping.token_rate_limiter.shrink();
-            let store = housekeeping.store.clone();
-            let purged = actix_web::web::block(move || {
-                let cutoff = vigie_store::now()
-                    - chrono::Duration::hours(vigie_store::idempotency::RETENTION_HOURS);
-                store.write(|conn| vigie_store::idempotency::purge_before(conn, cutoff))
-            })
-            .await;
-            match purged {
-                Ok(Ok(n)) if n > 0 => log::info!(
+            match vigie_app::idempotency::purge_expired(&housekeeping.app).await {
+                Ok(n) if n > 0 => log::info!(
                     "forgot {n} idempotency keys older than {} h",
-                    vigie_store::idempotency::RETENTION_HOURS
+                    vigie_app::idempotency::RETENTION_HOURS
                 ),
-                Ok(Err(e)) => log::warn!("idempotency key purge failed: {e}"),
-                _ => {}
+                Ok(_) => {}
+                Err(e) => log::warn!("idempotency key purge failed: {e}"),
             }
         }
     });

@@ -190,8 +190,9 @@ pub fn app_state(s: &Settings, store: Store) -> Result<web::Data<AppState>, Star
     )
     .map_err(StartError::Config)?;
     let registry = prometheus::Registry::new();
+    let app = vigie_app::App::new(store, Duration::from_secs(10));
     let collector =
-        PoolCollector::new(store.pool().clone()).map_err(|e| StartError::Config(e.to_string()))?;
+        PoolCollector::new(app.clone()).map_err(|e| StartError::Config(e.to_string()))?;
     registry
         .register(Box::new(collector))
         .map_err(|e| StartError::Config(e.to_string()))?;
@@ -202,8 +203,7 @@ pub fn app_state(s: &Settings, store: Store) -> Result<web::Data<AppState>, Star
         .build()
         .map_err(|e| StartError::Config(format!("metrics: {e}")))?;
     Ok(web::Data::new(AppState {
-        app: vigie_app::App::new(store.clone(), Duration::from_secs(10)),
-        store,
+        app,
         tokens,
         rate_limiter: RateLimiter::new(s.rate_limit_per_second, s.rate_limit_burst),
         token_rate_limiter: RateLimiter::new(

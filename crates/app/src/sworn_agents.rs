@@ -2,7 +2,6 @@
 //! suspension, withdrawal). Whether an agent is active on a day is computed by the domain from the
 //! file, never stored.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -18,13 +17,12 @@ use vigie_store::principals::PrincipalKind;
 use vigie_store::sworn_agents::{self as repo, AgentFilter, AgentRow};
 use vigie_store::{DbConn, StoreError, offences, residences};
 
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
-use crate::http::{Created, IdempotencyKey, Valid, create_once, if_match, ok_with_etag};
-use crate::pagination::{Page, PageQuery, fetch_size, views_of};
+use crate::caller::Caller;
+use crate::context::App;
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::idempotency::{self, Answer, Created};
+use crate::page::{Listed, PageRequest, fetch_size, views_of};
 use crate::policy;
-use crate::responses::{AuthErrors, BodyErrors, Conflict, NotFound, QueryErrors, Stale};
-use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -70,14 +68,14 @@ pub struct SwornAgent {
     pub updated_at: DateTime<Utc>,
 }
 
-pub fn decode_file(row: &AgentRow) -> ApiResult<AgentFile> {
-    serde_json::from_str(&row.file).map_err(|_| ApiError::internal())
+pub fn decode_file(row: &AgentRow) -> AppResult<AgentFile> {
+    serde_json::from_str(&row.file).map_err(|_| AppError::internal())
 }
 
-fn view(conn: &mut DbConn, row: AgentRow, on: NaiveDate) -> ApiResult<SwornAgent> {
+fn view(conn: &mut DbConn, row: AgentRow, on: NaiveDate) -> AppResult<SwornAgent> {
     let file = decode_file(&row)?;
     let staff =
-        residences::find_staff(conn, &row.org_id, &row.staff_id)?.ok_or_else(ApiError::internal)?;
+        residences::find_staff(conn, &row.org_id, &row.staff_id)?.ok_or_else(AppError::internal)?;
     let notice = LegalDelays::shipped().value_on(DelayRule::AgrementRenewalNoticeDays, on);
     let renewal_due = file.withdrawal.is_none()
         && row
@@ -116,14 +114,14 @@ pub fn offence_facts(
     conn: &mut DbConn,
     codes: &[String],
     field: &str,
-) -> ApiResult<Vec<OffenceFacts>> {
+) -> AppResult<Vec<OffenceFacts>> {
     if codes.len() > 50 {
-        return Err(ApiError::invalid_field(field, "too_many", "at most 50"));
+        return Err(AppError::invalid_field(field, "too_many", "at most 50"));
     }
     let mut out = vec![];
     for (i, code) in codes.iter().enumerate() {
         let o = offences::find_by_code(conn, code)?.ok_or_else(|| {
-            ApiError::invalid_field(
+            AppError::invalid_field(
                 &format!("{field}[{i}]"),
                 "unknown_offence",
                 "not in the offence catalogue",
@@ -137,9 +135,9 @@ pub fn offence_facts(
     Ok(out)
 }
 
-fn check_residences(conn: &mut DbConn, org_id: &str, ids: &[String]) -> ApiResult<()> {
+fn check_residences(conn: &mut DbConn, org_id: &str, ids: &[String]) -> AppResult<()> {
     if ids.len() > 500 {
-        return Err(ApiError::invalid_field(
+        return Err(AppError::invalid_field(
             "commission.residence_ids",
             "too_many",
             "at most 500",
@@ -147,7 +145,7 @@ fn check_residences(conn: &mut DbConn, org_id: &str, ids: &[String]) -> ApiResul
     }
     for (i, id) in ids.iter().enumerate() {
         if residences::find_in_org(conn, org_id, id)?.is_none() {
-            return Err(ApiError::invalid_field(
+            return Err(AppError::invalid_field(
                 &format!("commission.residence_ids[{i}]"),
                 "unknown_residence",
                 "no such residence in your organisation",
@@ -158,17 +156,17 @@ fn check_residences(conn: &mut DbConn, org_id: &str, ids: &[String]) -> ApiResul
 }
 
 /// A file rule refused: the file's state (409) or the event's data (422), under the rule's code.
-fn file_error(e: FileError) -> ApiError {
+fn file_error(e: FileError) -> AppError {
     let status = if e.is_conflict() {
-        actix_web::http::StatusCode::CONFLICT
+        ErrorKind::Conflict
     } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+        ErrorKind::Invalid
     };
-    ApiError::new(status, e.code(), e.to_string())
+    AppError::new(status, e.code(), e.to_string())
 }
 
 /// Every string of an event is 1 to 200 characters (reasons up to 2 000).
-fn check_event_text(event: &FileEvent) -> ApiResult<()> {
+fn check_event_text(event: &FileEvent) -> AppResult<()> {
     let texts: Vec<(&str, &str, usize)> = match event {
         FileEvent::Aptitude {
             certificate_ref, ..
@@ -196,7 +194,7 @@ fn check_event_text(event: &FileEvent) -> ApiResult<()> {
     };
     for (field, text, max) in texts {
         if text.chars().count() > max {
-            return Err(ApiError::invalid_field(
+            return Err(AppError::invalid_field(
                 field,
                 "too_long",
                 format!("at most {max} characters"),
@@ -232,27 +230,19 @@ pub struct CreateSwornAgent {
 /// Error codes: `agent_file_exists` (409: the person already has a file, one regime at most),
 /// `regime_b_contraventions_only` (422), field errors `unknown_staff`, `unknown_residence`,
 /// `unknown_offence`, `not_a_sworn_agent`, `required`.
-#[utoipa::path(
-    tag = "sworn-agents", operation_id = "createSwornAgent",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    request_body = CreateSwornAgent,
-    responses((status = 201, description = "Created", body = SwornAgent, headers(("ETag" = String), ("Location" = String))), AuthErrors, BodyErrors, Conflict),
-    security(("bearer" = []))
-)]
-#[post("/sworn-agents")]
 pub async fn create_sworn_agent(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    key: IdempotencyKey,
-    Valid(body): Valid<CreateSwornAgent>,
-) -> ApiResult<HttpResponse> {
+    key: Option<String>,
+    body: CreateSwornAgent,
+) -> AppResult<Answer> {
     policy::manage_agent_files(&caller)?;
     let actor = caller.actor();
     let org_id = caller.org_id.clone();
-    let request = serde_json::to_value(&body).map_err(|_| ApiError::internal())?;
-    create_once(&state, &caller, key, &request, move |conn| {
+    let request = serde_json::to_value(&body).map_err(|_| AppError::internal())?;
+    idempotency::create_once(app, &caller, key, &request, move |conn| {
         let staff = residences::find_staff(conn, &org_id, &body.staff_id)?.ok_or_else(|| {
-            ApiError::invalid_field(
+            AppError::invalid_field(
                 "staff_id",
                 "unknown_staff",
                 "no staff member with this id in your organisation",
@@ -262,7 +252,7 @@ pub async fn create_sworn_agent(
             let person =
                 vigie_store::principals::find_in_org(conn, PrincipalKind::Person, &org_id, p)?
                     .ok_or_else(|| {
-                        ApiError::invalid_field(
+                        AppError::invalid_field(
                             "principal_id",
                             "unknown_person",
                             "no person with this id in your organisation",
@@ -270,7 +260,7 @@ pub async fn create_sworn_agent(
                     })?;
             let roles = vigie_store::decode_roles(&person.roles)?;
             if !roles.contains(&Role::SwornAgent) {
-                return Err(ApiError::invalid_field(
+                return Err(AppError::invalid_field(
                     "principal_id",
                     "not_a_sworn_agent",
                     "the person needs the `sworn_agent` role",
@@ -278,7 +268,7 @@ pub async fn create_sworn_agent(
             }
         }
         if body.regime == Regime::LandlordSecurityAgent && body.cnaps_card_number.is_none() {
-            return Err(ApiError::invalid_field(
+            return Err(AppError::invalid_field(
                 "cnaps_card_number",
                 "required",
                 "a regime B agent holds a CNAPS professional card",
@@ -299,14 +289,14 @@ pub async fn create_sworn_agent(
             staff_id: staff.id,
             principal_id: body.principal_id,
             regime: body.regime.as_str().to_owned(),
-            file: serde_json::to_string(&file).map_err(|_| ApiError::internal())?,
+            file: serde_json::to_string(&file).map_err(|_| AppError::internal())?,
             agrement_end: None,
             version: 1,
             created_at: at,
             updated_at: at,
         };
         repo::create(conn, &actor, &row).map_err(|e| match e {
-            StoreError::Conflict(what) => ApiError::conflict(
+            StoreError::Conflict(what) => AppError::conflict(
                 "agent_file_exists",
                 format!(
                     "a sworn-agent file exists for this {what}: a person holds one regime at most"
@@ -342,77 +332,67 @@ pub struct AgentQuery {
 ///
 /// The bailleur's files (its correspondent, admin and integration); a sworn agent sees their own.
 /// `renewal_due=true` lists the agréments ending within 90 days.
-#[utoipa::path(
-    tag = "sworn-agents", operation_id = "listSwornAgents",
-    params(AgentQuery, PageQuery),
-    responses((status = 200, description = "One page", body = Page<SwornAgent>), AuthErrors, QueryErrors),
-    security(("bearer" = []))
-)]
-#[get("/sworn-agents")]
 pub async fn list_sworn_agents(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    q: web::Query<AgentQuery>,
-    page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
-    let limit = page.limit()?;
-    let after = page.after()?;
-    let q = q.into_inner();
+    q: AgentQuery,
+    page: PageRequest,
+) -> AppResult<Listed<SwornAgent>> {
+    let limit = page.limit;
+    let after = page.after.clone();
+    let q = q;
     if q.agrement_ending_within_days.is_some_and(|d| d > 3650) {
-        return Err(ApiError::invalid_field(
+        return Err(AppError::invalid_field(
             "agrement_ending_within_days",
             "out_of_range",
             "0 to 3650",
         ));
     }
     let on = q.on.unwrap_or_else(today);
-    let (views, more) = state
-        .db(move |conn| {
-            let own_only = policy::agent_file_scope(&caller)?;
-            let principal_id = match own_only {
-                true => Some(caller_principal_id(conn, &caller)?),
-                false => None,
-            };
-            let notice = LegalDelays::shipped().value_on(DelayRule::AgrementRenewalNoticeDays, on);
-            let within = match (q.agrement_ending_within_days, q.renewal_due) {
-                (Some(d), _) => Some(d),
-                (None, Some(true)) => Some(notice),
-                _ => None,
-            };
-            let today = today();
-            let f = AgentFilter {
-                org_id: caller.org_id.clone(),
-                principal_id,
-                regime: q.regime.map(|r| r.as_str().to_owned()),
-                ending_from: within.map(|_| today),
-                ending_by: within.map(|d| today + Days::new(u64::from(d))),
-                after_id: after,
-                limit: fetch_size(limit),
-            };
-            let rows = repo::list(conn, &f)?;
-            views_of(rows, limit, |r| view(conn, r, on))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(Page::from_items(&req, views, more, |v| v.id.clone())))
+    app.db(move |conn| {
+        let own_only = policy::agent_file_scope(&caller)?;
+        let principal_id = match own_only {
+            true => Some(caller_principal_id(conn, &caller)?),
+            false => None,
+        };
+        let notice = LegalDelays::shipped().value_on(DelayRule::AgrementRenewalNoticeDays, on);
+        let within = match (q.agrement_ending_within_days, q.renewal_due) {
+            (Some(d), _) => Some(d),
+            (None, Some(true)) => Some(notice),
+            _ => None,
+        };
+        let today = today();
+        let f = AgentFilter {
+            org_id: caller.org_id.clone(),
+            principal_id,
+            regime: q.regime.map(|r| r.as_str().to_owned()),
+            ending_from: within.map(|_| today),
+            ending_by: within.map(|d| today + Days::new(u64::from(d))),
+            after_id: after,
+            limit: fetch_size(limit),
+        };
+        let rows = repo::list(conn, &f)?;
+        views_of(rows, limit, |r| view(conn, r, on))
+    })
+    .await
 }
 
 /// The principal id of a person caller (`person:<login>`).
-pub fn caller_principal_id(conn: &mut DbConn, caller: &Caller) -> ApiResult<String> {
+pub fn caller_principal_id(conn: &mut DbConn, caller: &Caller) -> AppResult<String> {
     let login = caller
         .sub
         .strip_prefix("person:")
-        .ok_or_else(|| ApiError::forbidden("this operation is for a person, not an API client"))?;
+        .ok_or_else(|| AppError::forbidden("this operation is for a person, not an API client"))?;
     vigie_store::principals::find_person_by_login(conn, &caller.org_id, login)?
         .map(|p| p.id)
-        .ok_or_else(|| ApiError::forbidden("unknown person"))
+        .ok_or_else(|| AppError::forbidden("unknown person"))
 }
 
 /// Loads a file the caller may see, or 404.
-pub fn visible_file(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<AgentRow> {
-    let row = repo::get(conn, id)?.ok_or_else(ApiError::not_found)?;
+pub fn visible_file(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<AgentRow> {
+    let row = repo::get(conn, id)?.ok_or_else(AppError::not_found)?;
     if row.org_id != caller.org_id {
-        return Err(ApiError::not_found());
+        return Err(AppError::not_found());
     }
     match policy::agent_file_scope(caller) {
         Ok(false) => Ok(row),
@@ -421,7 +401,7 @@ pub fn visible_file(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<A
         {
             Ok(row)
         }
-        _ => Err(ApiError::not_found()),
+        _ => Err(AppError::not_found()),
     }
 }
 
@@ -436,27 +416,18 @@ pub struct OnQuery {
 ///
 /// With its status on `on` (default today): active only with an agrément covering the day, the oath
 /// taken, and no suspension or withdrawal.
-#[utoipa::path(
-    tag = "sworn-agents", operation_id = "getSwornAgent",
-    params(("id" = String, Path, description = "File id"), OnQuery),
-    responses((status = 200, description = "The file", body = SwornAgent, headers(("ETag" = String))), AuthErrors, NotFound),
-    security(("bearer" = []))
-)]
-#[get("/sworn-agents/{id}")]
 pub async fn get_sworn_agent(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    id: web::Path<String>,
-    q: web::Query<OnQuery>,
-) -> ApiResult<HttpResponse> {
+    id: String,
+    q: OnQuery,
+) -> AppResult<SwornAgent> {
     let on = q.on.unwrap_or_else(today);
-    let v = state
-        .db(move |conn| {
-            let row = visible_file(conn, &caller, &id)?;
-            view(conn, row, on)
-        })
-        .await?;
-    Ok(ok_with_etag(&v, v.version))
+    app.db(move |conn| {
+        let row = visible_file(conn, &caller, &id)?;
+        view(conn, row, on)
+    })
+    .await
 }
 
 /// Record an event on a sworn agent's file
@@ -467,53 +438,42 @@ pub async fn get_sworn_agent(
 /// Error codes: 409 `agent_withdrawn`, `oath_before_agrement`, `already_suspended`, `not_suspended`;
 /// 422 `agrement_too_long`, `end_before_start`, `renewal_before_previous`, `offence_outside_commission`,
 /// `regime_b_contraventions_only`, `required`, and field errors `unknown_offence`, `unknown_residence`.
-#[utoipa::path(
-    tag = "sworn-agents", operation_id = "recordSwornAgentEvent",
-    params(("id" = String, Path, description = "File id"), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
-    request_body(content = FileEvent, example = json!({"kind": "agrement", "arrete_number": "PREF-92-2026-0042", "prefet": "Préfet des Hauts-de-Seine",
-        "start": "2026-02-01", "offence_codes": ["CP-R634-2"], "card_number": "GP-92-0042"})),
-    responses((status = 200, description = "The file after the event", body = SwornAgent, headers(("ETag" = String))), AuthErrors, BodyErrors, NotFound, Conflict, Stale),
-    security(("bearer" = []))
-)]
-#[post("/sworn-agents/{id}/events")]
 pub async fn record_event(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    id: web::Path<String>,
-    event: web::Json<FileEvent>,
-) -> ApiResult<HttpResponse> {
-    let expected = if_match(&req)?;
-    let event = event.into_inner();
+    expected_version: Option<i64>,
+    id: String,
+    event: FileEvent,
+) -> AppResult<SwornAgent> {
+    let expected = expected_version;
+    let event = event;
     check_event_text(&event)?;
     let actor = caller.actor();
-    let v = state
-        .tx(move |conn| {
-            let row = visible_file(conn, &caller, &id)?;
-            policy::manage_agent_files(&caller)?;
-            let mut file = decode_file(&row)?;
-            let codes: Vec<String> = match &event {
-                FileEvent::Commission {
-                    offence_codes,
-                    residence_ids,
-                    ..
-                } => {
-                    check_residences(conn, &row.org_id, residence_ids)?;
-                    offence_codes.clone()
-                }
-                FileEvent::Agrement { offence_codes, .. } => offence_codes.clone(),
-                _ => vec![],
-            };
-            let facts = offence_facts(conn, &codes, "offence_codes")?;
-            let action = format!("sworn_agent.{}", event.name());
-            file.apply(event, &facts, LegalDelays::shipped())
-                .map_err(file_error)?;
-            let mut row = row;
-            row.agrement_end = file.agrement_end();
-            row.file = serde_json::to_string(&file).map_err(|_| ApiError::internal())?;
-            let row = repo::save(conn, &actor, row, expected, &action)?;
-            view(conn, row, today())
-        })
-        .await?;
-    Ok(ok_with_etag(&v, v.version))
+    app.tx(move |conn| {
+        let row = visible_file(conn, &caller, &id)?;
+        policy::manage_agent_files(&caller)?;
+        let mut file = decode_file(&row)?;
+        let codes: Vec<String> = match &event {
+            FileEvent::Commission {
+                offence_codes,
+                residence_ids,
+                ..
+            } => {
+                check_residences(conn, &row.org_id, residence_ids)?;
+                offence_codes.clone()
+            }
+            FileEvent::Agrement { offence_codes, .. } => offence_codes.clone(),
+            _ => vec![],
+        };
+        let facts = offence_facts(conn, &codes, "offence_codes")?;
+        let action = format!("sworn_agent.{}", event.name());
+        file.apply(event, &facts, LegalDelays::shipped())
+            .map_err(file_error)?;
+        let mut row = row;
+        row.agrement_end = file.agrement_end();
+        row.file = serde_json::to_string(&file).map_err(|_| AppError::internal())?;
+        let row = repo::save(conn, &actor, row, expected, &action)?;
+        view(conn, row, today())
+    })
+    .await
 }

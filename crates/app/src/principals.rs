@@ -1,7 +1,6 @@
 //! `/organisations/{org_id}/people` and `/organisations/{org_id}/api-clients`: the principals of an
 //! organisation, managed by its admin or the platform admin.
 
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -14,13 +13,12 @@ use vigie_store::principals::{
 };
 use vigie_store::{DbConn, StoreError, organisations};
 
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
-use crate::http::{Created, IdempotencyKey, Valid, create_once, if_match, ok_with_etag};
-use crate::pagination::{Page, PageQuery, fetch_size};
+use crate::caller::Caller;
+use crate::context::App;
+use crate::error::{AppError, AppResult};
+use crate::idempotency::{self, Answer, Created};
+use crate::page::{Listed, PageRequest, fetch_size, views_of};
 use crate::policy;
-use crate::responses::{AuthErrors, BodyErrors, Conflict, NotFound, QueryErrors, Stale};
-use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -44,8 +42,8 @@ pub struct Person {
 }
 
 impl TryFrom<PrincipalRow> for Person {
-    type Error = ApiError;
-    fn try_from(r: PrincipalRow) -> ApiResult<Self> {
+    type Error = AppError;
+    fn try_from(r: PrincipalRow) -> AppResult<Self> {
         Ok(Self {
             roles: r.roles()?,
             id: r.id,
@@ -80,8 +78,8 @@ pub struct ApiClient {
 }
 
 impl TryFrom<PrincipalRow> for ApiClient {
-    type Error = ApiError;
-    fn try_from(r: PrincipalRow) -> ApiResult<Self> {
+    type Error = AppError;
+    fn try_from(r: PrincipalRow) -> AppResult<Self> {
         Ok(Self {
             roles: r.roles()?,
             id: r.id,
@@ -149,7 +147,7 @@ pub struct UpdatePerson {
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
     pub display_name: Option<String>,
-    #[serde(default, deserialize_with = "crate::http::double_option")]
+    #[serde(default, deserialize_with = "crate::patch::double_option")]
     #[schema(value_type = Option<String>)]
     pub email: Option<Option<String>>,
     pub roles: Option<Vec<Role>>,
@@ -182,32 +180,31 @@ pub struct UpdateApiClient {
 }
 
 /// Loads the organisation (404 if absent) and checks roles against its kind (422).
-fn checked_roles(conn: &mut DbConn, org_id: &str, roles: &[Role]) -> ApiResult<Vec<Role>> {
+fn checked_roles(conn: &mut DbConn, org_id: &str, roles: &[Role]) -> AppResult<Vec<Role>> {
     let org = organisations::get(conn, org_id)?;
     validate_roles(org.kind()?, roles)
-        .map_err(|e| ApiError::invalid_field("roles", "invalid_roles", e.to_string()))
+        .map_err(|e| AppError::invalid_field("roles", "invalid_roles", e.to_string()))
 }
 
-fn login_taken(e: StoreError) -> ApiError {
+fn login_taken(e: StoreError) -> AppError {
     match e {
-        StoreError::Conflict(_) => ApiError::conflict("login_taken", "this login is already used"),
+        StoreError::Conflict(_) => AppError::conflict("login_taken", "this login is already used"),
         other => other.into(),
     }
 }
 
-async fn list_principals<T: ToSchema + Serialize>(
-    state: &AppState,
+async fn list_principals<T: Send + 'static>(
+    app: &App,
     caller: &Caller,
-    req: &HttpRequest,
     kind: PrincipalKind,
     org_id: String,
-    page: &PageQuery,
-    map: impl FnMut(PrincipalRow) -> ApiResult<T>,
-) -> ApiResult<HttpResponse> {
+    page: PageRequest,
+    map: impl FnMut(PrincipalRow) -> AppResult<T>,
+) -> AppResult<Listed<T>> {
     policy::read_members(caller, &org_id)?;
-    let limit = page.limit()?;
-    let after = page.after()?;
-    let rows = state
+    let limit = page.limit;
+    let after = page.after;
+    let rows = app
         .db(move |conn| {
             organisations::get(conn, &org_id)?;
             Ok(repo::list(
@@ -219,58 +216,46 @@ async fn list_principals<T: ToSchema + Serialize>(
             )?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(req, rows, limit, |r| r.id.clone(), map)?))
+    views_of(rows, limit, map)
 }
 
 async fn update_principal(
-    state: &AppState,
+    app: &App,
     caller: &Caller,
-    req: &HttpRequest,
+    expected: Option<i64>,
     kind: PrincipalKind,
     (org_id, id): (String, String),
     patch: PrincipalPatch,
-) -> ApiResult<PrincipalRow> {
+) -> AppResult<PrincipalRow> {
     policy::manage_members(caller, &org_id)?;
-    let expected = if_match(req)?;
     let actor = caller.actor();
-    state
-        .tx(move |conn| {
-            let mut patch = patch;
-            if let Some(roles) = &patch.roles {
-                patch.roles = Some(checked_roles(conn, &org_id, roles)?);
-            }
-            Ok(repo::update(
-                conn, &actor, kind, &org_id, &id, expected, patch,
-            )?)
-        })
-        .await
+    app.tx(move |conn| {
+        let mut patch = patch;
+        if let Some(roles) = &patch.roles {
+            patch.roles = Some(checked_roles(conn, &org_id, roles)?);
+        }
+        Ok(repo::update(
+            conn, &actor, kind, &org_id, &id, expected, patch,
+        )?)
+    })
+    .await
 }
 
 /// Create a person
 ///
 /// A person logs in with the OAuth2 password grant (`/auth/token`). Supports `Idempotency-Key`.
-#[utoipa::path(
-    tag = "people", operation_id = "createPerson",
-    params(("org_id" = String, Path, description = "Organisation id"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    request_body = CreatePerson,
-    responses((status = 201, description = "Created", body = Person, headers(("ETag" = String), ("Location" = String))),
-              AuthErrors, BodyErrors, NotFound, Conflict),
-    security(("bearer" = []))
-)]
-#[post("/organisations/{org_id}/people")]
 pub async fn create_person(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    org_id: web::Path<String>,
-    key: IdempotencyKey,
-    Valid(body): Valid<CreatePerson>,
-) -> ApiResult<HttpResponse> {
-    let org_id = org_id.into_inner();
+    org_id: String,
+    key: Option<String>,
+    body: CreatePerson,
+) -> AppResult<Answer> {
+    let org_id = org_id;
     policy::manage_members(&caller, &org_id)?;
     let actor = caller.actor();
     let request = serde_json::json!({"login": body.login, "display_name": body.display_name, "email": body.email, "roles": body.roles});
-    create_once(&state, &caller, key, &request, move |conn| {
+    idempotency::create_once(app, &caller, key, &request, move |conn| {
         let roles = checked_roles(conn, &org_id, &body.roles)?;
         let new = NewPrincipal {
             kind: PrincipalKind::Person,
@@ -294,80 +279,50 @@ pub async fn create_person(
 }
 
 /// List an organisation's people
-#[utoipa::path(
-    tag = "people", operation_id = "listPeople",
-    params(("org_id" = String, Path, description = "Organisation id"), PageQuery),
-    responses((status = 200, description = "One page", body = Page<Person>), AuthErrors, NotFound, QueryErrors),
-    security(("bearer" = []))
-)]
-#[get("/organisations/{org_id}/people")]
 pub async fn list_people(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    org_id: web::Path<String>,
-    page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
+    org_id: String,
+    page: PageRequest,
+) -> AppResult<Listed<Person>> {
     list_principals(
-        &state,
+        app,
         &caller,
-        &req,
         PrincipalKind::Person,
-        org_id.into_inner(),
-        &page,
+        org_id,
+        page,
         Person::try_from,
     )
     .await
 }
 
 /// Read a person
-#[utoipa::path(
-    tag = "people", operation_id = "getPerson",
-    params(("org_id" = String, Path, description = "Organisation id"), ("id" = String, Path, description = "Person id")),
-    responses((status = 200, description = "The person", body = Person, headers(("ETag" = String))), AuthErrors, NotFound),
-    security(("bearer" = []))
-)]
-#[get("/organisations/{org_id}/people/{id}")]
-pub async fn get_person(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(String, String)>,
-) -> ApiResult<HttpResponse> {
-    let (org_id, id) = path.into_inner();
+pub async fn get_person(app: &App, caller: Caller, path: (String, String)) -> AppResult<Person> {
+    let (org_id, id) = path;
     policy::read_members(&caller, &org_id)?;
-    let row = state
+    let row = app
         .db(move |conn| {
             repo::find_in_org(conn, PrincipalKind::Person, &org_id, &id)?
-                .ok_or_else(ApiError::not_found)
+                .ok_or_else(AppError::not_found)
         })
         .await?;
-    let version = row.version;
-    Ok(ok_with_etag(&Person::try_from(row)?, version))
+    Ok(Person::try_from(row)?)
 }
 
 /// Update a person
 ///
 /// Change name, email, roles, password, or deactivate (`active: false`: no new tokens).
-#[utoipa::path(
-    tag = "people", operation_id = "updatePerson",
-    params(("org_id" = String, Path, description = "Organisation id"), ("id" = String, Path, description = "Person id"),
-           ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
-    request_body = UpdatePerson,
-    responses((status = 200, description = "Updated", body = Person, headers(("ETag" = String))), AuthErrors, BodyErrors, NotFound, Stale),
-    security(("bearer" = []))
-)]
-#[patch("/organisations/{org_id}/people/{id}")]
 pub async fn update_person(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-    Valid(body): Valid<UpdatePerson>,
-) -> ApiResult<HttpResponse> {
+    path: (String, String),
+    expected_version: Option<i64>,
+    body: UpdatePerson,
+) -> AppResult<Person> {
     if let Some(Some(email)) = &body.email
         && !validator::ValidateEmail::validate_email(email)
     {
-        return Err(ApiError::invalid_field(
+        return Err(AppError::invalid_field(
             "email",
             "email",
             "not an email address",
@@ -381,44 +336,32 @@ pub async fn update_person(
         secret: body.password,
     };
     let row = update_principal(
-        &state,
+        app,
         &caller,
-        &req,
+        expected_version,
         PrincipalKind::Person,
-        path.into_inner(),
+        path,
         patch,
     )
     .await?;
-    let version = row.version;
-    Ok(ok_with_etag(&Person::try_from(row)?, version))
+    Ok(Person::try_from(row)?)
 }
 
 /// Create an API client
 ///
 /// For machine-to-machine integrations (OAuth2 client credentials). The answer shows the secret once.
-#[utoipa::path(
-    tag = "api-clients", operation_id = "createApiClient",
-    params(("org_id" = String, Path, description = "Organisation id"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    request_body = CreateApiClient,
-    responses((status = 201, description = "Created; the secret is shown only here", body = ApiClientWithSecret,
-               headers(("ETag" = String), ("Location" = String))),
-              AuthErrors, BodyErrors, NotFound),
-    security(("bearer" = []))
-)]
-#[post("/organisations/{org_id}/api-clients")]
 pub async fn create_api_client(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    org_id: web::Path<String>,
-    key: IdempotencyKey,
-    Valid(body): Valid<CreateApiClient>,
-) -> ApiResult<HttpResponse> {
-    let org_id = org_id.into_inner();
+    org_id: String,
+    key: Option<String>,
+    body: CreateApiClient,
+) -> AppResult<Answer> {
+    let org_id = org_id;
     policy::manage_members(&caller, &org_id)?;
     let actor = caller.actor();
-    let request = serde_json::to_value(&body).map_err(|_| ApiError::internal())?;
-    create_once(&state, &caller, key, &request, move |conn| {
+    let request = serde_json::to_value(&body).map_err(|_| AppError::internal())?;
+    idempotency::create_once(app, &caller, key, &request, move |conn| {
         let roles = checked_roles(conn, &org_id, &body.roles)?;
         let secret = random_token(32);
         let new = NewPrincipal {
@@ -447,27 +390,18 @@ pub async fn create_api_client(
 }
 
 /// List an organisation's API clients
-#[utoipa::path(
-    tag = "api-clients", operation_id = "listApiClients",
-    params(("org_id" = String, Path, description = "Organisation id"), PageQuery),
-    responses((status = 200, description = "One page", body = Page<ApiClient>), AuthErrors, NotFound, QueryErrors),
-    security(("bearer" = []))
-)]
-#[get("/organisations/{org_id}/api-clients")]
 pub async fn list_api_clients(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    org_id: web::Path<String>,
-    page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
+    org_id: String,
+    page: PageRequest,
+) -> AppResult<Listed<ApiClient>> {
     list_principals(
-        &state,
+        app,
         &caller,
-        &req,
         PrincipalKind::ApiClient,
-        org_id.into_inner(),
-        &page,
+        org_id,
+        page,
         ApiClient::try_from,
     )
     .await
@@ -476,22 +410,13 @@ pub async fn list_api_clients(
 /// Update an API client
 ///
 /// Rename, change roles, or revoke (`active: false`: no new tokens).
-#[utoipa::path(
-    tag = "api-clients", operation_id = "updateApiClient",
-    params(("org_id" = String, Path, description = "Organisation id"), ("id" = String, Path, description = "API client id"),
-           ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
-    request_body = UpdateApiClient,
-    responses((status = 200, description = "Updated", body = ApiClient, headers(("ETag" = String))), AuthErrors, BodyErrors, NotFound, Stale),
-    security(("bearer" = []))
-)]
-#[patch("/organisations/{org_id}/api-clients/{id}")]
 pub async fn update_api_client(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-    Valid(body): Valid<UpdateApiClient>,
-) -> ApiResult<HttpResponse> {
+    path: (String, String),
+    expected_version: Option<i64>,
+    body: UpdateApiClient,
+) -> AppResult<ApiClient> {
     let patch = PrincipalPatch {
         display_name: body.name.map(|n| n.trim().to_owned()),
         roles: body.roles,
@@ -499,54 +424,42 @@ pub async fn update_api_client(
         ..PrincipalPatch::default()
     };
     let row = update_principal(
-        &state,
+        app,
         &caller,
-        &req,
+        expected_version,
         PrincipalKind::ApiClient,
-        path.into_inner(),
+        path,
         patch,
     )
     .await?;
-    let version = row.version;
-    Ok(ok_with_etag(&ApiClient::try_from(row)?, version))
+    Ok(ApiClient::try_from(row)?)
 }
 
 /// Rotate an API client's secret
 ///
 /// The old secret stops working at once; tokens already issued stay valid until they expire.
-#[utoipa::path(
-    tag = "api-clients", operation_id = "rotateApiClientSecret",
-    params(("org_id" = String, Path, description = "Organisation id"), ("id" = String, Path, description = "API client id")),
-    responses((status = 200, description = "The new secret, shown once", body = ApiClientWithSecret), AuthErrors, NotFound),
-    security(("bearer" = []))
-)]
-#[post("/organisations/{org_id}/api-clients/{id}/secret")]
 pub async fn rotate_api_client_secret(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-) -> ApiResult<HttpResponse> {
+    path: (String, String),
+    expected_version: Option<i64>,
+) -> AppResult<ApiClientWithSecret> {
     let secret = random_token(32);
     let patch = PrincipalPatch {
         secret: Some(secret.clone()),
         ..PrincipalPatch::default()
     };
     let row = update_principal(
-        &state,
+        app,
         &caller,
-        &req,
+        expected_version,
         PrincipalKind::ApiClient,
-        path.into_inner(),
+        path,
         patch,
     )
     .await?;
-    let version = row.version;
-    Ok(ok_with_etag(
-        &ApiClientWithSecret {
-            client: ApiClient::try_from(row)?,
-            client_secret: secret,
-        },
-        version,
-    ))
+    Ok(ApiClientWithSecret {
+        client: ApiClient::try_from(row)?,
+        client_secret: secret,
+    })
 }

@@ -1,17 +1,18 @@
 //! `/audit`: the append-only, hash-chained audit trail, for the platform admin.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use vigie_store::audit::{self as repo, AuditFilter, AuditRow, VerifyReport};
+use vigie_store::audit::{self as repo, AuditFilter, AuditRow};
 
-use crate::auth::Caller;
-use crate::error::ApiResult;
-use crate::pagination::{Page, PageQuery, fetch_size};
+use crate::caller::Caller;
+use crate::context::App;
+use crate::error::AppResult;
+use crate::page::{Listed, PageRequest, fetch_size, views_of};
 use crate::policy;
-use crate::responses::{AuthErrors, QueryErrors};
-use crate::state::AppState;
+
+/// The answer of a verification of the whole trail.
+pub use vigie_store::audit::VerifyReport;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -82,53 +83,32 @@ pub struct AuditQuery {
 /// Read the audit trail
 ///
 /// Oldest first. Platform admin only.
-#[utoipa::path(
-    tag = "audit", operation_id = "listAuditEvents",
-    params(AuditQuery, PageQuery),
-    responses((status = 200, description = "One page", body = Page<AuditEvent>), AuthErrors, QueryErrors),
-    security(("bearer" = []))
-)]
-#[get("/audit")]
 pub async fn list_audit(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    q: web::Query<AuditQuery>,
-    page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
+    q: AuditQuery,
+    page: PageRequest,
+) -> AppResult<Listed<AuditEvent>> {
     policy::read_audit(&caller)?;
-    let limit = page.limit()?;
-    let q = q.into_inner();
+    let limit = page.limit;
+    let q = q;
     let f = AuditFilter {
         org_id: q.org_id,
         resource_type: q.resource_type,
         resource_id: q.resource_id,
         action: q.action,
-        after_id: page.after()?,
+        after_id: page.after.clone(),
         limit: fetch_size(limit),
     };
-    let rows = state.db(move |conn| Ok(repo::list(conn, &f)?)).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        &req,
-        rows,
-        limit,
-        |r| r.id.clone(),
-        |r| Ok(AuditEvent::from(r)),
-    )?))
+    let rows = app.db(move |conn| Ok(repo::list(conn, &f)?)).await?;
+    views_of(rows, limit, |r| Ok(AuditEvent::from(r)))
 }
 
 /// Verify the audit chains
 ///
 /// Recomputes every chain; `breaks` lists each chain's first record that was edited, removed or
 /// reordered. Platform admin only.
-#[utoipa::path(
-    tag = "audit", operation_id = "verifyAudit",
-    responses((status = 200, description = "Verification report", body = VerifyReport), AuthErrors),
-    security(("bearer" = []))
-)]
-#[get("/audit/verify")]
-pub async fn verify_audit(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
+pub async fn verify_audit(app: &App, caller: Caller) -> AppResult<VerifyReport> {
     policy::read_audit(&caller)?;
-    let report = state.db(|conn| Ok(repo::verify(conn)?)).await?;
-    Ok(HttpResponse::Ok().json(report))
+    app.db(|conn| Ok(repo::verify(conn)?)).await
 }

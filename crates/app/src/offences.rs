@@ -1,18 +1,19 @@
 //! `/offences` (the qualification catalogue) and `/natinf/imports` (loading the official list).
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use vigie_domain::offence::{NatureKind, OffenceFlags};
-use vigie_store::offences::{self as repo, ImportReport, NatinfOutcome, OffenceFilter, OffenceRow};
+use vigie_store::offences::{self as repo, NatinfOutcome, OffenceFilter, OffenceRow};
 
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, FieldError};
-use crate::pagination::{Page, PageQuery, fetch_size};
+use crate::caller::Caller;
+use crate::context::App;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::page::{Listed, PageRequest, fetch_size, views_of};
 use crate::policy;
-use crate::responses::{AuthErrors, NotFound, QueryErrors};
-use crate::state::AppState;
+
+/// What a NATINF list import changed.
+pub use vigie_store::offences::ImportReport;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -53,10 +54,10 @@ pub struct Offence {
 }
 
 impl TryFrom<OffenceRow> for Offence {
-    type Error = ApiError;
-    fn try_from(r: OffenceRow) -> ApiResult<Self> {
+    type Error = AppError;
+    fn try_from(r: OffenceRow) -> AppResult<Self> {
         Ok(Self {
-            nature: NatureKind::parse(&r.nature).ok_or_else(ApiError::internal)?,
+            nature: NatureKind::parse(&r.nature).ok_or_else(AppError::internal)?,
             flags: OffenceFlags {
                 cmsp_limb: r.cmsp_limb,
                 tadpr_eligible: r.tadpr_eligible,
@@ -101,26 +102,18 @@ pub struct OffenceQuery {
 /// Search the offence catalogue
 ///
 /// Curated qualifications of the convention, plus the official NATINF list once loaded. Ordered by code.
-#[utoipa::path(
-    tag = "offences", operation_id = "listOffences",
-    params(OffenceQuery, PageQuery),
-    responses((status = 200, description = "One page", body = Page<Offence>), AuthErrors, QueryErrors),
-    security(("bearer" = []))
-)]
-#[get("/offences")]
 pub async fn list_offences(
-    state: web::Data<AppState>,
+    app: &App,
     _caller: Caller,
-    req: HttpRequest,
-    q: web::Query<OffenceQuery>,
-    page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
-    let limit = page.limit()?;
-    let q = q.into_inner();
+    q: OffenceQuery,
+    page: PageRequest,
+) -> AppResult<Listed<Offence>> {
+    let limit = page.limit;
+    let q = q;
     if q.q.as_ref().is_some_and(|s| s.len() > 200)
         || q.article.as_ref().is_some_and(|s| s.len() > 100)
     {
-        return Err(ApiError::invalid_field(
+        return Err(AppError::invalid_field(
             "q",
             "too_long",
             "search text is limited to 200 characters",
@@ -132,37 +125,20 @@ pub async fn list_offences(
         natinf: q.natinf,
         nature: q.nature.map(|n| n.as_str().to_owned()),
         tadpr_eligible: q.tadpr_eligible,
-        after_code: page.after()?,
+        after_code: page.after.clone(),
         limit: fetch_size(limit),
     };
-    let rows = state.db(move |conn| Ok(repo::search(conn, &f)?)).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        &req,
-        rows,
-        limit,
-        |r| r.code.clone(),
-        Offence::try_from,
-    )?))
+    let rows = app.db(move |conn| Ok(repo::search(conn, &f)?)).await?;
+    views_of(rows, limit, Offence::try_from)
 }
 
 /// Read an offence
-#[utoipa::path(
-    tag = "offences", operation_id = "getOffence",
-    params(("code" = String, Path, description = "Offence code", example = "CP-433-5-AL1")),
-    responses((status = 200, description = "The offence", body = Offence), AuthErrors, NotFound),
-    security(("bearer" = []))
-)]
-#[get("/offences/{code}")]
-pub async fn get_offence(
-    state: web::Data<AppState>,
-    _caller: Caller,
-    code: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let code = code.into_inner();
-    let row = state
-        .db(move |conn| repo::find_by_code(conn, &code)?.ok_or_else(ApiError::not_found))
+pub async fn get_offence(app: &App, _caller: Caller, code: String) -> AppResult<Offence> {
+    let code = code;
+    let row = app
+        .db(move |conn| repo::find_by_code(conn, &code)?.ok_or_else(AppError::not_found))
         .await?;
-    Ok(HttpResponse::Ok().json(Offence::try_from(row)?))
+    Ok(Offence::try_from(row)?)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -174,87 +150,30 @@ pub struct NatinfImportQuery {
     pub version: Option<String>,
 }
 
-#[derive(utoipa::IntoResponses)]
-#[allow(dead_code)]
-enum ImportErrors {
-    /// Body larger than the import limit.
-    #[response(status = 413, content_type = "application/problem+json")]
-    TooLarge(crate::error::Problem),
-    /// The body is not `text/csv`.
-    #[response(status = 415, content_type = "application/problem+json")]
-    UnsupportedMediaType(crate::error::Problem),
-    /// Malformed rows, each in `errors` with `field` = `line N`; nothing was written.
-    #[response(status = 422, content_type = "application/problem+json")]
-    Invalid(crate::error::Problem),
-}
-
 /// Import the official NATINF list
 ///
 /// CSV (`;`, `,` or tab; UTF-8; optional header) with five columns: number, simplified qualification,
 /// nature, defining articles, penalty articles. Idempotent: rows are matched by NATINF number and
 /// counted as created, updated or unchanged; curated rule flags are kept. A file with malformed rows
 /// is refused whole (422, every bad line listed) unless `skip_invalid=true`. Platform admin only.
-#[utoipa::path(
-    tag = "offences", operation_id = "importNatinf",
-    params(NatinfImportQuery),
-    request_body(content = String, content_type = "text/csv",
-        example = "NATINF;Qualification;Nature;Définie par;Réprimée par\n27145;MENACE DE CRIME OU DELIT CONTRE UN GARDIEN ASSERMENTE D'IMMEUBLE;Délit;ART.433-3 AL.1 C.PENAL;ART.433-3 AL.1 C.PENAL\n"),
-    responses((status = 200, description = "Applied", body = ImportReport), AuthErrors, ImportErrors),
-    security(("bearer" = []))
-)]
-#[post("/natinf/imports")]
 pub async fn import_natinf(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    q: web::Query<NatinfImportQuery>,
-    body: web::Bytes,
-) -> ApiResult<HttpResponse> {
+    version: Option<String>,
+    skip_invalid: bool,
+    data: Vec<u8>,
+) -> AppResult<ImportReport> {
     policy::edit_reference(&caller)?;
-    let ctype = req
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !ctype.to_ascii_lowercase().starts_with("text/csv") {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send the list as text/csv",
-        ));
-    }
-    let q = q.into_inner();
-    let version = q
-        .version
-        .unwrap_or_else(|| format!("natinf/{}", Utc::now().date_naive()));
+    let version = version.unwrap_or_else(|| format!("natinf/{}", Utc::now().date_naive()));
     if version.is_empty() || version.len() > 100 {
-        return Err(ApiError::invalid_field(
+        return Err(AppError::invalid_field(
             "version",
             "invalid_version",
             "1 to 100 characters",
         ));
     }
     let actor = caller.actor();
-    let report = apply_natinf(
-        &state,
-        actor,
-        body,
-        version,
-        q.skip_invalid.unwrap_or(false),
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(report))
-}
-
-/// Parses and applies a NATINF file in one transaction.
-async fn apply_natinf(
-    state: &AppState,
-    actor: vigie_store::audit::Actor,
-    data: web::Bytes,
-    version: String,
-    skip_invalid: bool,
-) -> ApiResult<ImportReport> {
-    let outcome = state
+    let outcome = app
         .tx(move |conn| {
             Ok(repo::import_natinf_csv(
                 conn,
@@ -278,7 +197,7 @@ async fn apply_natinf(
                     )
                 })
                 .collect();
-            let mut err = ApiError::invalid(errors);
+            let mut err = AppError::invalid(errors);
             err.code = "natinf_rows_rejected";
             err.detail = format!(
                 "{} malformed rows; nothing was imported (use skip_invalid=true to import the others)",

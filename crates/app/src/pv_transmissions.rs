@@ -2,7 +2,6 @@
 //! as JSON and as a printable HTML page; the parquet acknowledges receipt. A PV sent after its
 //! deadline is flagged void, never silently accepted.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,14 +15,14 @@ use vigie_store::pvs::{
 };
 use vigie_store::{DbConn, offences, organisations, sworn_agents};
 
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
-use crate::http::{Created, IdempotencyKey, Valid, create_once, ok_with_etag};
-use crate::pagination::{Page, PageQuery, fetch_size, views_of};
-use crate::policy::{self, PvAccess};
+use crate::caller::Caller;
+use crate::context::App;
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::idempotency::{self, Answer, Created};
+use crate::page::{Listed, PageRequest, fetch_size, views_of};
+use crate::policy;
+use crate::policy::PvAccess;
 use crate::pvs::{PvDocument, state_error, visible};
-use crate::responses::{AuthErrors, BodyErrors, Conflict, NotFound, QueryErrors};
-use crate::state::AppState;
 use crate::sworn_agents::{caller_principal_id, today};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -81,7 +80,7 @@ pub struct Transmission {
     pub created_at: DateTime<Utc>,
 }
 
-fn view(conn: &mut DbConn, t: TransmissionRow) -> ApiResult<Transmission> {
+fn view(conn: &mut DbConn, t: TransmissionRow) -> AppResult<Transmission> {
     let mut f = PvFilter::new(
         PvScope::Bailleur {
             org_id: t.org_id.clone(),
@@ -93,7 +92,7 @@ fn view(conn: &mut DbConn, t: TransmissionRow) -> ApiResult<Transmission> {
     let mut lines = vec![];
     for r in repo::list(conn, &f)? {
         let doc: PvDocument = serde_json::from_str(r.document.as_deref().unwrap_or(&r.content))
-            .map_err(|_| ApiError::internal())?;
+            .map_err(|_| AppError::internal())?;
         let mut offences_ = vec![];
         for q in doc.qualifications {
             let natinf = offences::find_by_code(conn, &q.offence_code)?.and_then(|o| o.natinf);
@@ -126,7 +125,7 @@ fn view(conn: &mut DbConn, t: TransmissionRow) -> ApiResult<Transmission> {
         id: t.id,
         parquet_id: t.parquet_id,
         transmitted_on: t.transmitted_on,
-        mode: TransmissionMode::parse(&t.mode).ok_or_else(ApiError::internal)?,
+        mode: TransmissionMode::parse(&t.mode).ok_or_else(AppError::internal)?,
         proof_reference: t.proof_reference,
         opj: t.opj,
         acknowledged_at: t.acknowledged_at.map(|a| a.and_utc()),
@@ -160,7 +159,7 @@ pub struct CreateTransmission {
     pub parquet_id: Option<String>,
 }
 
-fn parquet_for(conn: &mut DbConn, id: Option<&str>) -> ApiResult<String> {
+fn parquet_for(conn: &mut DbConn, id: Option<&str>) -> AppResult<String> {
     let org = match id {
         Some(id) => organisations::find(conn, id)?,
         None => organisations::find_by_kind(conn, OrgKind::Parquet)?,
@@ -168,7 +167,7 @@ fn parquet_for(conn: &mut DbConn, id: Option<&str>) -> ApiResult<String> {
     org.filter(|o| o.kind == OrgKind::Parquet.as_str() && o.active)
         .map(|o| o.id)
         .ok_or_else(|| {
-            ApiError::invalid_field(
+            AppError::invalid_field(
                 "parquet_id",
                 "unknown_parquet",
                 "no such parquet organisation: name an active one",
@@ -184,31 +183,22 @@ fn parquet_for(conn: &mut DbConn, id: Option<&str>) -> ApiResult<String> {
 /// or a sworn agent for their own PVs. Error codes: 409 `pv_not_signed`, `pv_already_transmitted`,
 /// `pv_superseded`; 422 `transmission_mode_not_allowed`, field errors `unknown_pv`, `in_the_future`,
 /// `before_signature`, `unknown_parquet`, `required` (opj).
-#[utoipa::path(
-    tag = "pv-transmissions", operation_id = "createPvTransmission",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    request_body = CreateTransmission,
-    responses((status = 201, description = "The transmission slip", body = Transmission, headers(("ETag" = String), ("Location" = String))),
-              AuthErrors, BodyErrors, Conflict),
-    security(("bearer" = []))
-)]
-#[post("/pv-transmissions")]
 pub async fn create_transmission(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    key: IdempotencyKey,
-    Valid(body): Valid<CreateTransmission>,
-) -> ApiResult<HttpResponse> {
+    key: Option<String>,
+    body: CreateTransmission,
+) -> AppResult<Answer> {
     let access = policy::transmit_pvs(&caller)?;
     if body.transmitted_on > today() {
-        return Err(ApiError::invalid_field(
+        return Err(AppError::invalid_field(
             "transmitted_on",
             "in_the_future",
             "record a transmission once it happened",
         ));
     }
     if body.mode == TransmissionMode::ViaOpj && body.opj.is_none() {
-        return Err(ApiError::invalid_field(
+        return Err(AppError::invalid_field(
             "opj",
             "required",
             "name the OPJ the PVs went through",
@@ -218,16 +208,16 @@ pub async fn create_transmission(
     ids.sort();
     ids.dedup();
     if ids.len() != body.pv_ids.len() {
-        return Err(ApiError::invalid_field(
+        return Err(AppError::invalid_field(
             "pv_ids",
             "duplicate",
             "a PV is listed twice",
         ));
     }
     let actor = caller.actor();
-    let request = serde_json::to_value(&body).map_err(|_| ApiError::internal())?;
+    let request = serde_json::to_value(&body).map_err(|_| AppError::internal())?;
     let c = caller.clone();
-    create_once(&state, &c, key, &request, move |conn| {
+    idempotency::create_once(app, &c, key, &request, move |conn| {
         let parquet_id = parquet_for(conn, body.parquet_id.as_deref())?;
         let own_agent = match access {
             PvAccess::Agent => {
@@ -243,13 +233,13 @@ pub async fn create_transmission(
                 .filter(|r| r.org_id == caller.org_id)
                 .filter(|r| access != PvAccess::Agent || own_agent.as_deref() == Some(&r.agent_id))
                 .ok_or_else(|| {
-                    ApiError::invalid_field(
+                    AppError::invalid_field(
                         &format!("pv_ids[{i}]"),
                         "unknown_pv",
                         "no such PV of yours",
                     )
                 })?;
-            let status = PvStatus::parse(&row.status).ok_or_else(ApiError::internal)?;
+            let status = PvStatus::parse(&row.status).ok_or_else(AppError::internal)?;
             pv::can_transmit(status, row.superseded_by.is_some()).map_err(|e| {
                 let mut err = state_error(e);
                 err.detail = format!(
@@ -258,15 +248,15 @@ pub async fn create_transmission(
                 );
                 err
             })?;
-            let agent = sworn_agents::get(conn, &row.agent_id)?.ok_or_else(ApiError::internal)?;
-            let regime = Regime::parse(&agent.regime).ok_or_else(ApiError::internal)?;
+            let agent = sworn_agents::get(conn, &row.agent_id)?.ok_or_else(AppError::internal)?;
+            let regime = Regime::parse(&agent.regime).ok_or_else(AppError::internal)?;
             if !TransmissionMode::allowed_for(regime).contains(&body.mode) {
                 let allowed: Vec<&str> = TransmissionMode::allowed_for(regime)
                     .iter()
                     .map(|m| m.as_str())
                     .collect();
-                let mut err = ApiError::new(
-                    actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                let mut err = AppError::new(
+                    ErrorKind::Invalid,
                     "transmission_mode_not_allowed",
                     format!(
                         "PV {} is by a {} agent: it goes to the parquet by {}",
@@ -282,7 +272,7 @@ pub async fn create_transmission(
                 .signed_at
                 .is_some_and(|s| body.transmitted_on < pv::local_day(s.and_utc()))
             {
-                return Err(ApiError::invalid_field(
+                return Err(AppError::invalid_field(
                     "transmitted_on",
                     "before_signature",
                     format!("PV {} was signed after that day", row.number),
@@ -346,7 +336,7 @@ pub async fn create_transmission(
     .await
 }
 
-fn transmission_scope(caller: &Caller) -> ApiResult<TransmissionScope> {
+fn transmission_scope(caller: &Caller) -> AppResult<TransmissionScope> {
     Ok(match policy::pv_access(caller)? {
         PvAccess::Parquet => TransmissionScope::Parquet {
             parquet_id: caller.org_id.clone(),
@@ -360,42 +350,32 @@ fn transmission_scope(caller: &Caller) -> ApiResult<TransmissionScope> {
 /// List transmissions
 ///
 /// The bailleur's slips; for the magistrat référent and délégués, what was sent to their parquet.
-#[utoipa::path(
-    tag = "pv-transmissions", operation_id = "listPvTransmissions",
-    params(PageQuery),
-    responses((status = 200, description = "One page", body = Page<Transmission>), AuthErrors, QueryErrors),
-    security(("bearer" = []))
-)]
-#[get("/pv-transmissions")]
 pub async fn list_transmissions(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
-    let limit = page.limit()?;
-    let after = page.after()?;
-    let (views, more) = state
-        .db(move |conn| {
-            let scope = transmission_scope(&caller)?;
-            if policy::pv_access(&caller)? == PvAccess::Agent {
-                return Err(ApiError::forbidden(
-                    "transmission slips are the correspondent's and the parquet's",
-                ));
-            }
-            let rows = repo::list_transmissions(conn, &scope, after.as_deref(), fetch_size(limit))?;
-            views_of(rows, limit, |r| view(conn, r))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(Page::from_items(&req, views, more, |v| v.id.clone())))
+    page: PageRequest,
+) -> AppResult<Listed<Transmission>> {
+    let limit = page.limit;
+    let after = page.after.clone();
+    app.db(move |conn| {
+        let scope = transmission_scope(&caller)?;
+        if policy::pv_access(&caller)? == PvAccess::Agent {
+            return Err(AppError::forbidden(
+                "transmission slips are the correspondent's and the parquet's",
+            ));
+        }
+        let rows = repo::list_transmissions(conn, &scope, after.as_deref(), fetch_size(limit))?;
+        views_of(rows, limit, |r| view(conn, r))
+    })
+    .await
 }
 
 fn visible_transmission(
     conn: &mut DbConn,
     caller: &Caller,
     id: &str,
-) -> ApiResult<TransmissionRow> {
-    let t = repo::get_transmission(conn, id)?.ok_or_else(ApiError::not_found)?;
+) -> AppResult<TransmissionRow> {
+    let t = repo::get_transmission(conn, id)?.ok_or_else(AppError::not_found)?;
     let sees = match policy::pv_access(caller) {
         Ok(PvAccess::Parquet) => t.parquet_id == caller.org_id,
         Ok(PvAccess::Bailleur) => t.org_id == caller.org_id,
@@ -404,147 +384,36 @@ fn visible_transmission(
     if sees {
         Ok(t)
     } else {
-        Err(ApiError::not_found())
+        Err(AppError::not_found())
     }
 }
 
 /// Read a transmission slip
-#[utoipa::path(
-    tag = "pv-transmissions", operation_id = "getPvTransmission",
-    params(("id" = String, Path, description = "Transmission id")),
-    responses((status = 200, description = "The slip", body = Transmission, headers(("ETag" = String))), AuthErrors, NotFound),
-    security(("bearer" = []))
-)]
-#[get("/pv-transmissions/{id}")]
-pub async fn get_transmission(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let v = state
-        .db(move |conn| {
-            let t = visible_transmission(conn, &caller, &id)?;
-            view(conn, t)
-        })
-        .await?;
-    Ok(ok_with_etag(&v, v.version))
-}
-
-fn esc(s: &str) -> String {
-    html_escape::encode_text(s).into_owned()
-}
-
-/// The slip as a printable page: the bailleur, the parquet, the mode and proof, and per PV its
-/// number, author, dates, NATINF codes and hash.
-fn slip_html(t: &Transmission) -> String {
-    let mut rows = String::new();
-    for l in &t.lines {
-        let natinf: Vec<String> = l
-            .offences
-            .iter()
-            .map(|o| match o.natinf {
-                Some(n) => format!("{} (NATINF {n})", esc(&o.label)),
-                None => format!("{} (NATINF non renseigné)", esc(&o.label)),
-            })
-            .collect();
-        rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>\n",
-            esc(&format!("{} r{}", l.number, l.revision)),
-            esc(&l.author),
-            l.found_on,
-            l.deadline,
-            natinf.join("<br>"),
-            if l.void { "<strong>HORS DÉLAI : nul</strong>" } else { "dans le délai" },
-            esc(&l.content_hash),
-        ));
-    }
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Bordereau de transmission {id}</title>\n\
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #444;padding:4px;vertical-align:top}}</style></head>\n\
-<body><h1>Bordereau de transmission de procès-verbaux</h1>\n\
-<p>Expéditeur : {bailleur}<br>Destinataire : {parquet}<br>Date de transmission : {on}<br>Mode : {mode}<br>Preuve : {proof}{opj}</p>\n\
-<table><thead><tr><th>PV</th><th>Auteur</th><th>Constatation</th><th>Échéance</th><th>Infractions (NATINF)</th><th>Délai</th><th>Empreinte</th></tr></thead>\n<tbody>\n{rows}</tbody></table>\n\
-<p>{count} procès-verbal(aux), dont {void} hors délai.</p>\n<p>Accusé de réception : {ack}</p>\n</body></html>\n",
-        id = esc(&t.id),
-        bailleur = esc(&t.bailleur),
-        parquet = esc(&t.parquet),
-        on = t.transmitted_on,
-        mode = match t.mode {
-            TransmissionMode::RegisteredLetter => "lettre recommandée",
-            TransmissionMode::HandDelivery => "remise en main propre",
-            TransmissionMode::ViaOpj => "par l'intermédiaire d'un OPJ",
-        },
-        proof = esc(&t.proof_reference),
-        opj = t
-            .opj
-            .as_deref()
-            .map(|o| format!("<br>OPJ : {}", esc(o)))
-            .unwrap_or_default(),
-        count = t.lines.len(),
-        void = t.void_count,
-        ack = t
-            .acknowledged_at
-            .map(|a| a.format("%d/%m/%Y %H:%M UTC").to_string())
-            .unwrap_or_else(|| "en attente".into()),
-    )
-}
-
-/// Print a transmission slip
-///
-/// The bordereau as an HTML page to print and send with the PVs.
-#[utoipa::path(
-    tag = "pv-transmissions", operation_id = "printPvTransmission",
-    params(("id" = String, Path, description = "Transmission id")),
-    responses((status = 200, description = "Printable slip", content_type = "text/html", body = String), AuthErrors, NotFound),
-    security(("bearer" = []))
-)]
-#[get("/pv-transmissions/{id}/slip")]
-pub async fn print_transmission(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let v = state
-        .db(move |conn| {
-            let t = visible_transmission(conn, &caller, &id)?;
-            view(conn, t)
-        })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(slip_html(&v)))
+pub async fn get_transmission(app: &App, caller: Caller, id: String) -> AppResult<Transmission> {
+    app.db(move |conn| {
+        let t = visible_transmission(conn, &caller, &id)?;
+        view(conn, t)
+    })
+    .await
 }
 
 /// Acknowledge receipt
 ///
 /// The parquet's magistrat référent or a délégué du procureur records that the PVs arrived.
 /// 409 `already_acknowledged` the second time.
-#[utoipa::path(
-    tag = "pv-transmissions", operation_id = "acknowledgePvTransmission",
-    params(("id" = String, Path, description = "Transmission id")),
-    responses((status = 200, description = "Acknowledged", body = Transmission, headers(("ETag" = String))), AuthErrors, NotFound, Conflict),
-    security(("bearer" = []))
-)]
-#[post("/pv-transmissions/{id}/acknowledgement")]
-pub async fn acknowledge(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
+pub async fn acknowledge(app: &App, caller: Caller, id: String) -> AppResult<Transmission> {
     let actor = caller.actor();
-    let v = state
-        .tx(move |conn| {
-            let t = visible_transmission(conn, &caller, &id)?;
-            policy::acknowledge_pvs(&caller)?;
-            if t.acknowledged_at.is_some() {
-                return Err(ApiError::conflict(
-                    "already_acknowledged",
-                    "receipt of this transmission is already acknowledged",
-                ));
-            }
-            let t = repo::acknowledge(conn, &actor, t, &caller.sub)?;
-            view(conn, t)
-        })
-        .await?;
-    Ok(ok_with_etag(&v, v.version))
+    app.tx(move |conn| {
+        let t = visible_transmission(conn, &caller, &id)?;
+        policy::acknowledge_pvs(&caller)?;
+        if t.acknowledged_at.is_some() {
+            return Err(AppError::conflict(
+                "already_acknowledged",
+                "receipt of this transmission is already acknowledged",
+            ));
+        }
+        let t = repo::acknowledge(conn, &actor, t, &caller.sub)?;
+        view(conn, t)
+    })
+    .await
 }

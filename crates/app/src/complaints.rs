@@ -2,7 +2,6 @@
 //! and the parquet, followed through registration, orientation and the TADPR track to their outcome;
 //! each step notifies the designated contacts (`/notifications`).
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -16,15 +15,14 @@ use vigie_domain::incident::{Evidence, PersonInvolved, Victim, Witness};
 use vigie_store::complaints::{self as repo, ComplaintRow, ComplaintScope, NotificationRow};
 use vigie_store::{DbConn, incidents, offences, organisations, residences};
 
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
-use crate::http::{Created, IdempotencyKey, Valid, create_once, if_match, ok_with_etag};
-use crate::pagination::{Page, PageQuery, fetch_size, views_of};
+use crate::caller::Caller;
+use crate::context::App;
+use crate::directory::contacts_for;
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::idempotency::{self, Answer, Created};
+use crate::page::{Listed, PageRequest, fetch_size, views_of};
 use crate::policy;
-use crate::responses::{AuthErrors, BodyErrors, Conflict, NotFound, QueryErrors, Stale};
-use crate::state::AppState;
 use crate::sworn_agents::today;
-use vigie_app::directory::contacts_for;
 
 /// The bailleur as a legal-person victim (name and SIREN come from its record).
 #[derive(Debug, Clone, Deserialize, Serialize, Validate, ToSchema)]
@@ -218,14 +216,14 @@ pub struct Complaint {
     pub updated_at: DateTime<Utc>,
 }
 
-fn bad<E>(_: E) -> ApiError {
-    ApiError::internal()
+fn bad<E>(_: E) -> AppError {
+    AppError::internal()
 }
 
-fn lifecycle(row: &ComplaintRow) -> ApiResult<Lifecycle> {
+fn lifecycle(row: &ComplaintRow) -> AppResult<Lifecycle> {
     Ok(Lifecycle {
-        status: ComplaintStatus::parse(&row.status).ok_or_else(ApiError::internal)?,
-        channel: Channel::parse(&row.channel).ok_or_else(ApiError::internal)?,
+        status: ComplaintStatus::parse(&row.status).ok_or_else(AppError::internal)?,
+        channel: Channel::parse(&row.channel).ok_or_else(AppError::internal)?,
         orientation: row
             .orientation
             .as_deref()
@@ -246,10 +244,10 @@ fn lifecycle(row: &ComplaintRow) -> ApiResult<Lifecycle> {
 fn facts_of(
     conn: &mut DbConn,
     codes: &[String],
-) -> ApiResult<Vec<(QualificationFacts, offences::OffenceRow)>> {
+) -> AppResult<Vec<(QualificationFacts, offences::OffenceRow)>> {
     let mut out = vec![];
     for c in codes {
-        let o = offences::find_by_code(conn, c)?.ok_or_else(ApiError::internal)?;
+        let o = offences::find_by_code(conn, c)?.ok_or_else(AppError::internal)?;
         out.push((
             QualificationFacts {
                 code: o.code.clone(),
@@ -267,7 +265,7 @@ fn days(from: Option<NaiveDateTime>, to: Option<NaiveDateTime>) -> Option<i64> {
     Some((to? - from?).num_days())
 }
 
-fn view(conn: &mut DbConn, row: ComplaintRow) -> ApiResult<Complaint> {
+fn view(conn: &mut DbConn, row: ComplaintRow) -> AppResult<Complaint> {
     let l = lifecycle(&row)?;
     let codes: Vec<String> = serde_json::from_str(&row.qualifications).map_err(bad)?;
     let facts = facts_of(conn, &codes)?;
@@ -320,20 +318,20 @@ fn prefill(
     conn: &mut DbConn,
     org_id: &str,
     body: &CreateComplaint,
-) -> ApiResult<(ComplaintContent, Vec<String>, Option<String>)> {
+) -> AppResult<(ComplaintContent, Vec<String>, Option<String>)> {
     let mut rows = vec![];
     for (i, id) in body.incident_ids.iter().enumerate() {
         let r = incidents::get(conn, id)?
             .filter(|r| r.org_id == org_id)
             .ok_or_else(|| {
-                ApiError::invalid_field(
+                AppError::invalid_field(
                     &format!("incident_ids[{i}]"),
                     "unknown_incident",
                     "no such incident in your organisation",
                 )
             })?;
         if rows.iter().any(|x: &incidents::IncidentRow| x.id == r.id) {
-            return Err(ApiError::invalid_field(
+            return Err(AppError::invalid_field(
                 &format!("incident_ids[{i}]"),
                 "duplicate",
                 "listed twice",
@@ -346,7 +344,7 @@ fn prefill(
         .map(|r| r.circonscription_code.clone())
         .collect();
     if circs.iter().any(|c| c != &circs[0]) {
-        return Err(ApiError::invalid_field(
+        return Err(AppError::invalid_field(
             "incident_ids",
             "several_circonscriptions",
             "the incidents of one complaint are in one circonscription",
@@ -398,14 +396,14 @@ fn prefill(
         staff_victims.extend(serde_json::from_str::<Vec<Victim>>(&r.victims).map_err(bad)?);
     }
     if codes.is_empty() {
-        return Err(ApiError::invalid_field(
+        return Err(AppError::invalid_field(
             "incident_ids",
             "not_qualified",
             "qualify the incidents first (PUT /incidents/{id}/qualifications)",
         ));
     }
     let residence = residences::find_in_org(conn, org_id, &rows[0].residence_id)?
-        .ok_or_else(ApiError::internal)?;
+        .ok_or_else(AppError::internal)?;
     let first = &rows[0];
     content.place = [
         Some(residence.name.clone()),
@@ -431,7 +429,7 @@ fn prefill(
     }
     for (i, e) in body.employee_victims.iter().enumerate() {
         let s = residences::find_staff(conn, org_id, &e.staff_id)?.ok_or_else(|| {
-            ApiError::invalid_field(
+            AppError::invalid_field(
                 &format!("employee_victims[{i}].staff_id"),
                 "unknown_staff",
                 "no staff member with this id in your organisation",
@@ -442,7 +440,7 @@ fn prefill(
             (true, _, None) => format!("{}, {}", org.name, residence.address),
             (false, Some(a), _) => a.clone(),
             (false, None, _) => {
-                return Err(ApiError::invalid_field(
+                return Err(AppError::invalid_field(
                     &format!("employee_victims[{i}].address"),
                     "required",
                     "give the address, or use the professional address",
@@ -478,30 +476,22 @@ fn prefill(
 /// It is routed to the circonscription of the facts and to the parquet, and says whether the TADPR
 /// track is open and why. Field errors: `unknown_incident`, `not_qualified`,
 /// `several_circonscriptions`, `unknown_staff`, `required`, `no_parquet`.
-#[utoipa::path(
-    tag = "complaints", operation_id = "createComplaint",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    request_body = CreateComplaint,
-    responses((status = 201, description = "A draft", body = Complaint, headers(("ETag" = String), ("Location" = String))), AuthErrors, BodyErrors),
-    security(("bearer" = []))
-)]
-#[post("/complaints")]
 pub async fn create_complaint(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    key: IdempotencyKey,
-    Valid(body): Valid<CreateComplaint>,
-) -> ApiResult<HttpResponse> {
+    key: Option<String>,
+    body: CreateComplaint,
+) -> AppResult<Answer> {
     policy::handle_complaints(&caller)?;
     let actor = caller.actor();
     let org_id = caller.org_id.clone();
     let request = serde_json::to_value(&body).map_err(bad)?;
-    create_once(&state, &caller, key, &request, move |conn| {
+    idempotency::create_once(app, &caller, key, &request, move |conn| {
         let (content, codes, circonscription) = prefill(conn, &org_id, &body)?;
         let parquet = organisations::find_by_kind(conn, OrgKind::Parquet)?
             .filter(|p| p.active)
             .ok_or_else(|| {
-                ApiError::invalid_field(
+                AppError::invalid_field(
                     "parquet",
                     "no_parquet",
                     "no parquet organisation is set up",
@@ -544,11 +534,11 @@ pub async fn create_complaint(
 }
 
 /// The police organisation's circonscription.
-fn circonscription_of(conn: &mut DbConn, caller: &Caller) -> ApiResult<Option<String>> {
+fn circonscription_of(conn: &mut DbConn, caller: &Caller) -> AppResult<Option<String>> {
     Ok(organisations::find(conn, &caller.org_id)?.and_then(|o| o.circonscription_code))
 }
 
-fn scope(conn: &mut DbConn, caller: &Caller) -> ApiResult<ComplaintScope> {
+fn scope(conn: &mut DbConn, caller: &Caller) -> AppResult<ComplaintScope> {
     Ok(match policy::complaint_reader(caller)? {
         Party::Bailleur => ComplaintScope::Bailleur {
             org_id: caller.org_id.clone(),
@@ -563,8 +553,8 @@ fn scope(conn: &mut DbConn, caller: &Caller) -> ApiResult<ComplaintScope> {
 }
 
 /// Loads a complaint the caller may see, or 404.
-fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<ComplaintRow> {
-    let row = repo::get(conn, id)?.ok_or_else(ApiError::not_found)?;
+fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<ComplaintRow> {
+    let row = repo::get(conn, id)?.ok_or_else(AppError::not_found)?;
     let sees = match scope(conn, caller) {
         Ok(ComplaintScope::Bailleur { org_id }) => row.org_id == org_id,
         Ok(ComplaintScope::Police {
@@ -585,7 +575,7 @@ fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<ComplaintR
     if sees {
         Ok(row)
     } else {
-        Err(ApiError::not_found())
+        Err(AppError::not_found())
     }
 }
 
@@ -600,62 +590,39 @@ pub struct ComplaintQuery {
 /// A bailleur's correspondent sees its complaints and their progress; the police correspondent
 /// those lodged at the circonscription; the magistrat référent and délégués those before the
 /// parquet. Others: 403.
-#[utoipa::path(
-    tag = "complaints", operation_id = "listComplaints",
-    params(ComplaintQuery, PageQuery),
-    responses((status = 200, description = "One page", body = Page<Complaint>), AuthErrors, QueryErrors),
-    security(("bearer" = []))
-)]
-#[get("/complaints")]
 pub async fn list_complaints(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    q: web::Query<ComplaintQuery>,
-    page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
-    let limit = page.limit()?;
-    let after = page.after()?;
+    q: ComplaintQuery,
+    page: PageRequest,
+) -> AppResult<Listed<Complaint>> {
+    let limit = page.limit;
+    let after = page.after.clone();
     let status = q.status.map(|s| s.as_str());
-    let (views, more) = state
-        .db(move |conn| {
-            let scope = scope(conn, &caller)?;
-            let rows = repo::list(conn, &scope, status, after.as_deref(), fetch_size(limit))?;
-            views_of(rows, limit, |r| view(conn, r))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(Page::from_items(&req, views, more, |v| v.id.clone())))
+    app.db(move |conn| {
+        let scope = scope(conn, &caller)?;
+        let rows = repo::list(conn, &scope, status, after.as_deref(), fetch_size(limit))?;
+        views_of(rows, limit, |r| view(conn, r))
+    })
+    .await
 }
 
 /// Read a complaint
-#[utoipa::path(
-    tag = "complaints", operation_id = "getComplaint",
-    params(("id" = String, Path, description = "Complaint id")),
-    responses((status = 200, description = "The complaint", body = Complaint, headers(("ETag" = String))), AuthErrors, NotFound),
-    security(("bearer" = []))
-)]
-#[get("/complaints/{id}")]
-pub async fn get_complaint(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let v = state
-        .db(move |conn| {
-            let row = visible(conn, &caller, &id)?;
-            view(conn, row)
-        })
-        .await?;
-    Ok(ok_with_etag(&v, v.version))
+pub async fn get_complaint(app: &App, caller: Caller, id: String) -> AppResult<Complaint> {
+    app.db(move |conn| {
+        let row = visible(conn, &caller, &id)?;
+        view(conn, row)
+    })
+    .await
 }
 
-fn complaint_error(e: ComplaintError, allowed: Vec<&'static str>) -> ApiError {
+fn complaint_error(e: ComplaintError, allowed: Vec<&'static str>) -> AppError {
     let status = if e.is_conflict() {
-        actix_web::http::StatusCode::CONFLICT
+        ErrorKind::Conflict
     } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+        ErrorKind::Invalid
     };
-    let mut err = ApiError::new(status, e.code(), e.to_string());
+    let mut err = AppError::new(status, e.code(), e.to_string());
     if matches!(e, ComplaintError::NotAllowed { .. }) {
         err.allowed = Some(allowed.into_iter().map(str::to_owned).collect());
     }
@@ -668,7 +635,7 @@ fn notifications(
     conn: &mut DbConn,
     row: &ComplaintRow,
     event: &str,
-) -> ApiResult<Vec<NotificationRow>> {
+) -> AppResult<Vec<NotificationRow>> {
     let contacts = contacts_for(
         conn,
         &row.org_id,
@@ -703,27 +670,19 @@ fn notifications(
 /// `tadpr_step_out_of_order`; 422 `complaint_incomplete`, `app_excluded_for_violences`,
 /// `app_requires_reparation`, `afd_not_available`, `not_tadpr_eligible`, `next_step_required`,
 /// `required`.
-#[utoipa::path(
-    tag = "complaints", operation_id = "recordComplaintEvent",
-    params(("id" = String, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
-    request_body(content = ComplaintEvent, example = json!({"kind": "register", "receipt": {"number": "2026/004512", "date": "2026-11-28", "service": "Commissariat de Nanterre"}})),
-    responses((status = 200, description = "The complaint after the step", body = Complaint, headers(("ETag" = String))), AuthErrors, BodyErrors, NotFound, Conflict, Stale),
-    security(("bearer" = []))
-)]
-#[post("/complaints/{id}/events")]
 pub async fn record_event(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    id: web::Path<String>,
-    event: web::Json<ComplaintEvent>,
-) -> ApiResult<HttpResponse> {
-    let expected = if_match(&req)?;
-    let event = event.into_inner();
+    expected_version: Option<i64>,
+    id: String,
+    event: ComplaintEvent,
+) -> AppResult<Complaint> {
+    let expected = expected_version;
+    let event = event;
     if let ComplaintEvent::ScheduleSummons { place, .. } = &event
         && place.chars().count() > 300
     {
-        return Err(ApiError::invalid_field(
+        return Err(AppError::invalid_field(
             "place",
             "too_long",
             "at most 300 characters",
@@ -732,71 +691,68 @@ pub async fn record_event(
     if let ComplaintEvent::Register { receipt } = &event
         && (receipt.number.chars().count() > 100 || receipt.service.chars().count() > 200)
     {
-        return Err(ApiError::invalid_field(
+        return Err(AppError::invalid_field(
             "receipt",
             "too_long",
             "number ≤ 100, service ≤ 200 characters",
         ));
     }
     let actor = caller.actor();
-    let v = state
-        .tx(move |conn| {
-            let mut row = visible(conn, &caller, &id)?;
-            let mut l = lifecycle(&row)?;
-            policy::complaint_step(&caller, event.owner(l.channel))?;
-            let codes: Vec<String> = serde_json::from_str(&row.qualifications).map_err(bad)?;
-            let qf: Vec<QualificationFacts> = facts_of(conn, &codes)?
-                .into_iter()
-                .map(|(f, _)| f)
-                .collect();
-            let content: ComplaintContent = serde_json::from_str(&row.content).map_err(bad)?;
-            let facts = Facts {
-                qualifications: &qf,
-                has_victim: content.bailleur_victim.is_some()
-                    || !content.employee_victims.is_empty(),
-                victim_damaged: content.damages.is_some()
-                    || content
-                        .employee_victims
-                        .iter()
-                        .any(|v| v.itt_days.is_some_and(|d| d > 0)),
-            };
-            let name = event.name();
-            let allowed = l.allowed();
-            l.apply(event, &facts)
-                .map_err(|e| complaint_error(e, allowed))?;
-            let now = vigie_store::now();
-            match name {
-                "filed" => row.filed_at = Some(now),
-                "registered" => row.registered_at = Some(now),
-                "transmitted_to_parquet" => row.transmitted_at = Some(now),
-                "oriented" => row.oriented_at = Some(now),
-                "tadpr_outcome" => row.outcome_at = Some(now),
-                "closed" => row.closed_at = Some(now),
-                _ => {}
-            }
-            row.status = l.status.as_str().to_owned();
-            row.orientation = l.orientation.map(|o| o.as_str().to_owned());
-            row.with_reparation = l.with_reparation;
-            row.receipt = l
-                .receipt
-                .as_ref()
-                .map(serde_json::to_string)
-                .transpose()
-                .map_err(bad)?;
-            row.tadpr = serde_json::to_string(&l.tadpr).map_err(bad)?;
-            let row = repo::save(conn, &actor, row, expected, &format!("complaint.{name}"))?;
-            let notes = notifications(conn, &row, name)?;
-            repo::notify(conn, &notes)?;
-            record_feed_event(conn, &row, name)?;
-            view(conn, row)
-        })
-        .await?;
-    Ok(ok_with_etag(&v, v.version))
+    app.tx(move |conn| {
+        let mut row = visible(conn, &caller, &id)?;
+        let mut l = lifecycle(&row)?;
+        policy::complaint_step(&caller, event.owner(l.channel))?;
+        let codes: Vec<String> = serde_json::from_str(&row.qualifications).map_err(bad)?;
+        let qf: Vec<QualificationFacts> = facts_of(conn, &codes)?
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
+        let content: ComplaintContent = serde_json::from_str(&row.content).map_err(bad)?;
+        let facts = Facts {
+            qualifications: &qf,
+            has_victim: content.bailleur_victim.is_some() || !content.employee_victims.is_empty(),
+            victim_damaged: content.damages.is_some()
+                || content
+                    .employee_victims
+                    .iter()
+                    .any(|v| v.itt_days.is_some_and(|d| d > 0)),
+        };
+        let name = event.name();
+        let allowed = l.allowed();
+        l.apply(event, &facts)
+            .map_err(|e| complaint_error(e, allowed))?;
+        let now = vigie_store::now();
+        match name {
+            "filed" => row.filed_at = Some(now),
+            "registered" => row.registered_at = Some(now),
+            "transmitted_to_parquet" => row.transmitted_at = Some(now),
+            "oriented" => row.oriented_at = Some(now),
+            "tadpr_outcome" => row.outcome_at = Some(now),
+            "closed" => row.closed_at = Some(now),
+            _ => {}
+        }
+        row.status = l.status.as_str().to_owned();
+        row.orientation = l.orientation.map(|o| o.as_str().to_owned());
+        row.with_reparation = l.with_reparation;
+        row.receipt = l
+            .receipt
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(bad)?;
+        row.tadpr = serde_json::to_string(&l.tadpr).map_err(bad)?;
+        let row = repo::save(conn, &actor, row, expected, &format!("complaint.{name}"))?;
+        let notes = notifications(conn, &row, name)?;
+        repo::notify(conn, &notes)?;
+        record_feed_event(conn, &row, name)?;
+        view(conn, row)
+    })
+    .await
 }
 
 /// Records a complaint's step in the feed: its bailleur reads it; the police of the circonscription
 /// once the complaint is lodged there; the parquet once it is before it.
-fn record_feed_event(conn: &mut DbConn, row: &ComplaintRow, step: &str) -> ApiResult<()> {
+fn record_feed_event(conn: &mut DbConn, row: &ComplaintRow, step: &str) -> AppResult<()> {
     let lodged = row.status != ComplaintStatus::Draft.as_str();
     let police = row.channel == Channel::Police.as_str() && lodged;
     let parquet = row.transmitted_at.is_some()
@@ -843,25 +799,17 @@ pub struct NotificationQuery {
 ///
 /// The recorded events addressed to the caller's organisation's designated contacts, oldest first;
 /// keep the last cursor to read only what is new.
-#[utoipa::path(
-    tag = "complaints", operation_id = "listNotifications",
-    params(NotificationQuery, PageQuery),
-    responses((status = 200, description = "One page", body = Page<Notification>), AuthErrors, QueryErrors),
-    security(("bearer" = []))
-)]
-#[get("/notifications")]
 pub async fn list_notifications(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    q: web::Query<NotificationQuery>,
-    page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
-    let limit = page.limit()?;
-    let after = page.after()?;
+    q: NotificationQuery,
+    page: PageRequest,
+) -> AppResult<Listed<Notification>> {
+    let limit = page.limit;
+    let after = page.after.clone();
     policy::read_notifications(&caller)?;
-    let q = q.into_inner();
-    let rows = state
+    let q = q;
+    let rows = app
         .db(move |conn| {
             Ok(repo::notifications_for(
                 conn,
@@ -872,22 +820,16 @@ pub async fn list_notifications(
             )?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        &req,
-        rows,
-        limit,
-        |r| r.id.clone(),
-        |r| {
-            Ok(Notification {
-                id: r.id,
-                recipient_person_id: r.recipient_person_id,
-                contact_role: r.contact_role,
-                event_type: r.event_type,
-                resource_type: r.resource_type,
-                resource_id: r.resource_id,
-                summary: r.summary,
-                created_at: r.created_at.and_utc(),
-            })
-        },
-    )?))
+    views_of(rows, limit, |r| {
+        Ok(Notification {
+            id: r.id,
+            recipient_person_id: r.recipient_person_id,
+            contact_role: r.contact_role,
+            event_type: r.event_type,
+            resource_type: r.resource_type,
+            resource_id: r.resource_id,
+            summary: r.summary,
+            created_at: r.created_at.and_utc(),
+        })
+    })
 }

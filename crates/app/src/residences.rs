@@ -1,6 +1,5 @@
 //! `/residences` and `/staff`: a bailleur's property and front-line people, synced from its ERP.
 
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -12,13 +11,12 @@ use vigie_store::residences::{
     self as repo, NewStaff, ResidenceData, ResidenceRow, StaffPatch, StaffRow, Upsert,
 };
 
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
-use crate::http::{Created, IdempotencyKey, Valid, create_once, if_match, ok_with_etag};
-use crate::pagination::{Page, PageQuery, fetch_size};
+use crate::caller::Caller;
+use crate::context::App;
+use crate::error::{AppError, AppResult};
+use crate::idempotency::{self, Answer, Created};
+use crate::page::{Listed, PageRequest, fetch_size, views_of};
 use crate::policy;
-use crate::responses::{AuthErrors, BodyErrors, Conflict, NotFound, QueryErrors, Stale};
-use crate::state::AppState;
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -54,10 +52,10 @@ pub struct Residence {
 }
 
 impl TryFrom<ResidenceRow> for Residence {
-    type Error = ApiError;
-    fn try_from(r: ResidenceRow) -> ApiResult<Self> {
+    type Error = AppError;
+    fn try_from(r: ResidenceRow) -> AppResult<Self> {
         Ok(Self {
-            buildings: serde_json::from_str(&r.buildings).map_err(|_| ApiError::internal())?,
+            buildings: serde_json::from_str(&r.buildings).map_err(|_| AppError::internal())?,
             id: r.id,
             external_ref: r.external_ref,
             name: r.name,
@@ -96,44 +94,42 @@ pub struct PutResidence {
     pub guarded_l271_1: bool,
 }
 
+/// What a sync by reference did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Synced {
+    Created,
+    Updated,
+    Unchanged,
+}
+
 /// Create or update a residence by its reference
 ///
 /// Idempotent sync for ERPs: the residence the bailleur knows as `external_ref` is created (201),
 /// updated (200) or left unchanged (200, `Vigie-Sync: unchanged`). Admin and integration roles.
-#[utoipa::path(
-    tag = "residences", operation_id = "putResidence",
-    params(("external_ref" = String, Path, description = "The bailleur's own reference", example = "RES-0042")),
-    request_body = PutResidence,
-    responses((status = 200, description = "Updated or unchanged", body = Residence, headers(("ETag" = String), ("Vigie-Sync" = String))),
-              (status = 201, description = "Created", body = Residence, headers(("ETag" = String), ("Location" = String))),
-              AuthErrors, BodyErrors),
-    security(("bearer" = []))
-)]
-#[put("/residences/by-ref/{external_ref}")]
 pub async fn put_residence(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    external_ref: web::Path<String>,
-    Valid(body): Valid<PutResidence>,
-) -> ApiResult<HttpResponse> {
+    external_ref: String,
+    body: PutResidence,
+) -> AppResult<(Residence, Synced)> {
     policy::manage_property(&caller)?;
-    let external_ref = external_ref.into_inner();
+    let external_ref = external_ref;
     if external_ref.is_empty() || external_ref.len() > 100 {
-        return Err(ApiError::invalid_field(
+        return Err(AppError::invalid_field(
             "external_ref",
             "invalid_ref",
             "1 to 100 characters",
         ));
     }
     let insee = InseeCode::parse(&body.insee_code)
-        .map_err(|e| ApiError::invalid_field("insee_code", "invalid_insee_code", e.to_string()))?;
+        .map_err(|e| AppError::invalid_field("insee_code", "invalid_insee_code", e.to_string()))?;
     let actor = caller.actor();
     let org_id = caller.org_id.clone();
-    let buildings = serde_json::to_string(&body.buildings).map_err(|_| ApiError::internal())?;
-    let (row, outcome) = state
+    let buildings = serde_json::to_string(&body.buildings).map_err(|_| AppError::internal())?;
+    let (row, outcome) = app
         .tx(move |conn| {
             if reference::find_commune(conn, insee.as_str())?.is_none() {
-                return Err(ApiError::invalid_field(
+                return Err(AppError::invalid_field(
                     "insee_code",
                     "unknown_commune",
                     "not a commune of the reference data",
@@ -150,79 +146,38 @@ pub async fn put_residence(
             Ok(repo::upsert(conn, &actor, &org_id, &external_ref, data)?)
         })
         .await?;
-    let version = row.version;
-    let dto = Residence::try_from(row)?;
-    Ok(match outcome {
-        Upsert::Created => HttpResponse::Created()
-            .insert_header(("location", format!("/api/v1/residences/{}", dto.id)))
-            .insert_header(actix_web::http::header::ETag(crate::http::etag(version)))
-            .json(dto),
-        Upsert::Updated | Upsert::Unchanged => {
-            let mut res = ok_with_etag(&dto, version);
-            let tag = if outcome == Upsert::Updated {
-                "updated"
-            } else {
-                "unchanged"
-            };
-            res.headers_mut().insert(
-                actix_web::http::header::HeaderName::from_static("vigie-sync"),
-                actix_web::http::header::HeaderValue::from_static(tag),
-            );
-            res
-        }
-    })
+    let synced = match outcome {
+        Upsert::Created => Synced::Created,
+        Upsert::Updated => Synced::Updated,
+        Upsert::Unchanged => Synced::Unchanged,
+    };
+    Ok((Residence::try_from(row)?, synced))
 }
 
 /// List the bailleur's residences
-#[utoipa::path(
-    tag = "residences", operation_id = "listResidences",
-    params(PageQuery),
-    responses((status = 200, description = "One page", body = Page<Residence>), AuthErrors, QueryErrors),
-    security(("bearer" = []))
-)]
-#[get("/residences")]
 pub async fn list_residences(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
+    page: PageRequest,
+) -> AppResult<Listed<Residence>> {
     policy::bailleur_member(&caller)?;
-    let limit = page.limit()?;
-    let after = page.after()?;
+    let limit = page.limit;
+    let after = page.after.clone();
     let org = caller.org_id.clone();
-    let rows = state
+    let rows = app
         .db(move |conn| Ok(repo::list(conn, &org, after.as_deref(), fetch_size(limit))?))
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        &req,
-        rows,
-        limit,
-        |r| r.id.clone(),
-        Residence::try_from,
-    )?))
+    views_of(rows, limit, Residence::try_from)
 }
 
 /// Read a residence
-#[utoipa::path(
-    tag = "residences", operation_id = "getResidence",
-    params(("id" = String, Path, description = "Residence id")),
-    responses((status = 200, description = "The residence", body = Residence, headers(("ETag" = String))), AuthErrors, NotFound),
-    security(("bearer" = []))
-)]
-#[get("/residences/{id}")]
-pub async fn get_residence(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    policy::bailleur_member(&caller).map_err(|_| ApiError::not_found())?;
+pub async fn get_residence(app: &App, caller: Caller, id: String) -> AppResult<Residence> {
+    policy::bailleur_member(&caller).map_err(|_| AppError::not_found())?;
     let org = caller.org_id.clone();
-    let row = state
-        .db(move |conn| repo::find_in_org(conn, &org, &id)?.ok_or_else(ApiError::not_found))
+    let row = app
+        .db(move |conn| repo::find_in_org(conn, &org, &id)?.ok_or_else(AppError::not_found))
         .await?;
-    let version = row.version;
-    Ok(ok_with_etag(&Residence::try_from(row)?, version))
+    Ok(Residence::try_from(row)?)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -244,10 +199,10 @@ pub struct Staff {
 }
 
 impl TryFrom<StaffRow> for Staff {
-    type Error = ApiError;
-    fn try_from(r: StaffRow) -> ApiResult<Self> {
+    type Error = AppError;
+    fn try_from(r: StaffRow) -> AppResult<Self> {
         Ok(Self {
-            role: StaffRole::parse(&r.role).ok_or_else(ApiError::internal)?,
+            role: StaffRole::parse(&r.role).ok_or_else(AppError::internal)?,
             id: r.id,
             external_ref: r.external_ref,
             first_name: r.first_name,
@@ -282,25 +237,17 @@ pub struct CreateStaff {
 /// Add a staff member
 ///
 /// Minimal personal data: name, front-line role, sworn-guard status. Admin and integration roles.
-#[utoipa::path(
-    tag = "staff", operation_id = "createStaff",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    request_body = CreateStaff,
-    responses((status = 201, description = "Created", body = Staff, headers(("ETag" = String), ("Location" = String))), AuthErrors, BodyErrors, Conflict),
-    security(("bearer" = []))
-)]
-#[post("/staff")]
 pub async fn create_staff(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    key: IdempotencyKey,
-    Valid(body): Valid<CreateStaff>,
-) -> ApiResult<HttpResponse> {
+    key: Option<String>,
+    body: CreateStaff,
+) -> AppResult<Answer> {
     policy::manage_property(&caller)?;
     let actor = caller.actor();
     let org = caller.org_id.clone();
-    let request = serde_json::to_value(&body).map_err(|_| ApiError::internal())?;
-    create_once(&state, &caller, key, &request, move |conn| {
+    let request = serde_json::to_value(&body).map_err(|_| AppError::internal())?;
+    idempotency::create_once(app, &caller, key, &request, move |conn| {
         let n = NewStaff {
             external_ref: body.external_ref,
             first_name: body.first_name.trim().to_owned(),
@@ -309,7 +256,7 @@ pub async fn create_staff(
             sworn_guard: body.sworn_guard,
         };
         let row = repo::create_staff(conn, &actor, &org, n).map_err(|e| match e {
-            vigie_store::StoreError::Conflict(_) => ApiError::conflict(
+            vigie_store::StoreError::Conflict(_) => AppError::conflict(
                 "external_ref_taken",
                 "a staff member with this external_ref exists",
             ),
@@ -327,24 +274,12 @@ pub async fn create_staff(
 }
 
 /// List the bailleur's staff
-#[utoipa::path(
-    tag = "staff", operation_id = "listStaff",
-    params(PageQuery),
-    responses((status = 200, description = "One page", body = Page<Staff>), AuthErrors, QueryErrors),
-    security(("bearer" = []))
-)]
-#[get("/staff")]
-pub async fn list_staff(
-    state: web::Data<AppState>,
-    caller: Caller,
-    req: HttpRequest,
-    page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
+pub async fn list_staff(app: &App, caller: Caller, page: PageRequest) -> AppResult<Listed<Staff>> {
     policy::bailleur_member(&caller)?;
-    let limit = page.limit()?;
-    let after = page.after()?;
+    let limit = page.limit;
+    let after = page.after.clone();
     let org = caller.org_id.clone();
-    let rows = state
+    let rows = app
         .db(move |conn| {
             Ok(repo::list_staff(
                 conn,
@@ -354,13 +289,7 @@ pub async fn list_staff(
             )?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        &req,
-        rows,
-        limit,
-        |r| r.id.clone(),
-        Staff::try_from,
-    )?))
+    views_of(rows, limit, Staff::try_from)
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -379,24 +308,16 @@ pub struct UpdateStaff {
 }
 
 /// Update a staff member
-#[utoipa::path(
-    tag = "staff", operation_id = "updateStaff",
-    params(("id" = String, Path, description = "Staff id"), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
-    request_body = UpdateStaff,
-    responses((status = 200, description = "Updated", body = Staff, headers(("ETag" = String))), AuthErrors, BodyErrors, NotFound, Stale),
-    security(("bearer" = []))
-)]
-#[patch("/staff/{id}")]
 pub async fn update_staff(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    id: web::Path<String>,
-    Valid(body): Valid<UpdateStaff>,
-) -> ApiResult<HttpResponse> {
-    policy::bailleur_member(&caller).map_err(|_| ApiError::not_found())?;
+    expected_version: Option<i64>,
+    id: String,
+    body: UpdateStaff,
+) -> AppResult<Staff> {
+    policy::bailleur_member(&caller).map_err(|_| AppError::not_found())?;
     policy::manage_property(&caller)?;
-    let expected = if_match(&req)?;
+    let expected = expected_version;
     let actor = caller.actor();
     let org = caller.org_id.clone();
     let patch = StaffPatch {
@@ -406,13 +327,12 @@ pub async fn update_staff(
         sworn_guard: body.sworn_guard,
         active: body.active,
     };
-    let row = state
+    let row = app
         .tx(move |conn| {
             Ok(repo::update_staff(
                 conn, &actor, &org, &id, expected, patch,
             )?)
         })
         .await?;
-    let version = row.version;
-    Ok(ok_with_etag(&Staff::try_from(row)?, version))
+    Ok(Staff::try_from(row)?)
 }

@@ -2,7 +2,6 @@
 //! bailleur and year, signed (then immutable, with a content hash), corrected by new revisions, and
 //! followed to their deadline. Transmissions to the parquet are in [`crate::pv_transmissions`].
 
-use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -19,15 +18,13 @@ use vigie_store::pvs::{self as repo, PvFilter, PvRow, PvScope};
 use vigie_store::sworn_agents::{self as agents, AgentRow};
 use vigie_store::{DbConn, incidents, offences, organisations, residences};
 
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::{
-    Created, IdempotencyKey, Valid, create_once, created_response, if_match, ok_with_etag,
-};
-use crate::pagination::{Page, PageQuery, fetch_size, views_of};
-use crate::policy::{self, PvAccess};
-use crate::responses::{AuthErrors, Conflict, DrawingErrors, NotFound, QueryErrors, Stale};
-use crate::state::AppState;
+use crate::caller::Caller;
+use crate::context::App;
+use crate::error::{AppError, AppResult, ErrorKind, FieldError};
+use crate::idempotency::{self, Answer, Created};
+use crate::page::{Listed, PageRequest, fetch_size, views_of};
+use crate::policy;
+use crate::policy::PvAccess;
 use crate::sworn_agents::{caller_principal_id, decode_file, offence_facts, today};
 
 /// A statement heard by the agent.
@@ -226,11 +223,11 @@ pub struct Pv {
     pub updated_at: DateTime<Utc>,
 }
 
-pub fn view(conn: &mut DbConn, row: PvRow) -> ApiResult<Pv> {
-    let status = PvStatus::parse(&row.status).ok_or_else(ApiError::internal)?;
+pub fn view(conn: &mut DbConn, row: PvRow) -> AppResult<Pv> {
+    let status = PvStatus::parse(&row.status).ok_or_else(AppError::internal)?;
     let text = row.document.as_deref().unwrap_or(&row.content);
     let document: serde_json::Value =
-        serde_json::from_str(text).map_err(|_| ApiError::internal())?;
+        serde_json::from_str(text).map_err(|_| AppError::internal())?;
     let transmission = match &row.transmission_id {
         Some(t) => repo::get_transmission(conn, t)?.map(|t| TransmissionRef {
             id: t.id,
@@ -264,20 +261,16 @@ pub fn view(conn: &mut DbConn, row: PvRow) -> ApiResult<Pv> {
     })
 }
 
-fn rule_error(e: PvRuleError) -> ApiError {
-    ApiError::new(
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-        e.code(),
-        e.to_string(),
-    )
+fn rule_error(e: PvRuleError) -> AppError {
+    AppError::new(ErrorKind::Invalid, e.code(), e.to_string())
 }
 
-pub fn state_error(e: PvStateError) -> ApiError {
-    ApiError::conflict(e.code(), e.to_string())
+pub fn state_error(e: PvStateError) -> AppError {
+    AppError::conflict(e.code(), e.to_string())
 }
 
 /// Text rules of the content (shared with incidents), with the PV's field names.
-fn check_text(input: &PvInput) -> ApiResult<()> {
+fn check_text(input: &PvInput) -> AppResult<()> {
     let offender: Vec<PersonInvolved> = input.offender.iter().cloned().collect();
     let mut errors: Vec<FieldError> = incident::check_content(
         Category::Other,
@@ -311,7 +304,7 @@ fn check_text(input: &PvInput) -> ApiResult<()> {
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::invalid(errors))
+        Err(AppError::invalid(errors))
     }
 }
 
@@ -322,17 +315,17 @@ fn author_file(
     caller: &Caller,
     access: PvAccess,
     agent_id: Option<&str>,
-) -> ApiResult<AgentRow> {
+) -> AppResult<AgentRow> {
     match access {
         PvAccess::Agent => {
             let me = caller_principal_id(conn, caller)?;
             let file = agents::find_by_principal(conn, &me)?.ok_or_else(|| {
-                ApiError::forbidden(
+                AppError::forbidden(
                     "you have no sworn-agent file: ask your correspondent to open one",
                 )
             })?;
             if agent_id.is_some_and(|a| a != file.id) {
-                return Err(ApiError::forbidden(
+                return Err(AppError::forbidden(
                     "a sworn agent draws up PVs under their own file only",
                 ));
             }
@@ -340,7 +333,7 @@ fn author_file(
         }
         _ => {
             let id = agent_id.ok_or_else(|| {
-                ApiError::invalid_field(
+                AppError::invalid_field(
                     "agent_id",
                     "required",
                     "name the author's sworn-agent file",
@@ -349,7 +342,7 @@ fn author_file(
             agents::get(conn, id)?
                 .filter(|a| a.org_id == caller.org_id)
                 .ok_or_else(|| {
-                    ApiError::invalid_field(
+                    AppError::invalid_field(
                         "agent_id",
                         "unknown_agent",
                         "no sworn-agent file with this id in your organisation",
@@ -367,10 +360,10 @@ fn draw_up(
     input: PvInput,
     number: String,
     revision: i64,
-) -> ApiResult<PvDocument> {
+) -> AppResult<PvDocument> {
     let residence =
         residences::find_in_org(conn, org_id, &input.residence_id)?.ok_or_else(|| {
-            ApiError::invalid_field(
+            AppError::invalid_field(
                 "residence_id",
                 "unknown_residence",
                 "no such residence in your organisation",
@@ -378,7 +371,7 @@ fn draw_up(
         })?;
     for (i, id) in input.incident_ids.iter().enumerate() {
         if incidents::get(conn, id)?.is_none_or(|r| r.org_id != org_id) {
-            return Err(ApiError::invalid_field(
+            return Err(AppError::invalid_field(
                 &format!("incident_ids[{i}]"),
                 "unknown_incident",
                 "no such incident in your organisation",
@@ -398,14 +391,14 @@ fn draw_up(
         },
     )
     .map_err(rule_error)?;
-    let agrement = file.agrement_on(found_on).ok_or_else(ApiError::internal)?;
-    let oath = file.oath.as_ref().ok_or_else(ApiError::internal)?;
+    let agrement = file.agrement_on(found_on).ok_or_else(AppError::internal)?;
+    let oath = file.oath.as_ref().ok_or_else(AppError::internal)?;
     let staff =
-        residences::find_staff(conn, org_id, &agent.staff_id)?.ok_or_else(ApiError::internal)?;
+        residences::find_staff(conn, org_id, &agent.staff_id)?.ok_or_else(AppError::internal)?;
     let bailleur = organisations::get(conn, org_id)?;
     let mut qualifications = vec![];
     for code in &input.offence_codes {
-        let o = offences::find_by_code(conn, code)?.ok_or_else(ApiError::internal)?;
+        let o = offences::find_by_code(conn, code)?.ok_or_else(AppError::internal)?;
         qualifications.push(PvQualification {
             offence_code: o.code,
             label: o.label,
@@ -456,9 +449,9 @@ fn draw_up(
     })
 }
 
-fn check_found_at(found_at: DateTime<Utc>) -> ApiResult<()> {
+fn check_found_at(found_at: DateTime<Utc>) -> AppResult<()> {
     if found_at > Utc::now() + chrono::Duration::minutes(5) {
-        return Err(ApiError::invalid_field(
+        return Err(AppError::invalid_field(
             "found_at",
             "in_the_future",
             "a finding cannot be in the future",
@@ -473,7 +466,7 @@ fn new_row(
     doc: &PvDocument,
     year: i64,
     seq: i64,
-) -> ApiResult<PvRow> {
+) -> AppResult<PvRow> {
     let at = vigie_store::now();
     Ok(PvRow {
         id: vigie_store::new_id(),
@@ -490,7 +483,7 @@ fn new_row(
         found_on: doc.found_on,
         deadline: transmission_deadline(doc.found_on, LegalDelays::shipped()),
         residence_id: doc.place.residence_id.clone(),
-        content: serde_json::to_string(doc).map_err(|_| ApiError::internal())?,
+        content: serde_json::to_string(doc).map_err(|_| AppError::internal())?,
         signed_at: None,
         signed_by: None,
         content_hash: None,
@@ -513,28 +506,19 @@ fn new_row(
 /// finding), `place_outside_commission`, `offence_outside_agrement`, `offence_outside_commission`,
 /// `regime_b_contraventions_only`, `offence_required`; field errors `unknown_residence`,
 /// `unknown_offence`, `unknown_incident`, `unknown_agent`, `in_the_future`.
-#[utoipa::path(
-    tag = "pvs", operation_id = "createPv",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    request_body = PvInput,
-    responses((status = 201, description = "Drawn up (a numbered draft)", body = Pv, headers(("ETag" = String), ("Location" = String))),
-              AuthErrors, DrawingErrors),
-    security(("bearer" = []))
-)]
-#[post("/pvs")]
 pub async fn create_pv(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    key: IdempotencyKey,
-    Valid(input): Valid<PvInput>,
-) -> ApiResult<HttpResponse> {
+    key: Option<String>,
+    input: PvInput,
+) -> AppResult<Answer> {
     let access = policy::draw_up_pvs(&caller)?;
     check_text(&input)?;
     check_found_at(input.found_at)?;
     let actor = caller.actor();
-    let request = serde_json::to_value(&input).map_err(|_| ApiError::internal())?;
+    let request = serde_json::to_value(&input).map_err(|_| AppError::internal())?;
     let c = caller.clone();
-    create_once(&state, &c, key, &request, move |conn| {
+    idempotency::create_once(app, &c, key, &request, move |conn| {
         let org_id = caller.org_id.clone();
         let agent = author_file(conn, &caller, access, input.agent_id.as_deref())?;
         // Checked before the number is taken; the number is then taken in this transaction.
@@ -565,7 +549,7 @@ pub struct PvQuery {
 }
 
 /// The scope of PVs a caller lists.
-fn scope(conn: &mut DbConn, caller: &Caller) -> ApiResult<PvScope> {
+fn scope(conn: &mut DbConn, caller: &Caller) -> AppResult<PvScope> {
     Ok(match policy::pv_access(caller)? {
         PvAccess::Bailleur => PvScope::Bailleur {
             org_id: caller.org_id.clone(),
@@ -590,42 +574,32 @@ fn scope(conn: &mut DbConn, caller: &Caller) -> ApiResult<PvScope> {
 ///
 /// The bailleur's correspondent and integration see its PVs; a sworn agent their own; the parquet
 /// those transmitted to it.
-#[utoipa::path(
-    tag = "pvs", operation_id = "listPvs",
-    params(PvQuery, PageQuery),
-    responses((status = 200, description = "One page", body = Page<Pv>), AuthErrors, QueryErrors),
-    security(("bearer" = []))
-)]
-#[get("/pvs")]
 pub async fn list_pvs(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    q: web::Query<PvQuery>,
-    page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
-    let limit = page.limit()?;
-    let after = page.after()?;
-    let q = q.into_inner();
-    let (views, more) = state
-        .db(move |conn| {
-            let mut f = PvFilter::new(scope(conn, &caller)?, fetch_size(limit));
-            f.status = q.status.map(|s| s.as_str().to_owned());
-            f.agent_id = q.agent_id;
-            f.year = q.year;
-            f.transmission_id = q.transmission_id;
-            f.after_id = after;
-            let rows = repo::list(conn, &f)?;
-            views_of(rows, limit, |r| view(conn, r))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(Page::from_items(&req, views, more, |v| v.id.clone())))
+    q: PvQuery,
+    page: PageRequest,
+) -> AppResult<Listed<Pv>> {
+    let limit = page.limit;
+    let after = page.after.clone();
+    let q = q;
+    app.db(move |conn| {
+        let mut f = PvFilter::new(scope(conn, &caller)?, fetch_size(limit));
+        f.status = q.status.map(|s| s.as_str().to_owned());
+        f.agent_id = q.agent_id;
+        f.year = q.year;
+        f.transmission_id = q.transmission_id;
+        f.after_id = after;
+        let rows = repo::list(conn, &f)?;
+        views_of(rows, limit, |r| view(conn, r))
+    })
+    .await
 }
 
 /// Loads a PV the caller may see, or 404: its bailleur's correspondent and integration, its
 /// author, and the parquet it was transmitted to.
-pub fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<PvRow> {
-    let row = repo::get(conn, id)?.ok_or_else(ApiError::not_found)?;
+pub fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<PvRow> {
+    let row = repo::get(conn, id)?.ok_or_else(AppError::not_found)?;
     let sees = match scope(conn, caller) {
         Ok(PvScope::Bailleur { org_id, agent_id }) => {
             row.org_id == org_id && agent_id.is_none_or(|a| a == row.agent_id)
@@ -639,34 +613,21 @@ pub fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<PvRow>
     if sees {
         Ok(row)
     } else {
-        Err(ApiError::not_found())
+        Err(AppError::not_found())
     }
 }
 
 /// Read a PV
-#[utoipa::path(
-    tag = "pvs", operation_id = "getPv",
-    params(("id" = String, Path, description = "PV id")),
-    responses((status = 200, description = "The PV", body = Pv, headers(("ETag" = String))), AuthErrors, NotFound),
-    security(("bearer" = []))
-)]
-#[get("/pvs/{id}")]
-pub async fn get_pv(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let v = state
-        .db(move |conn| {
-            let row = visible(conn, &caller, &id)?;
-            view(conn, row)
-        })
-        .await?;
-    Ok(ok_with_etag(&v, v.version))
+pub async fn get_pv(app: &App, caller: Caller, id: String) -> AppResult<Pv> {
+    app.db(move |conn| {
+        let row = visible(conn, &caller, &id)?;
+        view(conn, row)
+    })
+    .await
 }
 
 /// Loads a PV the caller sees and may write (its author or the bailleur's integration).
-fn writable(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<(PvRow, PvAccess)> {
+fn writable(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<(PvRow, PvAccess)> {
     let row = visible(conn, caller, id)?;
     let access = policy::draw_up_pvs(caller)?;
     Ok((row, access))
@@ -676,54 +637,44 @@ fn writable(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<(PvRow, P
 ///
 /// The whole content again, checked by the same rules as a new PV; the number stays. A signed PV is
 /// immutable: 409 `pv_immutable` (draw up a correction). Its author or the integration; `If-Match`.
-#[utoipa::path(
-    tag = "pvs", operation_id = "updateDraftPv",
-    params(("id" = String, Path, description = "PV id"), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
-    request_body = PvInput,
-    responses((status = 200, description = "The draft", body = Pv, headers(("ETag" = String))), AuthErrors, DrawingErrors, NotFound, Conflict, Stale),
-    security(("bearer" = []))
-)]
-#[put("/pvs/{id}")]
 pub async fn update_draft(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    id: web::Path<String>,
-    Valid(input): Valid<PvInput>,
-) -> ApiResult<HttpResponse> {
-    let expected = if_match(&req)?;
+    expected_version: Option<i64>,
+    id: String,
+    input: PvInput,
+) -> AppResult<Pv> {
+    let expected = expected_version;
     check_text(&input)?;
     check_found_at(input.found_at)?;
     let actor = caller.actor();
-    let v = state
-        .tx(move |conn| {
-            let (mut row, access) = writable(conn, &caller, &id)?;
-            pv::can_edit(PvStatus::parse(&row.status).ok_or_else(ApiError::internal)?)
-                .map_err(state_error)?;
-            let agent = author_file(conn, &caller, access, Some(&row.agent_id))?;
-            let old: PvDocument =
-                serde_json::from_str(&row.content).map_err(|_| ApiError::internal())?;
-            let mut doc = draw_up(
-                conn,
-                &row.org_id,
-                &agent,
-                input,
-                row.number.clone(),
-                row.revision,
-            )?;
-            doc.previous = old.previous;
-            doc.correction_reason = old.correction_reason;
-            row.found_at = doc.found_at.naive_utc();
-            row.found_on = doc.found_on;
-            row.deadline = transmission_deadline(doc.found_on, LegalDelays::shipped());
-            row.residence_id = doc.place.residence_id.clone();
-            row.content = serde_json::to_string(&doc).map_err(|_| ApiError::internal())?;
-            repo::link_incidents(conn, &row.id, &doc.incident_ids)?;
-            let row = repo::save(conn, &actor, row, expected, "pv.draft_updated")?;
-            view(conn, row)
-        })
-        .await?;
-    Ok(ok_with_etag(&v, v.version))
+    app.tx(move |conn| {
+        let (mut row, access) = writable(conn, &caller, &id)?;
+        pv::can_edit(PvStatus::parse(&row.status).ok_or_else(AppError::internal)?)
+            .map_err(state_error)?;
+        let agent = author_file(conn, &caller, access, Some(&row.agent_id))?;
+        let old: PvDocument =
+            serde_json::from_str(&row.content).map_err(|_| AppError::internal())?;
+        let mut doc = draw_up(
+            conn,
+            &row.org_id,
+            &agent,
+            input,
+            row.number.clone(),
+            row.revision,
+        )?;
+        doc.previous = old.previous;
+        doc.correction_reason = old.correction_reason;
+        row.found_at = doc.found_at.naive_utc();
+        row.found_on = doc.found_on;
+        row.deadline = transmission_deadline(doc.found_on, LegalDelays::shipped());
+        row.residence_id = doc.place.residence_id.clone();
+        row.content = serde_json::to_string(&doc).map_err(|_| AppError::internal())?;
+        repo::link_incidents(conn, &row.id, &doc.incident_ids)?;
+        let row = repo::save(conn, &actor, row, expected, "pv.draft_updated")?;
+        view(conn, row)
+    })
+    .await
 }
 
 /// Sign a PV
@@ -732,60 +683,51 @@ pub async fn update_draft(
 /// signature time and signer, and `content_hash` is the SHA-256 of its canonical JSON (keys sorted,
 /// no whitespace), which anyone can recompute from `document`. The rules of drawing up are checked
 /// again. 409 `pv_immutable` when already signed.
-#[utoipa::path(
-    tag = "pvs", operation_id = "signPv",
-    params(("id" = String, Path, description = "PV id"), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
-    responses((status = 200, description = "Signed", body = Pv, headers(("ETag" = String))), AuthErrors, DrawingErrors, NotFound, Conflict, Stale),
-    security(("bearer" = []))
-)]
-#[post("/pvs/{id}/signature")]
 pub async fn sign_pv(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let expected = if_match(&req)?;
+    expected_version: Option<i64>,
+    id: String,
+) -> AppResult<Pv> {
+    let expected = expected_version;
     let actor = caller.actor();
-    let v = state
-        .tx(move |conn| {
-            let (mut row, access) = writable(conn, &caller, &id)?;
-            pv::can_edit(PvStatus::parse(&row.status).ok_or_else(ApiError::internal)?)
-                .map_err(state_error)?;
-            let agent = author_file(conn, &caller, access, Some(&row.agent_id))?;
-            let mut doc: PvDocument =
-                serde_json::from_str(&row.content).map_err(|_| ApiError::internal())?;
-            // The agent's file may have changed since the draft (suspension, withdrawal...).
-            let facts: Vec<_> = doc
-                .qualifications
-                .iter()
-                .map(|q| q.offence_code.clone())
-                .collect();
-            let facts = offence_facts(conn, &facts, "offence_codes")?;
-            check_drawing(
-                &decode_file(&agent)?,
-                &Drawing {
-                    found_on: doc.found_on,
-                    residence_id: &doc.place.residence_id,
-                    personally_observed: doc.personally_observed,
-                    offences: &facts,
-                },
-            )
-            .map_err(rule_error)?;
-            let at = vigie_store::now();
-            doc.signed_at = Some(at.and_utc());
-            doc.signed_by = Some(caller.sub.clone());
-            let document = serde_json::to_value(&doc).map_err(|_| ApiError::internal())?;
-            row.content_hash = Some(pv::content_hash(&document));
-            row.document = Some(document.to_string());
-            row.signed_at = Some(at);
-            row.signed_by = Some(caller.sub.clone());
-            row.status = PvStatus::Signed.as_str().to_owned();
-            let row = repo::save(conn, &actor, row, expected, "pv.signed")?;
-            view(conn, row)
-        })
-        .await?;
-    Ok(ok_with_etag(&v, v.version))
+    app.tx(move |conn| {
+        let (mut row, access) = writable(conn, &caller, &id)?;
+        pv::can_edit(PvStatus::parse(&row.status).ok_or_else(AppError::internal)?)
+            .map_err(state_error)?;
+        let agent = author_file(conn, &caller, access, Some(&row.agent_id))?;
+        let mut doc: PvDocument =
+            serde_json::from_str(&row.content).map_err(|_| AppError::internal())?;
+        // The agent's file may have changed since the draft (suspension, withdrawal...).
+        let facts: Vec<_> = doc
+            .qualifications
+            .iter()
+            .map(|q| q.offence_code.clone())
+            .collect();
+        let facts = offence_facts(conn, &facts, "offence_codes")?;
+        check_drawing(
+            &decode_file(&agent)?,
+            &Drawing {
+                found_on: doc.found_on,
+                residence_id: &doc.place.residence_id,
+                personally_observed: doc.personally_observed,
+                offences: &facts,
+            },
+        )
+        .map_err(rule_error)?;
+        let at = vigie_store::now();
+        doc.signed_at = Some(at.and_utc());
+        doc.signed_by = Some(caller.sub.clone());
+        let document = serde_json::to_value(&doc).map_err(|_| AppError::internal())?;
+        row.content_hash = Some(pv::content_hash(&document));
+        row.document = Some(document.to_string());
+        row.signed_at = Some(at);
+        row.signed_by = Some(caller.sub.clone());
+        row.status = PvStatus::Signed.as_str().to_owned();
+        let row = repo::save(conn, &actor, row, expected, "pv.signed")?;
+        view(conn, row)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
@@ -809,58 +751,37 @@ pub struct Correction {
 /// references the previous revision and its hash; the previous one is marked `superseded_by`. Only
 /// the latest signed or transmitted revision can be corrected (409 `pv_not_signed`,
 /// `pv_superseded`). The content is checked by the rules of drawing up.
-#[utoipa::path(
-    tag = "pvs", operation_id = "correctPv",
-    params(("id" = String, Path, description = "PV id (the revision corrected)")),
-    request_body = Correction,
-    responses((status = 201, description = "The new draft revision", body = Pv, headers(("ETag" = String), ("Location" = String))),
-              AuthErrors, DrawingErrors, NotFound, Conflict),
-    security(("bearer" = []))
-)]
-#[post("/pvs/{id}/corrections")]
-pub async fn correct_pv(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-    Valid(body): Valid<Correction>,
-) -> ApiResult<HttpResponse> {
+pub async fn correct_pv(app: &App, caller: Caller, id: String, body: Correction) -> AppResult<Pv> {
     check_text(&body.pv)?;
     check_found_at(body.pv.found_at)?;
     let actor = caller.actor();
-    let v = state
-        .tx(move |conn| {
-            let (mut old, access) = writable(conn, &caller, &id)?;
-            let status = PvStatus::parse(&old.status).ok_or_else(ApiError::internal)?;
-            pv::can_correct(status, old.superseded_by.is_some()).map_err(state_error)?;
-            let agent = author_file(conn, &caller, access, Some(&old.agent_id))?;
-            let mut doc = draw_up(
-                conn,
-                &old.org_id,
-                &agent,
-                body.pv,
-                old.number.clone(),
-                old.revision + 1,
-            )?;
-            doc.previous = Some(PreviousRevision {
-                id: old.id.clone(),
-                revision: old.revision,
-                content_hash: old.content_hash.clone().ok_or_else(ApiError::internal)?,
-            });
-            doc.correction_reason = Some(body.reason);
-            let row = new_row(&old.org_id, &agent, &doc, old.year, old.seq)?;
-            repo::create(conn, &actor, &row, "pv.corrected")?;
-            repo::link_incidents(conn, &row.id, &doc.incident_ids)?;
-            old.superseded_by = Some(row.id.clone());
-            repo::save(conn, &actor, old, None, "pv.superseded")?;
-            view(conn, row)
-        })
-        .await?;
-    Ok(created_response(
-        format!("/api/v1/pvs/{}", v.id),
-        v.version,
-        false,
-        &v,
-    ))
+    app.tx(move |conn| {
+        let (mut old, access) = writable(conn, &caller, &id)?;
+        let status = PvStatus::parse(&old.status).ok_or_else(AppError::internal)?;
+        pv::can_correct(status, old.superseded_by.is_some()).map_err(state_error)?;
+        let agent = author_file(conn, &caller, access, Some(&old.agent_id))?;
+        let mut doc = draw_up(
+            conn,
+            &old.org_id,
+            &agent,
+            body.pv,
+            old.number.clone(),
+            old.revision + 1,
+        )?;
+        doc.previous = Some(PreviousRevision {
+            id: old.id.clone(),
+            revision: old.revision,
+            content_hash: old.content_hash.clone().ok_or_else(AppError::internal)?,
+        });
+        doc.correction_reason = Some(body.reason);
+        let row = new_row(&old.org_id, &agent, &doc, old.year, old.seq)?;
+        repo::create(conn, &actor, &row, "pv.corrected")?;
+        repo::link_incidents(conn, &row.id, &doc.incident_ids)?;
+        old.superseded_by = Some(row.id.clone());
+        repo::save(conn, &actor, old, None, "pv.superseded")?;
+        view(conn, row)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -884,49 +805,36 @@ pub struct DueView {
 ///
 /// The bailleur's PVs not yet transmitted (drafts and signed, latest revisions), by deadline:
 /// today, tomorrow, overdue. A sworn agent sees their own. At most 500 per list.
-#[utoipa::path(
-    tag = "pvs", operation_id = "listPvDeadlines",
-    params(DeadlineQuery),
-    responses((status = 200, description = "Due and overdue PVs", body = DueView), AuthErrors, QueryErrors),
-    security(("bearer" = []))
-)]
-#[get("/pv-deadlines")]
-pub async fn deadlines(
-    state: web::Data<AppState>,
-    caller: Caller,
-    q: web::Query<DeadlineQuery>,
-) -> ApiResult<HttpResponse> {
+pub async fn deadlines(app: &App, caller: Caller, q: DeadlineQuery) -> AppResult<DueView> {
     let on = q.on.unwrap_or_else(today);
-    let due = state
-        .db(move |conn| {
-            let scope = scope(conn, &caller)?;
-            if matches!(scope, PvScope::Parquet { .. }) {
-                return Err(ApiError::forbidden(
-                    "the parquet follows what it received: GET /pv-transmissions",
-                ));
-            }
-            let mut f = PvFilter::new(scope, 1500);
-            f.due_by = Some(on + Days::new(1));
-            let mut due = DueView {
-                on,
-                due_today: vec![],
-                due_tomorrow: vec![],
-                overdue: vec![],
+    app.db(move |conn| {
+        let scope = scope(conn, &caller)?;
+        if matches!(scope, PvScope::Parquet { .. }) {
+            return Err(AppError::forbidden(
+                "the parquet follows what it received: GET /pv-transmissions",
+            ));
+        }
+        let mut f = PvFilter::new(scope, 1500);
+        f.due_by = Some(on + Days::new(1));
+        let mut due = DueView {
+            on,
+            due_today: vec![],
+            due_tomorrow: vec![],
+            overdue: vec![],
+        };
+        for r in repo::list(conn, &f)? {
+            let list = match r.deadline {
+                d if d < on => &mut due.overdue,
+                d if d == on => &mut due.due_today,
+                _ => &mut due.due_tomorrow,
             };
-            for r in repo::list(conn, &f)? {
-                let list = match r.deadline {
-                    d if d < on => &mut due.overdue,
-                    d if d == on => &mut due.due_today,
-                    _ => &mut due.due_tomorrow,
-                };
-                if list.len() < 500 {
-                    list.push(view(conn, r)?);
-                }
+            if list.len() < 500 {
+                list.push(view(conn, r)?);
             }
-            Ok(due)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(due))
+        }
+        Ok(due)
+    })
+    .await
 }
 
 /// Whether the caller belongs to a parquet (for the transmissions module).

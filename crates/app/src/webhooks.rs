@@ -1,7 +1,6 @@
 //! `/webhooks`: an organisation's subscriptions to the change feed, and their delivery log. The
 //! deliveries themselves are made by the server's worker (`vigie::webhooks`).
 
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -9,14 +8,13 @@ use validator::Validate;
 use vigie_store::DbConn;
 use vigie_store::webhooks::{self as repo, DeliveryRow, SubscriptionRow};
 
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::caller::Caller;
+use crate::context::App;
+use crate::error::{AppError, AppResult};
 use crate::feed::EVENT_TYPES;
-use crate::http::{Created, IdempotencyKey, Valid, create_once, if_match, ok_with_etag};
-use crate::pagination::{Page, PageQuery, fetch_size};
+use crate::idempotency::{self, Answer, Created};
+use crate::page::{Listed, PageRequest, fetch_size, views_of};
 use crate::policy;
-use crate::responses::{AuthErrors, BodyErrors, NotFound, QueryErrors, Stale};
-use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Subscription {
@@ -33,9 +31,9 @@ pub struct Subscription {
     pub updated_at: DateTime<Utc>,
 }
 
-fn view(row: SubscriptionRow, with_secret: bool) -> ApiResult<Subscription> {
+fn view(row: SubscriptionRow, with_secret: bool) -> AppResult<Subscription> {
     Ok(Subscription {
-        event_types: serde_json::from_str(&row.event_types).map_err(|_| ApiError::internal())?,
+        event_types: serde_json::from_str(&row.event_types).map_err(|_| AppError::internal())?,
         secret: with_secret.then_some(row.secret),
         id: row.id,
         url: row.url,
@@ -46,7 +44,7 @@ fn view(row: SubscriptionRow, with_secret: bool) -> ApiResult<Subscription> {
     })
 }
 
-fn check_url(url: &str) -> ApiResult<()> {
+fn check_url(url: &str) -> AppResult<()> {
     let ok = (url.starts_with("https://") || url.starts_with("http://"))
         && url.len() <= 2000
         && !url.chars().any(char::is_whitespace)
@@ -54,7 +52,7 @@ fn check_url(url: &str) -> ApiResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(ApiError::invalid_field(
+        Err(AppError::invalid_field(
             "url",
             "invalid_url",
             "an http(s) URL of at most 2000 characters",
@@ -62,10 +60,10 @@ fn check_url(url: &str) -> ApiResult<()> {
     }
 }
 
-fn check_types(types: &[String]) -> ApiResult<()> {
+fn check_types(types: &[String]) -> AppResult<()> {
     for (i, t) in types.iter().enumerate() {
         if !EVENT_TYPES.contains(&t.as_str()) {
-            return Err(ApiError::invalid_field(
+            return Err(AppError::invalid_field(
                 &format!("event_types[{i}]"),
                 "unknown_event_type",
                 format!("one of: {}", EVENT_TYPES.join(", ")),
@@ -98,35 +96,27 @@ pub struct CreateSubscription {
 /// `Vigie-Event-Id` (the same on every retry: de-duplicate with it) and `Vigie-Event-Type`. A non-2xx
 /// answer or no answer in 10 s is retried with exponential backoff for at least 24 hours. Only
 /// events recorded after the subscription are delivered. The organisation's admin or integration.
-#[utoipa::path(
-    tag = "webhooks", operation_id = "createWebhook",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    request_body = CreateSubscription,
-    responses((status = 201, description = "Created; the secret is shown only now", body = Subscription, headers(("ETag" = String), ("Location" = String))), AuthErrors, BodyErrors),
-    security(("bearer" = []))
-)]
-#[post("/webhooks")]
 pub async fn create_webhook(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    key: IdempotencyKey,
-    Valid(body): Valid<CreateSubscription>,
-) -> ApiResult<HttpResponse> {
+    key: Option<String>,
+    body: CreateSubscription,
+) -> AppResult<Answer> {
     policy::manage_webhooks(&caller)?;
     check_url(&body.url)?;
     check_types(&body.event_types)?;
     let actor = caller.actor();
     let org_id = caller.org_id.clone();
     let by = caller.sub.clone();
-    let request = serde_json::to_value(&body).map_err(|_| ApiError::internal())?;
-    create_once(&state, &caller, key, &request, move |conn| {
+    let request = serde_json::to_value(&body).map_err(|_| AppError::internal())?;
+    idempotency::create_once(app, &caller, key, &request, move |conn| {
         let at = vigie_store::now();
         let row = SubscriptionRow {
             id: vigie_store::new_id(),
             org_id,
             url: body.url,
             event_types: serde_json::to_string(&body.event_types)
-                .map_err(|_| ApiError::internal())?,
+                .map_err(|_| AppError::internal())?,
             secret: body
                 .secret
                 .unwrap_or_else(|| vigie_store::credentials::random_token(32)),
@@ -148,23 +138,15 @@ pub async fn create_webhook(
 }
 
 /// List the organisation's webhooks
-#[utoipa::path(
-    tag = "webhooks", operation_id = "listWebhooks",
-    params(PageQuery),
-    responses((status = 200, description = "One page", body = Page<Subscription>), AuthErrors, QueryErrors),
-    security(("bearer" = []))
-)]
-#[get("/webhooks")]
 pub async fn list_webhooks(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
+    page: PageRequest,
+) -> AppResult<Listed<Subscription>> {
     policy::manage_webhooks(&caller)?;
-    let limit = page.limit()?;
-    let after = page.after()?;
-    let rows = state
+    let limit = page.limit;
+    let after = page.after.clone();
+    let rows = app
         .db(move |conn| {
             Ok(repo::list_subscriptions(
                 conn,
@@ -174,20 +156,14 @@ pub async fn list_webhooks(
             )?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        &req,
-        rows,
-        limit,
-        |r| r.id.clone(),
-        |r| view(r, false),
-    )?))
+    views_of(rows, limit, |r| view(r, false))
 }
 
-fn own(conn: &mut DbConn, caller: &Caller, id: &str) -> ApiResult<SubscriptionRow> {
+fn own(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<SubscriptionRow> {
     policy::manage_webhooks(caller)?;
     repo::get_subscription(conn, id)?
         .filter(|s| s.org_id == caller.org_id)
-        .ok_or_else(ApiError::not_found)
+        .ok_or_else(AppError::not_found)
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -205,22 +181,14 @@ pub struct UpdateSubscription {
 }
 
 /// Change a webhook
-#[utoipa::path(
-    tag = "webhooks", operation_id = "updateWebhook",
-    params(("id" = String, Path, description = "Subscription id"), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
-    request_body = UpdateSubscription,
-    responses((status = 200, description = "Updated", body = Subscription, headers(("ETag" = String))), AuthErrors, BodyErrors, NotFound, Stale),
-    security(("bearer" = []))
-)]
-#[patch("/webhooks/{id}")]
 pub async fn update_webhook(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    id: web::Path<String>,
-    Valid(body): Valid<UpdateSubscription>,
-) -> ApiResult<HttpResponse> {
-    let expected = if_match(&req)?;
+    expected_version: Option<i64>,
+    id: String,
+    body: UpdateSubscription,
+) -> AppResult<Subscription> {
+    let expected = expected_version;
     if let Some(u) = &body.url {
         check_url(u)?;
     }
@@ -228,22 +196,20 @@ pub async fn update_webhook(
         check_types(t)?;
     }
     let actor = caller.actor();
-    let v = state
-        .tx(move |conn| {
-            let mut row = own(conn, &caller, &id)?;
-            if let Some(u) = body.url {
-                row.url = u;
-            }
-            if let Some(t) = body.event_types {
-                row.event_types = serde_json::to_string(&t).map_err(|_| ApiError::internal())?;
-            }
-            if let Some(a) = body.active {
-                row.active = a;
-            }
-            view(repo::save_subscription(conn, &actor, row, expected)?, false)
-        })
-        .await?;
-    Ok(ok_with_etag(&v, v.version))
+    app.tx(move |conn| {
+        let mut row = own(conn, &caller, &id)?;
+        if let Some(u) = body.url {
+            row.url = u;
+        }
+        if let Some(t) = body.event_types {
+            row.event_types = serde_json::to_string(&t).map_err(|_| AppError::internal())?;
+        }
+        if let Some(a) = body.active {
+            row.active = a;
+        }
+        view(repo::save_subscription(conn, &actor, row, expected)?, false)
+    })
+    .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -263,7 +229,7 @@ pub struct Delivery {
     pub created_at: DateTime<Utc>,
 }
 
-fn delivery_view(d: DeliveryRow) -> ApiResult<Delivery> {
+fn delivery_view(d: DeliveryRow) -> AppResult<Delivery> {
     Ok(Delivery {
         id: d.id,
         event_seq: d.event_seq,
@@ -278,23 +244,15 @@ fn delivery_view(d: DeliveryRow) -> ApiResult<Delivery> {
 }
 
 /// A webhook's delivery log
-#[utoipa::path(
-    tag = "webhooks", operation_id = "listWebhookDeliveries",
-    params(("id" = String, Path, description = "Subscription id"), PageQuery),
-    responses((status = 200, description = "One page", body = Page<Delivery>), AuthErrors, NotFound, QueryErrors),
-    security(("bearer" = []))
-)]
-#[get("/webhooks/{id}/deliveries")]
 pub async fn list_deliveries(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    id: web::Path<String>,
-    page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
-    let limit = page.limit()?;
-    let after = page.after()?;
-    let rows = state
+    id: String,
+    page: PageRequest,
+) -> AppResult<Listed<Delivery>> {
+    let limit = page.limit;
+    let after = page.after.clone();
+    let rows = app
         .db(move |conn| {
             let sub = own(conn, &caller, &id)?;
             Ok(repo::list_deliveries(
@@ -305,41 +263,22 @@ pub async fn list_deliveries(
             )?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        &req,
-        rows,
-        limit,
-        |r| r.id.clone(),
-        delivery_view,
-    )?))
+    views_of(rows, limit, delivery_view)
 }
 
 /// Deliver again
 ///
 /// Puts a delivery back in the queue (whatever its status); the worker sends it at once.
-#[utoipa::path(
-    tag = "webhooks", operation_id = "redeliverWebhook",
-    params(("id" = String, Path, description = "Subscription id"), ("delivery_id" = String, Path, description = "Delivery id")),
-    responses((status = 202, description = "Queued", body = Delivery), AuthErrors, NotFound),
-    security(("bearer" = []))
-)]
-#[post("/webhooks/{id}/deliveries/{delivery_id}/redelivery")]
-pub async fn redeliver(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(String, String)>,
-) -> ApiResult<HttpResponse> {
-    let (id, delivery_id) = path.into_inner();
-    let d = state
-        .tx(move |conn| {
-            let sub = own(conn, &caller, &id)?;
-            let d = repo::get_delivery(conn, &delivery_id)?
-                .filter(|d| d.subscription_id == sub.id)
-                .ok_or_else(ApiError::not_found)?;
-            repo::redeliver(conn, &d.id)?;
-            let d = repo::get_delivery(conn, &d.id)?.ok_or_else(ApiError::internal)?;
-            delivery_view(d)
-        })
-        .await?;
-    Ok(HttpResponse::Accepted().json(d))
+pub async fn redeliver(app: &App, caller: Caller, path: (String, String)) -> AppResult<Delivery> {
+    let (id, delivery_id) = path;
+    app.tx(move |conn| {
+        let sub = own(conn, &caller, &id)?;
+        let d = repo::get_delivery(conn, &delivery_id)?
+            .filter(|d| d.subscription_id == sub.id)
+            .ok_or_else(AppError::not_found)?;
+        repo::redeliver(conn, &d.id)?;
+        let d = repo::get_delivery(conn, &d.id)?.ok_or_else(AppError::internal)?;
+        delivery_view(d)
+    })
+    .await
 }

@@ -1,6 +1,5 @@
 //! `/organisations`: the convention's parties, and their people and API clients.
 
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -11,13 +10,12 @@ use vigie_store::organisations::{
 };
 use vigie_store::reference;
 
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::{Created, IdempotencyKey, Valid, create_once, if_match, ok_with_etag};
-use crate::pagination::{Page, PageQuery, fetch_size};
+use crate::caller::Caller;
+use crate::context::App;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::idempotency::{self, Answer, Created};
+use crate::page::{Listed, PageRequest, fetch_size, views_of};
 use crate::policy;
-use crate::responses::{AuthErrors, BodyErrors, Conflict, NotFound, QueryErrors, Stale};
-use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -45,8 +43,8 @@ pub struct Organisation {
 }
 
 impl TryFrom<OrganisationRow> for Organisation {
-    type Error = ApiError;
-    fn try_from(r: OrganisationRow) -> ApiResult<Self> {
+    type Error = AppError;
+    fn try_from(r: OrganisationRow) -> AppResult<Self> {
         Ok(Self {
             kind: r.kind()?,
             id: r.id,
@@ -84,7 +82,7 @@ fn check_kind_fields(
     kind: OrgKind,
     siren: Option<&str>,
     circonscription: Option<&str>,
-) -> ApiResult<Option<Siren>> {
+) -> AppResult<Option<Siren>> {
     let mut errors = vec![];
     let siren = match (kind.requires_siren(), siren) {
         (true, None) => {
@@ -128,17 +126,17 @@ fn check_kind_fields(
     if errors.is_empty() {
         Ok(siren)
     } else {
-        Err(ApiError::invalid(errors))
+        Err(AppError::invalid(errors))
     }
 }
 
 fn check_circonscription_exists(
     conn: &mut vigie_store::DbConn,
     code: Option<&str>,
-) -> ApiResult<()> {
+) -> AppResult<()> {
     match code {
         Some(c) if reference::find_circonscription(conn, c)?.is_none() => {
-            Err(ApiError::invalid_field(
+            Err(AppError::invalid_field(
                 "circonscription_code",
                 "unknown_circonscription",
                 format!("no circonscription `{c}`"),
@@ -152,24 +150,12 @@ fn check_circonscription_exists(
 ///
 /// Platform admin only. A bailleur needs a valid SIREN (unique); a police circonscription names a
 /// circonscription of the reference map. Supports `Idempotency-Key`.
-#[utoipa::path(
-    tag = "organisations", operation_id = "createOrganisation",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body replay the first answer")),
-    request_body = CreateOrganisation,
-    responses(
-        (status = 201, description = "Created", body = Organisation,
-            headers(("ETag" = String), ("Location" = String))),
-        AuthErrors, BodyErrors, Conflict,
-    ),
-    security(("bearer" = []))
-)]
-#[post("/organisations")]
 pub async fn create_organisation(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    key: IdempotencyKey,
-    Valid(body): Valid<CreateOrganisation>,
-) -> ApiResult<HttpResponse> {
+    key: Option<String>,
+    body: CreateOrganisation,
+) -> AppResult<Answer> {
     policy::platform_admin(&caller)?;
     let siren = check_kind_fields(
         body.kind,
@@ -184,10 +170,10 @@ pub async fn create_organisation(
         circonscription_code: body.circonscription_code.clone(),
         contact_email: body.contact_email.clone(),
     };
-    create_once(&state, &caller, key, &body, move |conn| {
+    idempotency::create_once(app, &caller, key, &body, move |conn| {
         check_circonscription_exists(conn, new.circonscription_code.as_deref())?;
         let row = repo::create(conn, &actor, new).map_err(|e| match e {
-            vigie_store::StoreError::Conflict(_) => ApiError::conflict(
+            vigie_store::StoreError::Conflict(_) => AppError::conflict(
                 "siren_taken",
                 "an organisation with this SIREN already exists",
             ),
@@ -214,50 +200,29 @@ pub struct OrganisationQuery {
 /// List organisations
 ///
 /// The platform admin sees every organisation; anyone else sees only their own.
-#[utoipa::path(
-    tag = "organisations", operation_id = "listOrganisations",
-    params(OrganisationQuery, PageQuery),
-    responses((status = 200, description = "One page", body = Page<Organisation>), AuthErrors, QueryErrors),
-    security(("bearer" = []))
-)]
-#[get("/organisations")]
 pub async fn list_organisations(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    filter: web::Query<OrganisationQuery>,
-    page: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
-    let limit = page.limit()?;
+    filter: OrganisationQuery,
+    page: PageRequest,
+) -> AppResult<Listed<Organisation>> {
+    let limit = page.limit;
     let f = OrganisationFilter {
         kind: filter.kind,
         only_id: (!caller.is_platform_admin()).then(|| caller.org_id.clone()),
-        after_id: page.after()?,
+        after_id: page.after.clone(),
         limit: fetch_size(limit),
     };
-    let rows = state.db(move |conn| Ok(repo::list(conn, &f)?)).await?;
-    let page = Page::from_rows(&req, rows, limit, |r| r.id.clone(), Organisation::try_from)?;
-    Ok(HttpResponse::Ok().json(page))
+    let rows = app.db(move |conn| Ok(repo::list(conn, &f)?)).await?;
+    views_of(rows, limit, Organisation::try_from)
 }
 
 /// Read an organisation
-#[utoipa::path(
-    tag = "organisations", operation_id = "getOrganisation",
-    params(("id" = String, Path, description = "Organisation id")),
-    responses((status = 200, description = "The organisation", body = Organisation, headers(("ETag" = String))), AuthErrors, NotFound),
-    security(("bearer" = []))
-)]
-#[get("/organisations/{id}")]
-pub async fn get_organisation(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+pub async fn get_organisation(app: &App, caller: Caller, id: String) -> AppResult<Organisation> {
+    let id = id;
     policy::see_org(&caller, &id)?;
-    let row = state.db(move |conn| Ok(repo::get(conn, &id)?)).await?;
-    let version = row.version;
-    Ok(ok_with_etag(&Organisation::try_from(row)?, version))
+    let row = app.db(move |conn| Ok(repo::get(conn, &id)?)).await?;
+    Ok(Organisation::try_from(row)?)
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
@@ -268,7 +233,7 @@ pub struct UpdateOrganisation {
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// `null` removes the contact address.
-    #[serde(default, deserialize_with = "crate::http::double_option")]
+    #[serde(default, deserialize_with = "crate::patch::double_option")]
     #[schema(value_type = Option<String>)]
     pub contact_email: Option<Option<String>>,
     /// Platform admin only; police circonscriptions only.
@@ -281,24 +246,14 @@ pub struct UpdateOrganisation {
 ///
 /// Its admin changes name and contact; the platform admin also `active` and `circonscription_code`.
 /// Send `If-Match` with the ETag you read to avoid overwriting someone else's change (412 if stale).
-#[utoipa::path(
-    tag = "organisations", operation_id = "updateOrganisation",
-    params(("id" = String, Path, description = "Organisation id"),
-           ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
-    request_body = UpdateOrganisation,
-    responses((status = 200, description = "Updated", body = Organisation, headers(("ETag" = String))),
-              AuthErrors, BodyErrors, NotFound, Stale),
-    security(("bearer" = []))
-)]
-#[patch("/organisations/{id}")]
 pub async fn update_organisation(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    req: HttpRequest,
-    id: web::Path<String>,
-    Valid(body): Valid<UpdateOrganisation>,
-) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    expected_version: Option<i64>,
+    id: String,
+    body: UpdateOrganisation,
+) -> AppResult<Organisation> {
+    let id = id;
     policy::edit_org(
         &caller,
         &id,
@@ -307,21 +262,21 @@ pub async fn update_organisation(
     if let Some(Some(email)) = &body.contact_email
         && !validator::ValidateEmail::validate_email(email)
     {
-        return Err(ApiError::invalid_field(
+        return Err(AppError::invalid_field(
             "contact_email",
             "email",
             "not an email address",
         ));
     }
-    let expected = if_match(&req)?;
+    let expected = expected_version;
     let actor = caller.actor();
-    let row = state
+    let row = app
         .tx(move |conn| {
             let current = repo::get(conn, &id)?;
             if body.circonscription_code.is_some()
                 && current.kind()? != OrgKind::PoliceCirconscription
             {
-                return Err(ApiError::invalid_field(
+                return Err(AppError::invalid_field(
                     "circonscription_code",
                     "not_applicable",
                     "only a police circonscription has a circonscription code",
@@ -337,6 +292,5 @@ pub async fn update_organisation(
             Ok(repo::update(conn, &actor, &id, expected, patch)?)
         })
         .await?;
-    let version = row.version;
-    Ok(ok_with_etag(&Organisation::try_from(row)?, version))
+    Ok(Organisation::try_from(row)?)
 }

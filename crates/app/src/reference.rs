@@ -1,7 +1,6 @@
 //! `/communes`, `/circonscriptions`, `/commune-mappings`: the geography that routes every record to
 //! its police circonscription, as dated, editable reference data.
 
-use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -11,12 +10,10 @@ use vigie_domain::offence::Reliability;
 use vigie_store::StoreError;
 use vigie_store::reference::{self as repo, CirconscriptionRow, MappingError, MappingRow};
 
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
-use crate::http::Valid;
+use crate::caller::Caller;
+use crate::context::App;
+use crate::error::{AppError, AppResult};
 use crate::policy;
-use crate::responses::{AuthErrors, BodyErrors, Conflict, NotFound, QueryErrors};
-use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"insee_code": "92019", "name": "Châtenay-Malabry", "postal_code": "92290",
@@ -94,95 +91,65 @@ fn today() -> NaiveDate {
 /// List the communes
 ///
 /// The 36 communes of the Hauts-de-Seine, each with the circonscription in force on `on`.
-#[utoipa::path(
-    tag = "reference", operation_id = "listCommunes",
-    params(OnDate),
-    responses((status = 200, description = "Every commune", body = Vec<Commune>), AuthErrors, QueryErrors),
-    security(("bearer" = []))
-)]
-#[get("/communes")]
-pub async fn list_communes(
-    state: web::Data<AppState>,
-    _caller: Caller,
-    q: web::Query<OnDate>,
-) -> ApiResult<HttpResponse> {
+pub async fn list_communes(app: &App, _caller: Caller, q: OnDate) -> AppResult<Vec<Commune>> {
     let on = q.on.unwrap_or_else(today);
-    let list = state
-        .db(move |conn| {
-            let circs: std::collections::HashMap<String, CirconscriptionRow> =
-                repo::list_circonscriptions(conn)?
-                    .into_iter()
-                    .map(|c| (c.code.clone(), c))
-                    .collect();
-            let mappings: std::collections::HashMap<String, String> = repo::mappings_on(conn, on)?
+    app.db(move |conn| {
+        let circs: std::collections::HashMap<String, CirconscriptionRow> =
+            repo::list_circonscriptions(conn)?
                 .into_iter()
-                .map(|m| (m.insee_code, m.circonscription_code))
+                .map(|c| (c.code.clone(), c))
                 .collect();
-            Ok(repo::list_communes(conn)?
-                .into_iter()
-                .map(|c| Commune {
-                    circonscription: mappings
-                        .get(&c.insee_code)
-                        .and_then(|code| circs.get(code))
-                        .cloned()
-                        .map(Into::into),
-                    insee_code: c.insee_code,
-                    name: c.name,
-                    postal_code: c.postal_code,
-                })
-                .collect::<Vec<_>>())
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(list))
+        let mappings: std::collections::HashMap<String, String> = repo::mappings_on(conn, on)?
+            .into_iter()
+            .map(|m| (m.insee_code, m.circonscription_code))
+            .collect();
+        Ok(repo::list_communes(conn)?
+            .into_iter()
+            .map(|c| Commune {
+                circonscription: mappings
+                    .get(&c.insee_code)
+                    .and_then(|code| circs.get(code))
+                    .cloned()
+                    .map(Into::into),
+                insee_code: c.insee_code,
+                name: c.name,
+                postal_code: c.postal_code,
+            })
+            .collect::<Vec<_>>())
+    })
+    .await
 }
 
 /// Circonscription of a commune
 ///
 /// The police circonscription competent for a commune on a date (today by default).
-#[utoipa::path(
-    tag = "reference", operation_id = "getCommuneCirconscription",
-    params(("insee_code" = String, Path, description = "INSEE code of the commune", example = "92050"), OnDate),
-    responses((status = 200, description = "The circonscription in force", body = Circonscription), AuthErrors, NotFound, QueryErrors),
-    security(("bearer" = []))
-)]
-#[get("/communes/{insee_code}/circonscription")]
 pub async fn get_commune_circonscription(
-    state: web::Data<AppState>,
+    app: &App,
     _caller: Caller,
-    insee: web::Path<String>,
-    q: web::Query<OnDate>,
-) -> ApiResult<HttpResponse> {
+    insee: String,
+    q: OnDate,
+) -> AppResult<Circonscription> {
     let on = q.on.unwrap_or_else(today);
-    let insee = InseeCode::parse(&insee).map_err(|_| ApiError::not_found())?;
-    let circ = state
+    let insee = InseeCode::parse(&insee).map_err(|_| AppError::not_found())?;
+    let circ = app
         .db(move |conn| {
-            let m = repo::mapping_on(conn, insee.as_str(), on)?.ok_or_else(ApiError::not_found)?;
+            let m = repo::mapping_on(conn, insee.as_str(), on)?.ok_or_else(AppError::not_found)?;
             repo::find_circonscription(conn, &m.circonscription_code)?
-                .ok_or_else(ApiError::not_found)
+                .ok_or_else(AppError::not_found)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Circonscription::from(circ)))
+    Ok(Circonscription::from(circ))
 }
 
 /// List the circonscriptions
-#[utoipa::path(
-    tag = "reference", operation_id = "listCirconscriptions",
-    responses((status = 200, description = "Every circonscription", body = Vec<Circonscription>), AuthErrors),
-    security(("bearer" = []))
-)]
-#[get("/circonscriptions")]
-pub async fn list_circonscriptions(
-    state: web::Data<AppState>,
-    _caller: Caller,
-) -> ApiResult<HttpResponse> {
-    let list = state
+pub async fn list_circonscriptions(app: &App, _caller: Caller) -> AppResult<Vec<Circonscription>> {
+    let list = app
         .db(|conn| Ok(repo::list_circonscriptions(conn)?))
         .await?;
-    Ok(HttpResponse::Ok().json(
-        list.into_iter()
-            .map(Circonscription::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(list
+        .into_iter()
+        .map(Circonscription::from)
+        .collect::<Vec<_>>())
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -215,26 +182,19 @@ fn valid_code(code: &str) -> Result<(), validator::ValidationError> {
 /// Create a circonscription
 ///
 /// Platform admin only.
-#[utoipa::path(
-    tag = "reference", operation_id = "createCirconscription",
-    request_body = CreateCirconscription,
-    responses((status = 201, description = "Created", body = Circonscription), AuthErrors, BodyErrors, Conflict),
-    security(("bearer" = []))
-)]
-#[post("/circonscriptions")]
 pub async fn create_circonscription(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    Valid(body): Valid<CreateCirconscription>,
-) -> ApiResult<HttpResponse> {
+    body: CreateCirconscription,
+) -> AppResult<Circonscription> {
     policy::edit_reference(&caller)?;
     let actor = caller.actor();
     let reliability = body.reliability.unwrap_or(Reliability::Verified).as_str();
-    let row = state
+    let row = app
         .tx(move |conn| {
             repo::create_circonscription(conn, &actor, &body.code, body.name.trim(), reliability)
                 .map_err(|e| match e {
-                    StoreError::Conflict(_) => ApiError::conflict(
+                    StoreError::Conflict(_) => AppError::conflict(
                         "circonscription_exists",
                         "a circonscription with this code exists",
                     ),
@@ -242,9 +202,7 @@ pub async fn create_circonscription(
                 })
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("location", format!("/api/v1/circonscriptions/{}", row.code)))
-        .json(Circonscription::from(row)))
+    Ok(Circonscription::from(row))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -257,31 +215,23 @@ pub struct MappingQuery {
 }
 
 /// List commune → circonscription mappings
-#[utoipa::path(
-    tag = "reference", operation_id = "listCommuneMappings",
-    params(MappingQuery),
-    responses((status = 200, description = "Mappings", body = Vec<CommuneMapping>), AuthErrors, QueryErrors),
-    security(("bearer" = []))
-)]
-#[get("/commune-mappings")]
 pub async fn list_commune_mappings(
-    state: web::Data<AppState>,
+    app: &App,
     _caller: Caller,
-    q: web::Query<MappingQuery>,
-) -> ApiResult<HttpResponse> {
-    let q = q.into_inner();
+    q: MappingQuery,
+) -> AppResult<Vec<CommuneMapping>> {
+    let q = q;
     let on = q.on.unwrap_or_else(today);
-    let rows = state
+    let rows = app
         .db(move |conn| match q.commune {
             Some(c) => Ok(repo::mapping_history(conn, &c)?),
             None => Ok(repo::mappings_on(conn, on)?),
         })
         .await?;
-    Ok(HttpResponse::Ok().json(
-        rows.into_iter()
-            .map(CommuneMapping::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(rows
+        .into_iter()
+        .map(CommuneMapping::from)
+        .collect::<Vec<_>>())
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -301,24 +251,17 @@ pub struct OpenMapping {
 /// From `valid_from`, the commune belongs to the given circonscription; the previous mapping ends
 /// that day and stays in the history. Mappings are appended in date order (409 otherwise).
 /// Platform admin only.
-#[utoipa::path(
-    tag = "reference", operation_id = "openCommuneMapping",
-    request_body = OpenMapping,
-    responses((status = 201, description = "Opened", body = CommuneMapping), AuthErrors, BodyErrors, Conflict),
-    security(("bearer" = []))
-)]
-#[post("/commune-mappings")]
 pub async fn open_commune_mapping(
-    state: web::Data<AppState>,
+    app: &App,
     caller: Caller,
-    Valid(body): Valid<OpenMapping>,
-) -> ApiResult<HttpResponse> {
+    body: OpenMapping,
+) -> AppResult<CommuneMapping> {
     policy::edit_reference(&caller)?;
     let insee = InseeCode::parse(&body.insee_code)
-        .map_err(|e| ApiError::invalid_field("insee_code", "invalid_insee_code", e.to_string()))?;
+        .map_err(|e| AppError::invalid_field("insee_code", "invalid_insee_code", e.to_string()))?;
     let actor = caller.actor();
     let reliability = body.reliability.unwrap_or(Reliability::Verified).as_str();
-    let row = state
+    let row = app
         .tx(move |conn| {
             repo::open_mapping(
                 conn,
@@ -330,19 +273,19 @@ pub async fn open_commune_mapping(
             )
             .map_err(|e| match e {
                 MappingError::UnknownCommune => {
-                    ApiError::invalid_field("insee_code", "unknown_commune", "no such commune")
+                    AppError::invalid_field("insee_code", "unknown_commune", "no such commune")
                 }
-                MappingError::UnknownCirconscription => ApiError::invalid_field(
+                MappingError::UnknownCirconscription => AppError::invalid_field(
                     "circonscription_code",
                     "unknown_circonscription",
                     "no such circonscription",
                 ),
                 e @ MappingError::NotLatest(_) => {
-                    ApiError::conflict("mapping_not_latest", e.to_string())
+                    AppError::conflict("mapping_not_latest", e.to_string())
                 }
                 MappingError::Store(s) => s.into(),
             })
         })
         .await?;
-    Ok(HttpResponse::Created().json(CommuneMapping::from(row)))
+    Ok(CommuneMapping::from(row))
 }

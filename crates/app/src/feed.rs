@@ -1,17 +1,15 @@
 //! `GET /events`: the change feed for ERPs that poll. Ordered, gap-free and resumable: keep
 //! `next_cursor` and ask again with `?after=` it; an event is never inserted before one already read.
 
-use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use vigie_store::events::{self as repo, FeedScope};
 
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::caller::Caller;
+use crate::context::App;
+use crate::error::{AppError, AppResult};
 use crate::policy;
-use crate::responses::{AuthErrors, QueryErrors};
-use crate::state::AppState;
 
 /// Every event type the feed carries (webhook subscriptions filter on them).
 pub const EVENT_TYPES: &[&str] = &[
@@ -75,14 +73,14 @@ pub struct FeedPage {
     pub has_more: bool,
 }
 
-fn scope(conn: &mut vigie_store::DbConn, caller: &Caller) -> ApiResult<FeedScope> {
+fn scope(conn: &mut vigie_store::DbConn, caller: &Caller) -> AppResult<FeedScope> {
     policy::feed_reader(caller)?;
     FeedScope::of_org(
         conn,
         &caller.org_id,
         caller.has(vigie_domain::Role::Correspondent),
     )?
-    .ok_or_else(|| ApiError::forbidden("this organisation reads no change feed"))
+    .ok_or_else(|| AppError::forbidden("this organisation reads no change feed"))
 }
 
 /// Read the change feed
@@ -90,23 +88,12 @@ fn scope(conn: &mut vigie_store::DbConn, caller: &Caller) -> ApiResult<FeedScope
 /// The changes the caller may see, in order: a bailleur's correspondent and integration its own; the
 /// police correspondent what was shared with or lodged at its circonscription; the parquet what was
 /// sent to it. Resume with `after=next_cursor`.
-#[utoipa::path(
-    tag = "events", operation_id = "readEvents",
-    params(FeedQuery),
-    responses((status = 200, description = "The next events", body = FeedPage), AuthErrors, QueryErrors),
-    security(("bearer" = []))
-)]
-#[get("/events")]
-pub async fn read_events(
-    state: web::Data<AppState>,
-    caller: Caller,
-    q: web::Query<FeedQuery>,
-) -> ApiResult<HttpResponse> {
+pub async fn read_events(app: &App, caller: Caller, q: FeedQuery) -> AppResult<FeedPage> {
     let limit = match q.limit {
         None => DEFAULT_FEED_LIMIT,
         Some(n @ 1..=MAX_FEED_LIMIT) => n,
         Some(_) => {
-            return Err(ApiError::invalid_field(
+            return Err(AppError::invalid_field(
                 "limit",
                 "out_of_range",
                 format!("limit must be between 1 and {MAX_FEED_LIMIT}"),
@@ -116,14 +103,14 @@ pub async fn read_events(
     let after: i64 = match q.after.as_deref() {
         None => 0,
         Some(a) => a.parse().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            ApiError::invalid_field(
+            AppError::invalid_field(
                 "after",
                 "invalid_cursor",
                 "pass the next_cursor of a previous answer",
             )
         })?,
     };
-    let rows = state
+    let rows = app
         .db(move |conn| {
             let scope = scope(conn, &caller)?;
             Ok(repo::list(conn, &scope, after, i64::from(limit) + 1)?)
@@ -144,9 +131,9 @@ pub async fn read_events(
         })
         .collect();
     let next_cursor = items.last().map_or(after, |e| e.seq).to_string();
-    Ok(HttpResponse::Ok().json(FeedPage {
+    Ok(FeedPage {
         items,
         next_cursor,
         has_more,
-    }))
+    })
 }

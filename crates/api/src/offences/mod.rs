@@ -1,0 +1,6 @@
+//! `/offences` (the qualification catalogue) and `/natinf/imports` (loading the official list).
+
+pub mod dto;
+pub mod handlers;
+
+pub use handlers::*;

@@ -1,0 +1,5 @@
+//! The wire types of this resource: the use cases' own input and views.
+
+pub use vigie_app::organisations::{
+    CreateOrganisation, Organisation, OrganisationQuery, UpdateOrganisation,
+};

@@ -1,0 +1,121 @@
+//! Thin handlers: extract, call the use case, answer.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use vigie_app::pv_transmissions;
+
+use super::dto::*;
+use crate::auth::Caller;
+use crate::error::ApiResult;
+use crate::http::{IdempotencyKey, Valid, created_response, ok_with_etag};
+use crate::pagination::{Page, PageQuery};
+use crate::responses::*;
+use crate::state::AppState;
+
+/// Transmit PVs to the parquet
+///
+/// Records that signed PVs left for the parquet, on a day, by a mode that fits each author's regime
+/// (regime A directly, regime B through an OPJ), with a proof reference. A PV sent after its
+/// deadline is accepted but flagged `void` on the slip and on the PV. Correspondent, integration,
+/// or a sworn agent for their own PVs. Error codes: 409 `pv_not_signed`, `pv_already_transmitted`,
+/// `pv_superseded`; 422 `transmission_mode_not_allowed`, field errors `unknown_pv`, `in_the_future`,
+/// `before_signature`, `unknown_parquet`, `required` (opj).
+#[utoipa::path(
+    tag = "pv-transmissions", operation_id = "createPvTransmission",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    request_body = CreateTransmission,
+    responses((status = 201, description = "The transmission slip", body = Transmission, headers(("ETag" = String), ("Location" = String))),
+              AuthErrors, BodyErrors, Conflict),
+    security(("bearer" = []))
+)]
+#[post("/pv-transmissions")]
+pub async fn create_transmission(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    Valid(body): Valid<CreateTransmission>,
+) -> ApiResult<HttpResponse> {
+    let r =
+        pv_transmissions::create_transmission(&state.app, caller.into_inner(), key.0, body).await?;
+    Ok(created_response(r.location, r.version, r.replayed, &r.body))
+}
+
+/// List transmissions
+///
+/// The bailleur's slips; for the magistrat référent and délégués, what was sent to their parquet.
+#[utoipa::path(
+    tag = "pv-transmissions", operation_id = "listPvTransmissions",
+    params(PageQuery),
+    responses((status = 200, description = "One page", body = Page<Transmission>), AuthErrors, QueryErrors),
+    security(("bearer" = []))
+)]
+#[get("/pv-transmissions")]
+pub async fn list_transmissions(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    page: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let r = pv_transmissions::list_transmissions(&state.app, caller.into_inner(), page.request()?)
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::of(&req, r, |v| v.id.clone())))
+}
+
+/// Read a transmission slip
+#[utoipa::path(
+    tag = "pv-transmissions", operation_id = "getPvTransmission",
+    params(("id" = String, Path, description = "Transmission id")),
+    responses((status = 200, description = "The slip", body = Transmission, headers(("ETag" = String))), AuthErrors, NotFound),
+    security(("bearer" = []))
+)]
+#[get("/pv-transmissions/{id}")]
+pub async fn get_transmission(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let r = pv_transmissions::get_transmission(&state.app, caller.into_inner(), id.into_inner())
+        .await?;
+    Ok(ok_with_etag(&r, r.version))
+}
+
+/// Print a transmission slip
+///
+/// The bordereau as an HTML page to print and send with the PVs.
+#[utoipa::path(
+    tag = "pv-transmissions", operation_id = "printPvTransmission",
+    params(("id" = String, Path, description = "Transmission id")),
+    responses((status = 200, description = "Printable slip", content_type = "text/html", body = String), AuthErrors, NotFound),
+    security(("bearer" = []))
+)]
+#[get("/pv-transmissions/{id}/slip")]
+pub async fn print_transmission(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let r = pv_transmissions::get_transmission(&state.app, caller.into_inner(), id.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(super::slip::slip_html(&r)))
+}
+
+/// Acknowledge receipt
+///
+/// The parquet's magistrat référent or a délégué du procureur records that the PVs arrived.
+/// 409 `already_acknowledged` the second time.
+#[utoipa::path(
+    tag = "pv-transmissions", operation_id = "acknowledgePvTransmission",
+    params(("id" = String, Path, description = "Transmission id")),
+    responses((status = 200, description = "Acknowledged", body = Transmission, headers(("ETag" = String))), AuthErrors, NotFound, Conflict),
+    security(("bearer" = []))
+)]
+#[post("/pv-transmissions/{id}/acknowledgement")]
+pub async fn acknowledge(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let r = pv_transmissions::acknowledge(&state.app, caller.into_inner(), id.into_inner()).await?;
+    Ok(ok_with_etag(&r, r.version))
+}

@@ -1,0 +1,6 @@
+//! The wire types of this resource: the use cases' own input and views.
+
+pub use vigie_app::reference::{
+    Circonscription, Commune, CommuneMapping, CreateCirconscription, MappingQuery, OnDate,
+    OpenMapping,
+};
