@@ -41,7 +41,7 @@ async fn post_import(h: &Harness, token: &str, query: &str, ctype: &str, body: V
 }
 
 /// Posts and waits for the job to end; returns the final job.
-async fn import(h: &Harness, token: &str, query: &str, body: Vec<u8>) -> Value {
+pub async fn import(h: &Harness, token: &str, query: &str, body: Vec<u8>) -> Value {
     let a = post_import(h, token, query, "text/csv", body).await;
     a.expect(202, None);
     let path = a.header("location").unwrap();

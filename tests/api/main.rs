@@ -19,6 +19,7 @@ mod organisations;
 mod principals;
 mod pvs;
 mod reference;
+mod side_doors;
 mod startup;
 mod visibility;
 mod webhooks;

@@ -316,20 +316,22 @@ fn view(conn: &mut DbConn, row: ComplaintRow) -> AppResult<Complaint> {
 /// suspects, witnesses, evidence; victims from the request.
 fn prefill(
     conn: &mut DbConn,
+    caller: &Caller,
     org_id: &str,
     body: &CreateComplaint,
 ) -> AppResult<(ComplaintContent, Vec<String>, Option<String>)> {
     let mut rows = vec![];
     for (i, id) in body.incident_ids.iter().enumerate() {
-        let r = incidents::get(conn, id)?
-            .filter(|r| r.org_id == org_id)
-            .ok_or_else(|| {
-                AppError::invalid_field(
-                    &format!("incident_ids[{i}]"),
-                    "unknown_incident",
-                    "no such incident in your organisation",
-                )
-            })?;
+        // The one visibility rule of incidents: a complaint is drafted only from what its author
+        // may read, since it copies the facts.
+        let r = crate::incidents::linkable(conn, caller, id, &format!("incident_ids[{i}]"))?;
+        if r.org_id != org_id {
+            return Err(AppError::invalid_field(
+                &format!("incident_ids[{i}]"),
+                "unknown_incident",
+                "no such incident in your organisation",
+            ));
+        }
         if rows.iter().any(|x: &incidents::IncidentRow| x.id == r.id) {
             return Err(AppError::invalid_field(
                 &format!("incident_ids[{i}]"),
@@ -486,8 +488,8 @@ pub async fn create_complaint(
     let actor = caller.actor();
     let org_id = caller.org_id.clone();
     let request = serde_json::to_value(&body).map_err(bad)?;
-    idempotency::create_once(app, &caller, key, &request, move |conn| {
-        let (content, codes, circonscription) = prefill(conn, &org_id, &body)?;
+    idempotency::create_once(app, caller.sub.clone(), key, &request, move |conn| {
+        let (content, codes, circonscription) = prefill(conn, &caller, &org_id, &body)?;
         let parquet = organisations::find_by_kind(conn, OrgKind::Parquet)?
             .filter(|p| p.active)
             .ok_or_else(|| {

@@ -6,7 +6,6 @@ use sha2::{Digest, Sha256};
 use vigie_store::DbConn;
 use vigie_store::idempotency::{Lookup, lookup};
 
-use crate::caller::Caller;
 use crate::context::App;
 use crate::error::{AppError, AppResult};
 
@@ -70,7 +69,7 @@ pub(crate) fn remember(
 /// Runs a creation once per key: a retry with the same key and body gets the first answer again.
 pub(crate) async fn create_once<T, F>(
     app: &App,
-    caller: &Caller,
+    principal: String,
     key: Option<String>,
     request: &impl Serialize,
     create: F,
@@ -80,7 +79,6 @@ where
     F: FnOnce(&mut DbConn) -> AppResult<Created<T>> + Send + 'static,
 {
     let hash = request_hash(request);
-    let principal = caller.sub.clone();
     app.tx(move |conn| {
         if let Some(body) = replayed_answer(conn, &principal, key.as_deref(), &hash)? {
             let mut answer: Answer = serde_json::from_str(&body)?;

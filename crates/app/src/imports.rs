@@ -266,17 +266,20 @@ fn plan_row(
             incidents::prepare_new(conn, &mut ctx.reference, caller, &content, residence)?;
         return Ok(Plan::Create(new, quals));
     };
-    // An incident the caller may not see is refused as `POST /incidents` refuses it: a conflict
-    // that neither shows it nor says why.
     let scope = incidents::scope_of(conn, caller)?;
-    if !scope.is_some_and(|s| s.sees_own(&caller.org_id, existing.restricted)) {
+    let sees = scope.is_some_and(|s| s.sees_own(&caller.org_id, existing.restricted));
+    if sees && existing.request_hash.as_deref() == Some(content.fingerprint().as_str()) {
+        return Ok(Plan::Unchanged);
+    }
+    // A role that changes no incident is refused whatever the record (403 on `PATCH`); an incident
+    // the caller may not see is refused as `POST /incidents` refuses it: a conflict that neither
+    // shows it nor says why.
+    policy::require_any(caller, policy::HANDLERS)?;
+    if !sees {
         return Err(AppError::conflict(
             "external_ref_conflict",
             "an incident with this external_ref exists with different content",
         ));
-    }
-    if existing.request_hash.as_deref() == Some(content.fingerprint().as_str()) {
-        return Ok(Plan::Unchanged);
     }
     let current = incidents_repo::get(conn, &existing.id)?.ok_or(StoreError::NotFound)?;
     let (changed, quals) = incidents::prepare_rewrite(

@@ -327,6 +327,24 @@ pub(crate) fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult
     repo::find_visible(conn, scope, id)?.ok_or_else(AppError::not_found)
 }
 
+/// An incident another record names (a complaint drafted from it, a PV that follows it up): one the
+/// caller may see, else the same field error as for an incident that does not exist.
+pub(crate) fn linkable(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &str,
+    field: &str,
+) -> AppResult<IncidentRow> {
+    visible(conn, caller, id).map_err(|e| match e.kind {
+        crate::error::ErrorKind::NotFound => AppError::invalid_field(
+            field,
+            "unknown_incident",
+            "no such incident in your organisation",
+        ),
+        _ => e,
+    })
+}
+
 // ---------------------------------------------------------------------------------------------
 // The rules of a new or changed incident, shared by every entry point.
 

@@ -170,7 +170,7 @@ pub async fn create_organisation(
         circonscription_code: body.circonscription_code.clone(),
         contact_email: body.contact_email.clone(),
     };
-    idempotency::create_once(app, &caller, key, &body, move |conn| {
+    idempotency::create_once(app, caller.sub.clone(), key, &body, move |conn| {
         check_circonscription_exists(conn, new.circonscription_code.as_deref())?;
         let row = repo::create(conn, &actor, new).map_err(|e| match e {
             vigie_store::StoreError::Conflict(_) => AppError::conflict(

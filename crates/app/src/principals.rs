@@ -255,7 +255,7 @@ pub async fn create_person(
     policy::manage_members(&caller, &org_id)?;
     let actor = caller.actor();
     let request = serde_json::json!({"login": body.login, "display_name": body.display_name, "email": body.email, "roles": body.roles});
-    idempotency::create_once(app, &caller, key, &request, move |conn| {
+    idempotency::create_once(app, caller.sub.clone(), key, &request, move |conn| {
         let roles = checked_roles(conn, &org_id, &body.roles)?;
         let new = NewPrincipal {
             kind: PrincipalKind::Person,
@@ -361,7 +361,7 @@ pub async fn create_api_client(
     policy::manage_members(&caller, &org_id)?;
     let actor = caller.actor();
     let request = serde_json::to_value(&body).map_err(|_| AppError::internal())?;
-    idempotency::create_once(app, &caller, key, &request, move |conn| {
+    idempotency::create_once(app, caller.sub.clone(), key, &request, move |conn| {
         let roles = checked_roles(conn, &org_id, &body.roles)?;
         let secret = random_token(32);
         let new = NewPrincipal {

@@ -217,7 +217,7 @@ pub async fn create_transmission(
     let actor = caller.actor();
     let request = serde_json::to_value(&body).map_err(|_| AppError::internal())?;
     let c = caller.clone();
-    idempotency::create_once(app, &c, key, &request, move |conn| {
+    idempotency::create_once(app, c.sub.clone(), key, &request, move |conn| {
         let parquet_id = parquet_for(conn, body.parquet_id.as_deref())?;
         let own_agent = match access {
             PvAccess::Agent => {

@@ -16,7 +16,7 @@ use vigie_domain::pv::{
 use vigie_domain::sworn::Regime;
 use vigie_store::pvs::{self as repo, PvFilter, PvRow, PvScope};
 use vigie_store::sworn_agents::{self as agents, AgentRow};
-use vigie_store::{DbConn, incidents, offences, organisations, residences};
+use vigie_store::{DbConn, offences, organisations, residences};
 
 use crate::caller::Caller;
 use crate::context::App;
@@ -355,6 +355,7 @@ fn author_file(
 /// Builds the unsigned document from the input after every rule of domain.md §8 rule 1 passed.
 fn draw_up(
     conn: &mut DbConn,
+    caller: &Caller,
     org_id: &str,
     agent: &AgentRow,
     input: PvInput,
@@ -370,13 +371,8 @@ fn draw_up(
             )
         })?;
     for (i, id) in input.incident_ids.iter().enumerate() {
-        if incidents::get(conn, id)?.is_none_or(|r| r.org_id != org_id) {
-            return Err(AppError::invalid_field(
-                &format!("incident_ids[{i}]"),
-                "unknown_incident",
-                "no such incident in your organisation",
-            ));
-        }
+        // The one visibility rule of incidents: a PV links only what its author may see.
+        crate::incidents::linkable(conn, caller, id, &format!("incident_ids[{i}]"))?;
     }
     let facts = offence_facts(conn, &input.offence_codes, "offence_codes")?;
     let file = decode_file(agent)?;
@@ -518,11 +514,11 @@ pub async fn create_pv(
     let actor = caller.actor();
     let request = serde_json::to_value(&input).map_err(|_| AppError::internal())?;
     let c = caller.clone();
-    idempotency::create_once(app, &c, key, &request, move |conn| {
+    idempotency::create_once(app, c.sub.clone(), key, &request, move |conn| {
         let org_id = caller.org_id.clone();
         let agent = author_file(conn, &caller, access, input.agent_id.as_deref())?;
         // Checked before the number is taken; the number is then taken in this transaction.
-        let mut doc = draw_up(conn, &org_id, &agent, input, String::new(), 1)?;
+        let mut doc = draw_up(conn, &caller, &org_id, &agent, input, String::new(), 1)?;
         let year = i64::from(today().year());
         let seq = repo::next_seq(conn, &org_id, year)?;
         doc.number = format!("{year}-{seq:06}");
@@ -657,6 +653,7 @@ pub async fn update_draft(
             serde_json::from_str(&row.content).map_err(|_| AppError::internal())?;
         let mut doc = draw_up(
             conn,
+            &caller,
             &row.org_id,
             &agent,
             input,
@@ -762,6 +759,7 @@ pub async fn correct_pv(app: &App, caller: Caller, id: String, body: Correction)
         let agent = author_file(conn, &caller, access, Some(&old.agent_id))?;
         let mut doc = draw_up(
             conn,
+            &caller,
             &old.org_id,
             &agent,
             body.pv,

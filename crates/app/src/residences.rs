@@ -247,7 +247,7 @@ pub async fn create_staff(
     let actor = caller.actor();
     let org = caller.org_id.clone();
     let request = serde_json::to_value(&body).map_err(|_| AppError::internal())?;
-    idempotency::create_once(app, &caller, key, &request, move |conn| {
+    idempotency::create_once(app, caller.sub.clone(), key, &request, move |conn| {
         let n = NewStaff {
             external_ref: body.external_ref,
             first_name: body.first_name.trim().to_owned(),

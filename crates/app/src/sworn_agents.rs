@@ -240,7 +240,7 @@ pub async fn create_sworn_agent(
     let actor = caller.actor();
     let org_id = caller.org_id.clone();
     let request = serde_json::to_value(&body).map_err(|_| AppError::internal())?;
-    idempotency::create_once(app, &caller, key, &request, move |conn| {
+    idempotency::create_once(app, caller.sub.clone(), key, &request, move |conn| {
         let staff = residences::find_staff(conn, &org_id, &body.staff_id)?.ok_or_else(|| {
             AppError::invalid_field(
                 "staff_id",

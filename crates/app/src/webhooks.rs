@@ -109,7 +109,7 @@ pub async fn create_webhook(
     let org_id = caller.org_id.clone();
     let by = caller.sub.clone();
     let request = serde_json::to_value(&body).map_err(|_| AppError::internal())?;
-    idempotency::create_once(app, &caller, key, &request, move |conn| {
+    idempotency::create_once(app, caller.sub.clone(), key, &request, move |conn| {
         let at = vigie_store::now();
         let row = SubscriptionRow {
             id: vigie_store::new_id(),
