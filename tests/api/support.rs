@@ -141,8 +141,8 @@ pub struct Harness {
     pub backend: Backend,
     pub db: TestDb,
     pub srv: actix_test::TestServer,
-    /// The server's storage, for driving background work (the webhook worker) from a test.
-    pub store: vigie_store::Store,
+    /// The server's use cases, for driving background work (the webhook worker) from a test.
+    pub app: vigie_app::App,
 }
 
 /// An HTTP answer, read whole.
@@ -214,13 +214,14 @@ impl Harness {
         let store = startup::open_store(&s).expect("open store");
         startup::load_reference(&store).expect("reference data");
         startup::bootstrap_admin(&store, &s).expect("bootstrap");
-        let state = startup::app_state(&s, store.clone()).expect("state");
+        let state = startup::app_state(&s, store).expect("state");
+        let app = state.app.clone();
         let srv = actix_test::start(move || vigie_api::build_app(state.clone()));
         Self {
             backend,
             db,
             srv,
-            store,
+            app,
         }
     }
 

@@ -78,7 +78,7 @@ fn fast() -> WebhookConfig {
 async fn rounds(h: &Harness, cfg: &WebhookConfig, done: impl Fn() -> bool) {
     let client = awc::Client::default();
     for _ in 0..200 {
-        run_once(&h.store, &client, cfg).await.expect("round");
+        run_once(&h.app, &client, cfg).await.expect("round");
         if done() {
             return;
         }
@@ -232,7 +232,7 @@ both_backends!(
             ..fast()
         };
         let client = awc::Client::default();
-        assert_eq!(run_once(&h.store, &client, &cfg).await.unwrap(), 1);
+        assert_eq!(run_once(&h.app, &client, &cfg).await.unwrap(), 1);
         let log = h
             .get(&format!("/api/v1/webhooks/{sub}/deliveries"), &corr)
             .await;
@@ -240,7 +240,7 @@ both_backends!(
         assert_eq!(log.body["items"][0]["attempts"], 1);
         assert!(log.body["items"][0]["last_error"].is_string());
         // A failed delivery is not retried by itself.
-        assert_eq!(run_once(&h.store, &client, &cfg).await.unwrap(), 0);
+        assert_eq!(run_once(&h.app, &client, &cfg).await.unwrap(), 0);
     }
 );
 
@@ -267,12 +267,15 @@ async fn two_workers_on_postgresql_never_send_an_event_twice() {
         "--db-pool-size",
         "4",
     ]);
-    let second = vigie::startup::open_store(&s).expect("second store");
+    let second = vigie_app::App::new(
+        vigie::startup::open_store(&s).expect("second store"),
+        std::time::Duration::from_secs(10),
+    );
     let cfg = WebhookConfig { claim: 3, ..fast() };
     let client = awc::Client::default();
     for _ in 0..100 {
         let (a, b) = futures_util::future::join(
-            run_once(&h.store, &client, &cfg),
+            run_once(&h.app, &client, &cfg),
             run_once(&second, &client, &cfg),
         )
         .await;
@@ -283,7 +286,7 @@ async fn two_workers_on_postgresql_never_send_an_event_twice() {
         }
     }
     // Let any straggler round finish, then count.
-    run_once(&h.store, &client, &cfg).await.unwrap();
+    run_once(&h.app, &client, &cfg).await.unwrap();
     let mut per_event: HashMap<String, usize> = HashMap::new();
     for r in got.lock().unwrap().iter() {
         *per_event.entry(r.event_id.clone()).or_default() += 1;

@@ -29,11 +29,24 @@ impl Caller {
         self.has(Role::PlatformAdmin)
     }
 
+    /// The server's operator at its command line (`vigie natinf import`, `vigie audit verify`...):
+    /// acts as the platform admin, and is recorded as `cli:<command>` in the platform's chain.
+    pub fn operator(command: &str) -> Self {
+        Self {
+            sub: format!("cli:{command}"),
+            org_id: String::new(),
+            org_kind: OrgKind::PlatformOperator,
+            roles: vec![Role::PlatformAdmin],
+            request_id: None,
+        }
+    }
+
     /// The caller as the audit trail records it.
     pub fn actor(&self) -> Actor {
         Actor {
             principal: self.sub.clone(),
-            org_id: Some(self.org_id.clone()),
+            // The operator belongs to no organisation: its changes go to the platform's chain.
+            org_id: (!self.org_id.is_empty()).then(|| self.org_id.clone()),
             request_id: self.request_id.clone(),
         }
     }

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod caller;
 pub mod complaints;
 pub mod context;
+pub mod deliveries;
 pub mod directory;
 pub mod error;
 pub mod feed;

@@ -47,18 +47,18 @@ pub async fn serve(settings: Settings, demo: bool) -> Result<(), StartError> {
         }
         println!();
     }
-    let interrupted = store.write(vigie_store::imports::interrupt_running)?;
+    let state = startup::app_state(&settings, store)?;
+    let interrupted = vigie_app::imports::interrupt_running(&state.app)?;
     if interrupted > 0 {
         log::warn!(
             "{interrupted} imports were running when the server last stopped: marked interrupted"
         );
     }
     actix_web::rt::spawn(webhooks::run(
-        store.clone(),
+        state.app.clone(),
         webhooks::WebhookConfig::from_settings(&settings),
         Duration::from_millis(settings.webhook_poll_ms.max(50)),
     ));
-    let state = startup::app_state(&settings, store)?;
     let housekeeping = state.clone();
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(Duration::from_secs(600));

@@ -6,8 +6,6 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use vigie::settings::Settings;
 use vigie::startup::{self, StartError};
-use vigie_store::audit::{self, Actor};
-use vigie_store::offences::{self, NatinfOutcome};
 
 #[derive(Parser)]
 #[command(
@@ -204,27 +202,35 @@ fn run(cli: Cli) -> Result<ExitCode, StartError> {
                 .map_err(|e| StartError::Config(format!("cannot read {}: {e}", file.display())))?;
             let store = startup::open_store(&s)?;
             startup::load_reference(&store)?;
+            let app = vigie_app::App::new(store, std::time::Duration::from_secs(10));
             let version =
                 version.unwrap_or_else(|| format!("natinf/{}", chrono::Utc::now().date_naive()));
-            let actor = Actor {
-                principal: "cli:natinf-import".into(),
-                org_id: None,
-                request_id: None,
-            };
-            match store.write(|conn| {
-                offences::import_natinf_csv(conn, &actor, &data, &version, skip_invalid)
-            })? {
-                NatinfOutcome::Rejected(rows) => {
-                    for e in &rows {
-                        eprintln!("{}:{}: {} ({})", file.display(), e.line, e.message, e.code);
+            let import = vigie_app::offences::import_natinf(
+                &app,
+                vigie_app::Caller::operator("natinf-import"),
+                Some(version.clone()),
+                skip_invalid,
+                data,
+            );
+            match actix_web::rt::System::new().block_on(import) {
+                Err(e) if e.code == "natinf_rows_rejected" => {
+                    for f in &e.errors {
+                        eprintln!(
+                            "{}:{}: {} ({})",
+                            file.display(),
+                            f.field.trim_start_matches("line "),
+                            f.message,
+                            f.code
+                        );
                     }
                     eprintln!(
                         "{} malformed rows: nothing imported (use --skip-invalid to import the others)",
-                        rows.len()
+                        e.errors.len()
                     );
                     return Ok(ExitCode::from(2));
                 }
-                NatinfOutcome::Applied(r) => {
+                Err(e) => return Err(e.into()),
+                Ok(r) => {
                     for e in &r.rejected {
                         eprintln!(
                             "{}:{}: skipped: {} ({})",
@@ -296,8 +302,12 @@ fn run(cli: Cli) -> Result<ExitCode, StartError> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
-            let store = startup::open_store(&s)?;
-            let report = store.with_conn(audit::verify)?;
+            let app =
+                vigie_app::App::new(startup::open_store(&s)?, std::time::Duration::from_secs(10));
+            let report = actix_web::rt::System::new().block_on(vigie_app::audit::verify_audit(
+                &app,
+                vigie_app::Caller::operator("audit-verify"),
+            ))?;
             println!(
                 "{} chains, {} records checked",
                 report.chains, report.records

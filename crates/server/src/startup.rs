@@ -25,6 +25,8 @@ pub enum StartError {
     Config(String),
     #[error("database: {0}")]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    App(#[from] vigie_app::AppError),
 }
 
 /// Opens the database named by the settings and applies pending migrations.

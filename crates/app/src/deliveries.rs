@@ -1,0 +1,189 @@
+//! The webhook worker's use cases: turning new feed events into deliveries for each subscription
+//! (through the feed's own scope, without restricted events), claiming the due ones, and recording
+//! each attempt with exponential backoff. Sending them over the network is the worker's business.
+//! Several processes may run it on one PostgreSQL: enqueuing locks the subscription row and claiming
+//! skips locked deliveries, so a delivery is sent by one process at a time.
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use vigie_store::events::FeedScope;
+use vigie_store::webhooks::{self as repo, Attempt, Claimed};
+
+use crate::context::App;
+use crate::error::AppResult;
+
+/// How deliveries are batched and retried.
+#[derive(Debug, Clone)]
+pub struct DeliveryPolicy {
+    /// The first retry's delay, doubled per attempt (at most one hour).
+    pub retry_base: Duration,
+    /// How long after the event a delivery is still retried.
+    pub retry_window: chrono::Duration,
+    /// Events turned into deliveries per subscription and round.
+    pub batch: i64,
+    /// Deliveries claimed per round.
+    pub claim: i64,
+}
+
+/// A delivery to send: where, what, and the headers that sign and identify it.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub delivery_id: String,
+    pub url: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+    attempts: i64,
+    created_at: NaiveDateTime,
+}
+
+/// What the receiver did with a delivery.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// A 2xx answer.
+    Delivered { status_code: u16 },
+    /// Another answer, or none (`status_code` absent); `reason` goes to the delivery log.
+    Failed {
+        status_code: Option<u16>,
+        reason: String,
+    },
+}
+
+/// `hex(HMAC-SHA256(secret, "<timestamp>.<body>"))`: what `Vigie-Signature: t=…,v1=…` carries.
+pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    // HMAC takes keys of any length: this cannot fail.
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC key");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// The delay before attempt `attempts + 1`: the base doubled per attempt made, at most one hour.
+pub fn backoff(base: Duration, attempts: i64) -> Duration {
+    let factor = 2u32.saturating_pow(u32::try_from(attempts.max(1) - 1).unwrap_or(u32::MAX));
+    base.saturating_mul(factor).min(Duration::from_secs(3600))
+}
+
+fn payload(c: &Claimed) -> Vec<u8> {
+    let e = &c.event;
+    serde_json::json!({
+        "id": e.id,
+        "seq": e.seq,
+        "type": e.event_type,
+        "resource_type": e.resource_type,
+        "resource_id": e.resource_id,
+        "data": serde_json::from_str::<serde_json::Value>(&e.data).unwrap_or_default(),
+        "occurred_at": e.created_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+    })
+    .to_string()
+    .into_bytes()
+}
+
+fn outgoing(c: Claimed) -> Outgoing {
+    let body = payload(&c);
+    let t = chrono::Utc::now().timestamp();
+    let sig = signature(&c.subscription.secret, t, &body);
+    Outgoing {
+        headers: vec![
+            ("content-type", "application/json".into()),
+            ("vigie-event-id", c.event.id.clone()),
+            ("vigie-event-type", c.event.event_type.clone()),
+            ("vigie-delivery-id", c.delivery.id.clone()),
+            ("vigie-signature", format!("t={t},v1={sig}")),
+        ],
+        body,
+        delivery_id: c.delivery.id,
+        url: c.subscription.url,
+        attempts: c.delivery.attempts,
+        created_at: c.delivery.created_at,
+    }
+}
+
+/// Enqueues new events for every active subscription, then claims the due deliveries (for a
+/// lease of 60 s: another worker takes them over after that).
+pub async fn due(app: &App, policy: &DeliveryPolicy) -> AppResult<Vec<Outgoing>> {
+    let store = app.store.clone();
+    let policy = policy.clone();
+    app.db(move |_| {
+        let ids = store.with_conn(repo::active_subscription_ids)?;
+        for id in ids {
+            store.write(|conn| {
+                let Some(sub) = repo::get_subscription(conn, &id)? else {
+                    return Ok(0);
+                };
+                // The feed's own scope; webhooks carry no restricted event (radicalisation signals
+                // stay with the correspondent).
+                match FeedScope::of_org(conn, &sub.org_id, false)? {
+                    Some(scope) => repo::enqueue(conn, &id, &scope, policy.batch),
+                    None => Ok(0),
+                }
+            })?;
+        }
+        let claimed = store
+            .write(|conn| repo::claim_due(conn, chrono::Duration::seconds(60), policy.claim))?;
+        Ok(claimed.into_iter().map(outgoing).collect())
+    })
+    .await
+}
+
+/// Records what became of each delivery sent: delivered, retried later, or given up after the
+/// retry window.
+pub async fn record(
+    app: &App,
+    policy: &DeliveryPolicy,
+    results: Vec<(Outgoing, Outcome)>,
+) -> AppResult<()> {
+    let policy = policy.clone();
+    app.tx(move |conn| {
+        for (o, outcome) in results {
+            let attempt = match outcome {
+                Outcome::Delivered { status_code } => Attempt::Delivered { status_code },
+                Outcome::Failed {
+                    status_code,
+                    reason,
+                } => {
+                    let delay =
+                        chrono::Duration::from_std(backoff(policy.retry_base, o.attempts + 1))
+                            .unwrap_or(chrono::Duration::hours(1));
+                    let retry_at = vigie_store::now() + delay;
+                    Attempt::Failed {
+                        status_code,
+                        error: reason,
+                        retry_at: (retry_at <= o.created_at + policy.retry_window)
+                            .then_some(retry_at),
+                    }
+                }
+            };
+            repo::record_attempt(conn, &o.delivery_id, attempt)?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let base = Duration::from_secs(30);
+        assert_eq!(backoff(base, 1), Duration::from_secs(30));
+        assert_eq!(backoff(base, 2), Duration::from_secs(60));
+        assert_eq!(backoff(base, 5), Duration::from_secs(480));
+        assert_eq!(backoff(base, 40), Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn the_signature_is_the_hmac_of_timestamp_and_body() {
+        let s = signature("Jefe", 0, b"what do ya want for nothing?");
+        assert_eq!(s.len(), 64);
+        assert_ne!(s, signature("Jefe", 1, b"what do ya want for nothing?"));
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"Jefe").expect("key");
+        mac.update(b"0.what do ya want for nothing?");
+        assert_eq!(s, hex::encode(mac.finalize().into_bytes()));
+    }
+}
