@@ -556,29 +556,11 @@ fn scope(conn: &mut DbConn, caller: &Caller) -> AppResult<ComplaintScope> {
 
 /// Loads a complaint the caller may see, or 404.
 fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<ComplaintRow> {
-    let row = repo::get(conn, id)?.ok_or_else(AppError::not_found)?;
-    let sees = match scope(conn, caller) {
-        Ok(ComplaintScope::Bailleur { org_id }) => row.org_id == org_id,
-        Ok(ComplaintScope::Police {
-            circonscription_code,
-        }) => {
-            row.channel == Channel::Police.as_str()
-                && row.status != ComplaintStatus::Draft.as_str()
-                && row.circonscription_code.as_deref() == Some(circonscription_code.as_str())
-        }
-        Ok(ComplaintScope::Parquet { parquet_id }) => {
-            row.parquet_id.as_deref() == Some(parquet_id.as_str())
-                && (row.transmitted_at.is_some()
-                    || (row.channel == Channel::DirectToProsecutor.as_str()
-                        && row.status != ComplaintStatus::Draft.as_str()))
-        }
-        Err(_) => false,
+    // A caller whose role reads no complaint sees none (404 on a record, 403 on lists).
+    let Ok(scope) = scope(conn, caller) else {
+        return Err(AppError::not_found());
     };
-    if sees {
-        Ok(row)
-    } else {
-        Err(AppError::not_found())
-    }
+    repo::find_visible(conn, &scope, id)?.ok_or_else(AppError::not_found)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

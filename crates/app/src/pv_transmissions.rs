@@ -336,14 +336,26 @@ pub async fn create_transmission(
     .await
 }
 
-fn transmission_scope(caller: &Caller) -> AppResult<TransmissionScope> {
+/// Which transmissions a caller reads: the bailleur's correspondent and integration all of its
+/// own, a sworn agent those that carry one of their PVs, the parquet those sent to it.
+fn transmission_scope(conn: &mut DbConn, caller: &Caller) -> AppResult<TransmissionScope> {
     Ok(match policy::pv_access(caller)? {
         PvAccess::Parquet => TransmissionScope::Parquet {
             parquet_id: caller.org_id.clone(),
         },
-        _ => TransmissionScope::Bailleur {
+        PvAccess::Bailleur => TransmissionScope::Bailleur {
             org_id: caller.org_id.clone(),
         },
+        PvAccess::Agent => {
+            let me = caller_principal_id(conn, caller)?;
+            TransmissionScope::Agent {
+                org_id: caller.org_id.clone(),
+                // No file: an id that matches nothing.
+                agent_id: vigie_store::sworn_agents::find_by_principal(conn, &me)?
+                    .map(|f| f.id)
+                    .unwrap_or_default(),
+            }
+        }
     })
 }
 
@@ -358,7 +370,7 @@ pub async fn list_transmissions(
     let limit = page.limit;
     let after = page.after.clone();
     app.db(move |conn| {
-        let scope = transmission_scope(&caller)?;
+        let scope = transmission_scope(conn, &caller)?;
         if policy::pv_access(&caller)? == PvAccess::Agent {
             return Err(AppError::forbidden(
                 "transmission slips are the correspondent's and the parquet's",
@@ -375,17 +387,10 @@ fn visible_transmission(
     caller: &Caller,
     id: &str,
 ) -> AppResult<TransmissionRow> {
-    let t = repo::get_transmission(conn, id)?.ok_or_else(AppError::not_found)?;
-    let sees = match policy::pv_access(caller) {
-        Ok(PvAccess::Parquet) => t.parquet_id == caller.org_id,
-        Ok(PvAccess::Bailleur) => t.org_id == caller.org_id,
-        _ => false,
+    let Ok(scope) = transmission_scope(conn, caller) else {
+        return Err(AppError::not_found());
     };
-    if sees {
-        Ok(t)
-    } else {
-        Err(AppError::not_found())
-    }
+    repo::find_visible_transmission(conn, &scope, id)?.ok_or_else(AppError::not_found)
 }
 
 /// Read a transmission slip

@@ -595,22 +595,18 @@ pub async fn list_pvs(
 /// Loads a PV the caller may see, or 404: its bailleur's correspondent and integration, its
 /// author, and the parquet it was transmitted to.
 pub fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<PvRow> {
-    let row = repo::get(conn, id)?.ok_or_else(AppError::not_found)?;
-    let sees = match scope(conn, caller) {
-        Ok(PvScope::Bailleur { org_id, agent_id }) => {
-            row.org_id == org_id && agent_id.is_none_or(|a| a == row.agent_id)
-        }
-        Ok(PvScope::Parquet { parquet_id }) => match &row.transmission_id {
-            Some(t) => repo::get_transmission(conn, t)?.is_some_and(|t| t.parquet_id == parquet_id),
-            None => false,
-        },
-        Err(_) => false,
+    // A caller whose role reads no PV sees none (404 on a record, 403 on lists).
+    let Ok(scope) = scope(conn, caller) else {
+        return Err(AppError::not_found());
     };
-    if sees {
-        Ok(row)
-    } else {
-        Err(AppError::not_found())
-    }
+    let f = PvFilter {
+        id: Some(id.to_owned()),
+        ..PvFilter::new(scope, 1)
+    };
+    repo::list(conn, &f)?
+        .into_iter()
+        .next()
+        .ok_or_else(AppError::not_found)
 }
 
 /// Read a PV

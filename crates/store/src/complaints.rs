@@ -139,6 +139,27 @@ pub fn list(
     after_id: Option<&str>,
     limit: i64,
 ) -> StoreResult<Vec<ComplaintRow>> {
+    scoped(conn, scope, None, status, after_id, limit)
+}
+
+/// One complaint if `scope` sees it: the look-up and the visibility rule in one query.
+pub fn find_visible(
+    conn: &mut DbConn,
+    scope: &ComplaintScope,
+    id: &str,
+) -> StoreResult<Option<ComplaintRow>> {
+    Ok(scoped(conn, scope, Some(id), None, None, 1)?.into_iter().next())
+}
+
+/// The complaints `scope` sees: the one place the rule is written.
+fn scoped(
+    conn: &mut DbConn,
+    scope: &ComplaintScope,
+    id: Option<&str>,
+    status: Option<&str>,
+    after_id: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<ComplaintRow>> {
     let mut q = complaints::table
         .select(ComplaintRow::as_select())
         .into_boxed();
@@ -161,6 +182,9 @@ pub fn list(
                         .and(complaints::status.ne("draft"))),
             )
         }
+    }
+    if let Some(i) = id {
+        q = q.filter(complaints::id.eq(i));
     }
     if let Some(s) = status {
         q = q.filter(complaints::status.eq(s));

@@ -188,6 +188,8 @@ pub enum PvScope {
 #[derive(Debug, Clone)]
 pub struct PvFilter {
     pub scope: PvScope,
+    /// Only this PV.
+    pub id: Option<String>,
     pub status: Option<String>,
     pub agent_id: Option<String>,
     pub year: Option<i64>,
@@ -202,6 +204,7 @@ impl PvFilter {
     pub fn new(scope: PvScope, limit: i64) -> Self {
         Self {
             scope,
+            id: None,
             status: None,
             agent_id: None,
             year: None,
@@ -228,6 +231,9 @@ pub fn list(conn: &mut DbConn, f: &PvFilter) -> StoreResult<Vec<PvRow>> {
                 .select(pv_transmissions::id.nullable());
             q = q.filter(pvs::transmission_id.eq_any(sent_here));
         }
+    }
+    if let Some(i) = &f.id {
+        q = q.filter(pvs::id.eq(i));
     }
     if let Some(s) = &f.status {
         q = q.filter(pvs::status.eq(s));
@@ -328,6 +334,8 @@ pub fn acknowledge(
 #[derive(Debug, Clone)]
 pub enum TransmissionScope {
     Bailleur { org_id: String },
+    /// A sworn agent: the transmissions that carry one of their PVs.
+    Agent { org_id: String, agent_id: String },
     Parquet { parquet_id: String },
 }
 
@@ -337,15 +345,46 @@ pub fn list_transmissions(
     after_id: Option<&str>,
     limit: i64,
 ) -> StoreResult<Vec<TransmissionRow>> {
+    scoped_transmissions(conn, scope, None, after_id, limit)
+}
+
+/// One transmission if `scope` sees it: the look-up and the visibility rule in one query.
+pub fn find_visible_transmission(
+    conn: &mut DbConn,
+    scope: &TransmissionScope,
+    id: &str,
+) -> StoreResult<Option<TransmissionRow>> {
+    Ok(scoped_transmissions(conn, scope, Some(id), None, 1)?
+        .into_iter()
+        .next())
+}
+
+fn scoped_transmissions(
+    conn: &mut DbConn,
+    scope: &TransmissionScope,
+    id: Option<&str>,
+    after_id: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<TransmissionRow>> {
     let mut q = pv_transmissions::table
         .select(TransmissionRow::as_select())
         .into_boxed();
     q = match scope {
         TransmissionScope::Bailleur { org_id } => q.filter(pv_transmissions::org_id.eq(org_id)),
+        TransmissionScope::Agent { org_id, agent_id } => {
+            let theirs = pvs::table
+                .filter(pvs::agent_id.eq(agent_id.clone()))
+                .select(pvs::transmission_id);
+            q.filter(pv_transmissions::org_id.eq(org_id))
+                .filter(pv_transmissions::id.nullable().eq_any(theirs))
+        }
         TransmissionScope::Parquet { parquet_id } => {
             q.filter(pv_transmissions::parquet_id.eq(parquet_id))
         }
     };
+    if let Some(i) = id {
+        q = q.filter(pv_transmissions::id.eq(i));
+    }
     if let Some(a) = after_id {
         q = q.filter(pv_transmissions::id.gt(a));
     }
