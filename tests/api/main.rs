@@ -4,6 +4,8 @@
 
 mod support;
 
+mod access_matrix;
+
 mod audit;
 mod auth;
 mod complaints;

@@ -148,7 +148,9 @@ pub fn find_visible(
     scope: &ComplaintScope,
     id: &str,
 ) -> StoreResult<Option<ComplaintRow>> {
-    Ok(scoped(conn, scope, Some(id), None, None, 1)?.into_iter().next())
+    Ok(scoped(conn, scope, Some(id), None, None, 1)?
+        .into_iter()
+        .next())
 }
 
 /// The complaints `scope` sees: the one place the rule is written.

@@ -333,10 +333,17 @@ pub fn acknowledge(
 
 #[derive(Debug, Clone)]
 pub enum TransmissionScope {
-    Bailleur { org_id: String },
+    Bailleur {
+        org_id: String,
+    },
     /// A sworn agent: the transmissions that carry one of their PVs.
-    Agent { org_id: String, agent_id: String },
-    Parquet { parquet_id: String },
+    Agent {
+        org_id: String,
+        agent_id: String,
+    },
+    Parquet {
+        parquet_id: String,
+    },
 }
 
 pub fn list_transmissions(
