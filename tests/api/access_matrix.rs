@@ -170,7 +170,7 @@ both_backends!(
             &h,
             &s.corr,
             "",
-            format!("external_ref;residence_ref;occurred_at;category;narrative\nM-1;RES-IN;2026-11-20T21:40:00Z;dumping;Sacs\n").into_bytes(),
+            "external_ref;residence_ref;occurred_at;category;narrative\nM-1;RES-IN;2026-11-20T21:40:00Z;dumping;Sacs\n".to_string().into_bytes(),
         )
         .await;
         assert_eq!(job["created"], 1, "{job}");

@@ -91,7 +91,6 @@ pub async fn list_audit(
 ) -> AppResult<Listed<AuditEvent>> {
     policy::read_audit(&caller)?;
     let limit = page.limit;
-    let q = q;
     let f = AuditFilter {
         org_id: q.org_id,
         resource_type: q.resource_type,

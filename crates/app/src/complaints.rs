@@ -662,7 +662,6 @@ pub async fn record_event(
     event: ComplaintEvent,
 ) -> AppResult<Complaint> {
     let expected = expected_version;
-    let event = event;
     if let ComplaintEvent::ScheduleSummons { place, .. } = &event
         && place.chars().count() > 300
     {
@@ -792,7 +791,6 @@ pub async fn list_notifications(
     let limit = page.limit;
     let after = page.after.clone();
     policy::read_notifications(&caller)?;
-    let q = q;
     let rows = app
         .db(move |conn| {
             Ok(repo::notifications_for(

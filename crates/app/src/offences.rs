@@ -109,7 +109,6 @@ pub async fn list_offences(
     page: PageRequest,
 ) -> AppResult<Listed<Offence>> {
     let limit = page.limit;
-    let q = q;
     if q.q.as_ref().is_some_and(|s| s.len() > 200)
         || q.article.as_ref().is_some_and(|s| s.len() > 100)
     {
@@ -134,11 +133,10 @@ pub async fn list_offences(
 
 /// Read an offence
 pub async fn get_offence(app: &App, _caller: Caller, code: String) -> AppResult<Offence> {
-    let code = code;
     let row = app
         .db(move |conn| repo::find_by_code(conn, &code)?.ok_or_else(AppError::not_found))
         .await?;
-    Ok(Offence::try_from(row)?)
+    Offence::try_from(row)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -219,10 +219,9 @@ pub async fn list_organisations(
 
 /// Read an organisation
 pub async fn get_organisation(app: &App, caller: Caller, id: String) -> AppResult<Organisation> {
-    let id = id;
     policy::see_org(&caller, &id)?;
     let row = app.db(move |conn| Ok(repo::get(conn, &id)?)).await?;
-    Ok(Organisation::try_from(row)?)
+    Organisation::try_from(row)
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
@@ -253,7 +252,6 @@ pub async fn update_organisation(
     id: String,
     body: UpdateOrganisation,
 ) -> AppResult<Organisation> {
-    let id = id;
     policy::edit_org(
         &caller,
         &id,
@@ -292,5 +290,5 @@ pub async fn update_organisation(
             Ok(repo::update(conn, &actor, &id, expected, patch)?)
         })
         .await?;
-    Ok(Organisation::try_from(row)?)
+    Organisation::try_from(row)
 }

@@ -251,7 +251,6 @@ pub async fn create_person(
     key: Option<String>,
     body: CreatePerson,
 ) -> AppResult<Answer> {
-    let org_id = org_id;
     policy::manage_members(&caller, &org_id)?;
     let actor = caller.actor();
     let request = serde_json::json!({"login": body.login, "display_name": body.display_name, "email": body.email, "roles": body.roles});
@@ -306,7 +305,7 @@ pub async fn get_person(app: &App, caller: Caller, path: (String, String)) -> Ap
                 .ok_or_else(AppError::not_found)
         })
         .await?;
-    Ok(Person::try_from(row)?)
+    Person::try_from(row)
 }
 
 /// Update a person
@@ -344,7 +343,7 @@ pub async fn update_person(
         patch,
     )
     .await?;
-    Ok(Person::try_from(row)?)
+    Person::try_from(row)
 }
 
 /// Create an API client
@@ -357,7 +356,6 @@ pub async fn create_api_client(
     key: Option<String>,
     body: CreateApiClient,
 ) -> AppResult<Answer> {
-    let org_id = org_id;
     policy::manage_members(&caller, &org_id)?;
     let actor = caller.actor();
     let request = serde_json::to_value(&body).map_err(|_| AppError::internal())?;
@@ -432,7 +430,7 @@ pub async fn update_api_client(
         patch,
     )
     .await?;
-    Ok(ApiClient::try_from(row)?)
+    ApiClient::try_from(row)
 }
 
 /// Rotate an API client's secret

@@ -578,7 +578,6 @@ pub async fn list_pvs(
 ) -> AppResult<Listed<Pv>> {
     let limit = page.limit;
     let after = page.after.clone();
-    let q = q;
     app.db(move |conn| {
         let mut f = PvFilter::new(scope(conn, &caller)?, fetch_size(limit));
         f.status = q.status.map(|s| s.as_str().to_owned());

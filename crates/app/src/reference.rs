@@ -220,7 +220,6 @@ pub async fn list_commune_mappings(
     _caller: Caller,
     q: MappingQuery,
 ) -> AppResult<Vec<CommuneMapping>> {
-    let q = q;
     let on = q.on.unwrap_or_else(today);
     let rows = app
         .db(move |conn| match q.commune {

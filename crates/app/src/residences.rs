@@ -113,7 +113,6 @@ pub async fn put_residence(
     body: PutResidence,
 ) -> AppResult<(Residence, Synced)> {
     policy::manage_property(&caller)?;
-    let external_ref = external_ref;
     if external_ref.is_empty() || external_ref.len() > 100 {
         return Err(AppError::invalid_field(
             "external_ref",
@@ -177,7 +176,7 @@ pub async fn get_residence(app: &App, caller: Caller, id: String) -> AppResult<R
     let row = app
         .db(move |conn| repo::find_in_org(conn, &org, &id)?.ok_or_else(AppError::not_found))
         .await?;
-    Ok(Residence::try_from(row)?)
+    Residence::try_from(row)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -334,5 +333,5 @@ pub async fn update_staff(
             )?)
         })
         .await?;
-    Ok(Staff::try_from(row)?)
+    Staff::try_from(row)
 }

@@ -340,7 +340,6 @@ pub async fn list_sworn_agents(
 ) -> AppResult<Listed<SwornAgent>> {
     let limit = page.limit;
     let after = page.after.clone();
-    let q = q;
     if q.agrement_ending_within_days.is_some_and(|d| d > 3650) {
         return Err(AppError::invalid_field(
             "agrement_ending_within_days",
@@ -446,7 +445,6 @@ pub async fn record_event(
     event: FileEvent,
 ) -> AppResult<SwornAgent> {
     let expected = expected_version;
-    let event = event;
     check_event_text(&event)?;
     let actor = caller.actor();
     app.tx(move |conn| {

@@ -26,7 +26,13 @@ pub enum StartError {
     #[error("database: {0}")]
     Store(#[from] StoreError),
     #[error("{0}")]
-    App(#[from] vigie_app::AppError),
+    App(Box<vigie_app::AppError>),
+}
+
+impl From<vigie_app::AppError> for StartError {
+    fn from(e: vigie_app::AppError) -> Self {
+        Self::App(Box::new(e))
+    }
 }
 
 /// Opens the database named by the settings and applies pending migrations.
