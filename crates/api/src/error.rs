@@ -139,17 +139,11 @@ impl ApiError {
         Self::from(AppError::unauthorized(code, detail))
     }
 
-    pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::from(AppError::forbidden(detail))
-    }
 
     pub fn not_found() -> Self {
         Self::from(AppError::not_found())
     }
 
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::from(AppError::conflict(code, detail))
-    }
 
     pub fn stale() -> Self {
         Self::from(AppError::stale())
@@ -170,6 +164,7 @@ impl ApiError {
     pub fn internal() -> Self {
         Self::from(AppError::internal())
     }
+
 
     pub fn oauth(self, code: &'static str) -> Self {
         Self::from(self.error.oauth(code))
