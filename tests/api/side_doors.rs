@@ -400,3 +400,32 @@ both_backends!(
         h.post("/api/v1/pvs", &s.agent, &pv).await.expect(201, None);
     }
 );
+
+both_backends!(corrupt_stored_data_is_one_internal_error_not_a_panic, |b| {
+    let h = Harness::start(b).await;
+    let a = bailleur(&h).await;
+    let created = h
+        .post(
+            "/api/v1/incidents",
+            &a.corr,
+            &incident_body(&a.res, "dumping"),
+        )
+        .await;
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    h.db.execute(&format!(
+        "UPDATE incidents SET victims = 'not json', category = 'no_such_category' WHERE id = '{id}'"
+    ));
+    for path in [
+        format!("/api/v1/incidents/{id}"),
+        "/api/v1/incidents".to_owned(),
+        format!("/api/v1/incidents/{id}/qualification-proposals"),
+    ] {
+        let r = h.get(&path, &a.corr).await;
+        r.expect(500, Some("internal_error"));
+        // The cause is logged for the operator, never shown to the caller.
+        assert!(!r.text.contains("not json"), "{}", r.text);
+        assert!(!r.text.contains("no_such_category"), "{}", r.text);
+    }
+    // The server goes on serving.
+    h.get("/api/v1/residences", &a.corr).await.expect(200, None);
+});

@@ -139,11 +139,9 @@ impl ApiError {
         Self::from(AppError::unauthorized(code, detail))
     }
 
-
     pub fn not_found() -> Self {
         Self::from(AppError::not_found())
     }
-
 
     pub fn stale() -> Self {
         Self::from(AppError::stale())
@@ -164,7 +162,6 @@ impl ApiError {
     pub fn internal() -> Self {
         Self::from(AppError::internal())
     }
-
 
     pub fn oauth(self, code: &'static str) -> Self {
         Self::from(self.error.oauth(code))

@@ -386,16 +386,10 @@ fn prefill(
         content.occurred_to = content
             .occurred_to
             .max(r.ended_at.unwrap_or(r.occurred_at).and_utc());
-        content
-            .suspects
-            .extend(serde_json::from_str::<Vec<PersonInvolved>>(&r.persons).map_err(bad)?);
-        content
-            .witnesses
-            .extend(serde_json::from_str::<Vec<Witness>>(&r.witnesses).map_err(bad)?);
-        content
-            .evidence
-            .extend(serde_json::from_str::<Vec<Evidence>>(&r.evidence).map_err(bad)?);
-        staff_victims.extend(serde_json::from_str::<Vec<Victim>>(&r.victims).map_err(bad)?);
+        content.suspects.extend(r.persons()?);
+        content.witnesses.extend(r.witnesses()?);
+        content.evidence.extend(r.evidence()?);
+        staff_victims.extend(r.victims()?);
     }
     if codes.is_empty() {
         return Err(AppError::invalid_field(

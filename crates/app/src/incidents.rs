@@ -513,9 +513,7 @@ fn derive(
     row: &mut IncidentRow,
     quals: &[QualificationRow],
 ) -> AppResult<()> {
-    let category = Category::parse(&row.category)
-        .ok_or_else(|| AppError::internal_because(format!("incident {}: category", row.id)))?;
-    row.restricted = category.is_restricted();
+    row.restricted = row.category()?.is_restricted();
     let at = row.occurred_at.and_utc();
     row.circonscription_code = reference.circonscription(conn, &row.insee_code, at)?;
     let mut natures = vec![];
@@ -723,7 +721,7 @@ impl Lookup {
         row: IncidentRow,
         quals: Vec<QualificationRow>,
     ) -> AppResult<Incident> {
-        let victims: Vec<Victim> = serde_json::from_str(&row.victims)?;
+        let victims = row.victims()?;
         let mut qualifications = vec![];
         let mut natures = vec![];
         for q in quals {
@@ -742,7 +740,7 @@ impl Lookup {
                 nature: nature.kind(),
                 contravention_class: o.contravention_class,
                 natinf: o.natinf,
-                aggravating: serde_json::from_str(&q.aggravating)?,
+                aggravating: q.aggravating()?,
                 tadpr_eligible: o.tadpr_eligible,
                 app_eligible: !o.app_excluded,
             });
@@ -773,8 +771,6 @@ impl Lookup {
                 Ok(reference::find_circonscription(conn, code)?.map(|c| c.name))
             })?),
         };
-        let corrupt =
-            |what: &str| AppError::internal_because(format!("incident {}: {what}", row.id));
         Ok(Incident {
             victims: victims
                 .into_iter()
@@ -792,12 +788,12 @@ impl Lookup {
                     }
                 })
                 .collect(),
-            persons: serde_json::from_str(&row.persons)?,
-            witnesses: serde_json::from_str(&row.witnesses)?,
-            evidence: serde_json::from_str(&row.evidence)?,
-            category: Category::parse(&row.category).ok_or_else(|| corrupt("category"))?,
-            status: Status::parse(&row.status).ok_or_else(|| corrupt("status"))?,
-            action: row.action_kind.as_deref().and_then(ActionKind::parse),
+            persons: row.persons()?,
+            witnesses: row.witnesses()?,
+            evidence: row.evidence()?,
+            category: row.category()?,
+            status: row.status()?,
+            action: row.action()?,
             prescription,
             routing: Routing {
                 commune,
@@ -995,13 +991,13 @@ pub async fn update(
     body: UpdateIncident,
 ) -> AppResult<Incident> {
     change(app, caller, id, expected_version, move |conn, _, row| {
-        let victims: Vec<Victim> = match body.victims {
+        let victims = match body.victims {
             Some(v) => v,
-            None => serde_json::from_str(&row.victims)?,
+            None => row.victims()?,
         };
-        let witnesses: Vec<Witness> = match body.witnesses {
+        let witnesses = match body.witnesses {
             Some(v) => v,
-            None => serde_json::from_str(&row.witnesses)?,
+            None => row.witnesses()?,
         };
         let content = NewIncident {
             residence_id: row.residence_id.clone(),
@@ -1013,17 +1009,16 @@ pub async fn update(
             reported_at: Some(row.reported_at.and_utc()),
             category: match body.category {
                 Some(c) => c,
-                None => Category::parse(&row.category)
-                    .ok_or_else(|| AppError::internal_because("incident category"))?,
+                None => row.category()?,
             },
             narrative: body.narrative.unwrap_or_else(|| row.narrative.clone()),
             persons: match body.persons {
                 Some(v) => v,
-                None => serde_json::from_str(&row.persons)?,
+                None => row.persons()?,
             },
             evidence: match body.evidence {
                 Some(v) => v,
-                None => serde_json::from_str(&row.evidence)?,
+                None => row.evidence()?,
             },
             victims,
             witnesses,
@@ -1079,8 +1074,7 @@ pub async fn transition(
     body: TransitionRequest,
 ) -> AppResult<Incident> {
     change(app, caller, id, expected_version, move |conn, _, row| {
-        let from = Status::parse(&row.status)
-            .ok_or_else(|| AppError::internal_because("incident status"))?;
+        let from = row.status()?;
         let has_q = !repo::qualifications(conn, &row.id)?.is_empty();
         let (to, action) =
             apply_transition(from, body.transition, has_q, body.action).map_err(|e| match e {
@@ -1118,7 +1112,7 @@ pub async fn propose_qualifications(
 ) -> AppResult<ProposalAnswer> {
     app.db(move |conn| {
         let row = visible(conn, &caller, &id)?;
-        let victims: Vec<Victim> = serde_json::from_str(&row.victims)?;
+        let victims = row.victims()?;
         let staff_ids: Vec<String> = victims
             .iter()
             .filter_map(|v| match v {
@@ -1152,8 +1146,7 @@ pub async fn propose_qualifications(
                 Victim::Bailleur => None,
             })
             .collect();
-        let category = Category::parse(&row.category)
-            .ok_or_else(|| AppError::internal_because("incident category"))?;
+        let category = row.category()?;
         let mut proposals = vec![];
         for p in qualification::propose(category, &facts) {
             // A deployment may have closed or removed a catalogue entry: propose only what exists.

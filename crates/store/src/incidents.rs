@@ -13,6 +13,9 @@ use crate::schema::{
     pv_transmissions, pvs,
 };
 use crate::{new_id, now};
+use vigie_domain::incident::{
+    ActionKind, Category, Evidence, PersonInvolved, Status, Victim, Witness,
+};
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone, Serialize, PartialEq)]
 #[diesel(table_name = incidents, treat_none_as_default_value = false)]
@@ -132,6 +135,61 @@ pub fn create(conn: &mut DbConn, actor: &Actor, row: IncidentRow) -> StoreResult
         },
     )?;
     Ok(Created::New(row))
+}
+
+/// The stored incident's typed content, decoded here once: a value that does not decode is corrupt
+/// data, reported as such (one logged internal error), never a panic.
+impl IncidentRow {
+    fn corrupt(&self, field: &str, why: impl std::fmt::Display) -> StoreError {
+        StoreError::Corrupt(format!("incident {}: {field}: {why}", self.id))
+    }
+
+    fn json<T: serde::de::DeserializeOwned>(&self, field: &str, text: &str) -> StoreResult<T> {
+        serde_json::from_str(text).map_err(|e| self.corrupt(field, e))
+    }
+
+    pub fn category(&self) -> StoreResult<Category> {
+        Category::parse(&self.category).ok_or_else(|| self.corrupt("category", &self.category))
+    }
+
+    pub fn status(&self) -> StoreResult<Status> {
+        Status::parse(&self.status).ok_or_else(|| self.corrupt("status", &self.status))
+    }
+
+    pub fn action(&self) -> StoreResult<Option<ActionKind>> {
+        self.action_kind
+            .as_deref()
+            .map(|a| ActionKind::parse(a).ok_or_else(|| self.corrupt("action_kind", a)))
+            .transpose()
+    }
+
+    pub fn victims(&self) -> StoreResult<Vec<Victim>> {
+        self.json("victims", &self.victims)
+    }
+
+    pub fn persons(&self) -> StoreResult<Vec<PersonInvolved>> {
+        self.json("persons", &self.persons)
+    }
+
+    pub fn witnesses(&self) -> StoreResult<Vec<Witness>> {
+        self.json("witnesses", &self.witnesses)
+    }
+
+    pub fn evidence(&self) -> StoreResult<Vec<Evidence>> {
+        self.json("evidence", &self.evidence)
+    }
+}
+
+impl QualificationRow {
+    /// The aggravating circumstances, decoded.
+    pub fn aggravating(&self) -> StoreResult<Vec<String>> {
+        serde_json::from_str(&self.aggravating).map_err(|e| {
+            StoreError::Corrupt(format!(
+                "qualification {} of incident {}: aggravating: {e}",
+                self.offence_code, self.incident_id
+            ))
+        })
+    }
 }
 
 /// A bailleur's incident by its own reference.
