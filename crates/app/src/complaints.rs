@@ -216,28 +216,18 @@ pub struct Complaint {
     pub updated_at: DateTime<Utc>,
 }
 
-fn bad<E>(_: E) -> AppError {
-    AppError::internal()
+fn bad<E: std::fmt::Display>(e: E) -> AppError {
+    AppError::internal_because(e)
 }
 
 fn lifecycle(row: &ComplaintRow) -> AppResult<Lifecycle> {
     Ok(Lifecycle {
-        status: ComplaintStatus::parse(&row.status).ok_or_else(AppError::internal)?,
-        channel: Channel::parse(&row.channel).ok_or_else(AppError::internal)?,
-        orientation: row
-            .orientation
-            .as_deref()
-            .map(|o| serde_json::from_value(serde_json::Value::String(o.to_owned())))
-            .transpose()
-            .map_err(bad)?,
+        status: row.status()?,
+        channel: row.channel()?,
+        orientation: row.orientation()?,
         with_reparation: row.with_reparation,
-        receipt: row
-            .receipt
-            .as_deref()
-            .map(serde_json::from_str)
-            .transpose()
-            .map_err(bad)?,
-        tadpr: serde_json::from_str(&row.tadpr).map_err(bad)?,
+        receipt: row.receipt()?,
+        tadpr: row.tadpr()?,
     })
 }
 
@@ -267,7 +257,7 @@ fn days(from: Option<NaiveDateTime>, to: Option<NaiveDateTime>) -> Option<i64> {
 
 fn view(conn: &mut DbConn, row: ComplaintRow) -> AppResult<Complaint> {
     let l = lifecycle(&row)?;
-    let codes: Vec<String> = serde_json::from_str(&row.qualifications).map_err(bad)?;
+    let codes = row.offence_codes()?;
     let facts = facts_of(conn, &codes)?;
     let qf: Vec<QualificationFacts> = facts.iter().map(|(f, _)| f.clone()).collect();
     let summons = l.tadpr.summons_at.map(|t| t.naive_utc());
@@ -295,8 +285,8 @@ fn view(conn: &mut DbConn, row: ComplaintRow) -> AppResult<Complaint> {
         orientation: l.orientation,
         with_reparation: l.with_reparation,
         tadpr: l.tadpr,
-        incident_ids: serde_json::from_str(&row.incident_ids).map_err(bad)?,
-        content: serde_json::from_str(&row.content).map_err(bad)?,
+        incident_ids: row.incident_ids()?,
+        content: row.content()?,
         id: row.id,
         circonscription_code: row.circonscription_code,
         parquet_id: row.parquet_id,
@@ -679,12 +669,12 @@ pub async fn record_event(
         let mut row = visible(conn, &caller, &id)?;
         let mut l = lifecycle(&row)?;
         policy::complaint_step(&caller, event.owner(l.channel))?;
-        let codes: Vec<String> = serde_json::from_str(&row.qualifications).map_err(bad)?;
+        let codes = row.offence_codes()?;
         let qf: Vec<QualificationFacts> = facts_of(conn, &codes)?
             .into_iter()
             .map(|(f, _)| f)
             .collect();
-        let content: ComplaintContent = serde_json::from_str(&row.content).map_err(bad)?;
+        let content: ComplaintContent = row.content()?;
         let facts = Facts {
             qualifications: &qf,
             has_victim: content.bailleur_victim.is_some() || !content.employee_victims.is_empty(),

@@ -65,7 +65,7 @@ fn contact_view(conn: &mut DbConn, d: DesignationRow) -> AppResult<Option<Contac
         None => None,
     };
     Ok(Some(ContactView {
-        role: ContactRole::parse(&d.role).ok_or_else(AppError::internal)?,
+        role: d.role()?,
         organisation_id: org.id,
         organisation_name: org.name,
         holder,

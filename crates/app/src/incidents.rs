@@ -393,8 +393,7 @@ fn check_staff(
 
 /// An offence's nature as the catalogue stores it.
 pub(crate) fn nature_of(o: &OffenceRow) -> AppResult<Nature> {
-    let kind = NatureKind::parse(&o.nature)
-        .ok_or_else(|| AppError::internal_because(format!("offence {}: nature", o.code)))?;
+    let kind = o.nature_kind()?;
     Nature::new(
         kind,
         o.contravention_class.and_then(|c| u8::try_from(c).ok()),

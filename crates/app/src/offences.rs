@@ -57,7 +57,7 @@ impl TryFrom<OffenceRow> for Offence {
     type Error = AppError;
     fn try_from(r: OffenceRow) -> AppResult<Self> {
         Ok(Self {
-            nature: NatureKind::parse(&r.nature).ok_or_else(AppError::internal)?,
+            nature: r.nature_kind()?,
             flags: OffenceFlags {
                 cmsp_limb: r.cmsp_limb,
                 tadpr_eligible: r.tadpr_eligible,

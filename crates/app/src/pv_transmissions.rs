@@ -9,7 +9,6 @@ use validator::Validate;
 use vigie_domain::OrgKind;
 use vigie_domain::delays::LegalDelays;
 use vigie_domain::pv::{self, PvStatus, TransmissionMode};
-use vigie_domain::sworn::Regime;
 use vigie_store::pvs::{
     self as repo, PvFilter, PvRow, PvScope, TransmissionRow, TransmissionScope,
 };
@@ -91,8 +90,7 @@ fn view(conn: &mut DbConn, t: TransmissionRow) -> AppResult<Transmission> {
     f.transmission_id = Some(t.id.clone());
     let mut lines = vec![];
     for r in repo::list(conn, &f)? {
-        let doc: PvDocument = serde_json::from_str(r.document.as_deref().unwrap_or(&r.content))
-            .map_err(|_| AppError::internal())?;
+        let doc: PvDocument = r.document()?;
         let mut offences_ = vec![];
         for q in doc.qualifications {
             let natinf = offences::find_by_code(conn, &q.offence_code)?.and_then(|o| o.natinf);
@@ -117,6 +115,7 @@ fn view(conn: &mut DbConn, t: TransmissionRow) -> AppResult<Transmission> {
     lines.sort_by(|a, b| a.number.cmp(&b.number).then(a.revision.cmp(&b.revision)));
     let bailleur = organisations::get(conn, &t.org_id)?.name;
     let parquet = organisations::get(conn, &t.parquet_id)?.name;
+    let mode = t.mode()?;
     Ok(Transmission {
         void_count: lines.iter().filter(|l| l.void).count(),
         lines,
@@ -125,7 +124,7 @@ fn view(conn: &mut DbConn, t: TransmissionRow) -> AppResult<Transmission> {
         id: t.id,
         parquet_id: t.parquet_id,
         transmitted_on: t.transmitted_on,
-        mode: TransmissionMode::parse(&t.mode).ok_or_else(AppError::internal)?,
+        mode,
         proof_reference: t.proof_reference,
         opj: t.opj,
         acknowledged_at: t.acknowledged_at.map(|a| a.and_utc()),
@@ -239,7 +238,7 @@ pub async fn create_transmission(
                         "no such PV of yours",
                     )
                 })?;
-            let status = PvStatus::parse(&row.status).ok_or_else(AppError::internal)?;
+            let status = row.status()?;
             pv::can_transmit(status, row.superseded_by.is_some()).map_err(|e| {
                 let mut err = state_error(e);
                 err.detail = format!(
@@ -249,7 +248,7 @@ pub async fn create_transmission(
                 err
             })?;
             let agent = sworn_agents::get(conn, &row.agent_id)?.ok_or_else(AppError::internal)?;
-            let regime = Regime::parse(&agent.regime).ok_or_else(AppError::internal)?;
+            let regime = agent.regime()?;
             if !TransmissionMode::allowed_for(regime).contains(&body.mode) {
                 let allowed: Vec<&str> = TransmissionMode::allowed_for(regime)
                     .iter()

@@ -224,10 +224,8 @@ pub struct Pv {
 }
 
 pub fn view(conn: &mut DbConn, row: PvRow) -> AppResult<Pv> {
-    let status = PvStatus::parse(&row.status).ok_or_else(AppError::internal)?;
-    let text = row.document.as_deref().unwrap_or(&row.content);
-    let document: serde_json::Value =
-        serde_json::from_str(text).map_err(|_| AppError::internal())?;
+    let status = row.status()?;
+    let document: serde_json::Value = row.document()?;
     let transmission = match &row.transmission_id {
         Some(t) => repo::get_transmission(conn, t)?.map(|t| TransmissionRef {
             id: t.id,
@@ -641,11 +639,9 @@ pub async fn update_draft(
     let actor = caller.actor();
     app.tx(move |conn| {
         let (mut row, access) = writable(conn, &caller, &id)?;
-        pv::can_edit(PvStatus::parse(&row.status).ok_or_else(AppError::internal)?)
-            .map_err(state_error)?;
+        pv::can_edit(row.status()?).map_err(state_error)?;
         let agent = author_file(conn, &caller, access, Some(&row.agent_id))?;
-        let old: PvDocument =
-            serde_json::from_str(&row.content).map_err(|_| AppError::internal())?;
+        let old: PvDocument = row.content()?;
         let mut doc = draw_up(
             conn,
             &caller,
@@ -685,8 +681,7 @@ pub async fn sign_pv(
     let actor = caller.actor();
     app.tx(move |conn| {
         let (mut row, access) = writable(conn, &caller, &id)?;
-        pv::can_edit(PvStatus::parse(&row.status).ok_or_else(AppError::internal)?)
-            .map_err(state_error)?;
+        pv::can_edit(row.status()?).map_err(state_error)?;
         let agent = author_file(conn, &caller, access, Some(&row.agent_id))?;
         let mut doc: PvDocument =
             serde_json::from_str(&row.content).map_err(|_| AppError::internal())?;
@@ -749,7 +744,7 @@ pub async fn correct_pv(app: &App, caller: Caller, id: String, body: Correction)
     let actor = caller.actor();
     app.tx(move |conn| {
         let (mut old, access) = writable(conn, &caller, &id)?;
-        let status = PvStatus::parse(&old.status).ok_or_else(AppError::internal)?;
+        let status = old.status()?;
         pv::can_correct(status, old.superseded_by.is_some()).map_err(state_error)?;
         let agent = author_file(conn, &caller, access, Some(&old.agent_id))?;
         let mut doc = draw_up(

@@ -55,7 +55,7 @@ impl TryFrom<ResidenceRow> for Residence {
     type Error = AppError;
     fn try_from(r: ResidenceRow) -> AppResult<Self> {
         Ok(Self {
-            buildings: serde_json::from_str(&r.buildings).map_err(|_| AppError::internal())?,
+            buildings: r.buildings()?,
             id: r.id,
             external_ref: r.external_ref,
             name: r.name,
@@ -201,7 +201,7 @@ impl TryFrom<StaffRow> for Staff {
     type Error = AppError;
     fn try_from(r: StaffRow) -> AppResult<Self> {
         Ok(Self {
-            role: StaffRole::parse(&r.role).ok_or_else(AppError::internal)?,
+            role: r.role()?,
             id: r.id,
             external_ref: r.external_ref,
             first_name: r.first_name,

@@ -69,7 +69,7 @@ pub struct SwornAgent {
 }
 
 pub fn decode_file(row: &AgentRow) -> AppResult<AgentFile> {
-    serde_json::from_str(&row.file).map_err(|_| AppError::internal())
+    Ok(row.file()?)
 }
 
 fn view(conn: &mut DbConn, row: AgentRow, on: NaiveDate) -> AppResult<SwornAgent> {

@@ -33,7 +33,7 @@ pub struct Subscription {
 
 fn view(row: SubscriptionRow, with_secret: bool) -> AppResult<Subscription> {
     Ok(Subscription {
-        event_types: serde_json::from_str(&row.event_types).map_err(|_| AppError::internal())?,
+        event_types: row.event_types()?,
         secret: with_secret.then_some(row.secret),
         id: row.id,
         url: row.url,

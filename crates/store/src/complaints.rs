@@ -5,9 +5,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use vigie_domain::complaint::{Channel, ComplaintStatus, Orientation, Receipt, TadprTrack};
+
 use crate::audit::{self, Actor, Change};
 use crate::db::DbConn;
 use crate::error::StoreResult;
+use crate::error::{decode_json, decode_name};
 use crate::now;
 use crate::schema::{complaint_incidents, complaints, notifications};
 
@@ -38,6 +41,58 @@ pub struct ComplaintRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+/// The stored complaint's typed parts, decoded here once (corrupt data is an error, not a panic).
+impl ComplaintRow {
+    fn what(&self, field: &str) -> String {
+        format!("complaint {}: {field}", self.id)
+    }
+
+    pub fn status(&self) -> StoreResult<ComplaintStatus> {
+        decode_name(&self.what("status"), &self.status, ComplaintStatus::parse)
+    }
+
+    pub fn channel(&self) -> StoreResult<Channel> {
+        decode_name(&self.what("channel"), &self.channel, Channel::parse)
+    }
+
+    pub fn orientation(&self) -> StoreResult<Option<Orientation>> {
+        self.orientation
+            .as_deref()
+            .map(|o| {
+                decode_json(
+                    &self.what("orientation"),
+                    &serde_json::Value::String(o.to_owned()).to_string(),
+                )
+            })
+            .transpose()
+    }
+
+    pub fn receipt(&self) -> StoreResult<Option<Receipt>> {
+        self.receipt
+            .as_deref()
+            .map(|r| decode_json(&self.what("receipt"), r))
+            .transpose()
+    }
+
+    pub fn tadpr(&self) -> StoreResult<TadprTrack> {
+        decode_json(&self.what("tadpr"), &self.tadpr)
+    }
+
+    pub fn incident_ids(&self) -> StoreResult<Vec<String>> {
+        decode_json(&self.what("incident_ids"), &self.incident_ids)
+    }
+
+    /// The offence codes it was qualified with.
+    pub fn offence_codes(&self) -> StoreResult<Vec<String>> {
+        decode_json(&self.what("qualifications"), &self.qualifications)
+    }
+
+    /// The pre-filled content, as the application shapes it.
+    pub fn content<T: serde::de::DeserializeOwned>(&self) -> StoreResult<T> {
+        decode_json(&self.what("content"), &self.content)
+    }
 }
 
 fn audited(conn: &mut DbConn, actor: &Actor, action: &str, row: &ComplaintRow) -> StoreResult<()> {

@@ -24,6 +24,16 @@ pub struct DesignationRow {
     pub created_at: NaiveDateTime,
 }
 
+impl DesignationRow {
+    pub fn role(&self) -> StoreResult<vigie_domain::directory::ContactRole> {
+        crate::error::decode_name(
+            &format!("designation {}: role", self.id),
+            &self.role,
+            vigie_domain::directory::ContactRole::parse,
+        )
+    }
+}
+
 /// Designates a holder from `valid_from`; the designation in force then ends that day. A later
 /// designation already recorded makes this one a conflict (history is appended in order).
 pub struct NewDesignation<'a> {

@@ -95,3 +95,13 @@ pub fn updated_once(rows: usize) -> StoreResult<()> {
     }
     Ok(())
 }
+
+/// Decodes a stored JSON column; a value that does not decode is corrupt data, named by `what`.
+pub fn decode_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> StoreResult<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// Decodes a stored name (an enum's `as_str`); an unknown one is corrupt data, named by `what`.
+pub fn decode_name<T>(what: &str, text: &str, parse: impl Fn(&str) -> Option<T>) -> StoreResult<T> {
+    parse(text).ok_or_else(|| StoreError::Corrupt(format!("{what}: `{text}`")))
+}

@@ -42,6 +42,16 @@ pub struct OffenceRow {
     pub updated_at: NaiveDateTime,
 }
 
+impl OffenceRow {
+    pub fn nature_kind(&self) -> StoreResult<vigie_domain::offence::NatureKind> {
+        crate::error::decode_name(
+            &format!("offence {}: nature", self.code),
+            &self.nature,
+            vigie_domain::offence::NatureKind::parse,
+        )
+    }
+}
+
 fn search_text(code: &str, label: &str, defining: &str, penalty: &str) -> String {
     search_key(&format!("{code} {label} {defining} {penalty}"))
 }

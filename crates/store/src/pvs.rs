@@ -5,9 +5,12 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use vigie_domain::pv::{PvStatus, TransmissionMode};
+
 use crate::audit::{self, Actor, Change};
 use crate::db::DbConn;
 use crate::error::StoreResult;
+use crate::error::{decode_json, decode_name};
 use crate::now;
 use crate::schema::{pv_counters, pv_incidents, pv_transmissions, pvs};
 
@@ -41,6 +44,30 @@ pub struct PvRow {
     pub updated_at: NaiveDateTime,
 }
 
+/// The stored PV's typed parts, decoded here once (corrupt data is an error, not a panic).
+impl PvRow {
+    pub fn status(&self) -> StoreResult<PvStatus> {
+        decode_name(
+            &format!("pv {}: status", self.id),
+            &self.status,
+            PvStatus::parse,
+        )
+    }
+
+    /// The working content (a draft's, as last saved).
+    pub fn content<T: serde::de::DeserializeOwned>(&self) -> StoreResult<T> {
+        decode_json(&format!("pv {}: content", self.id), &self.content)
+    }
+
+    /// The document as signed, or the working content of a draft.
+    pub fn document<T: serde::de::DeserializeOwned>(&self) -> StoreResult<T> {
+        decode_json(
+            &format!("pv {}: document", self.id),
+            self.document.as_deref().unwrap_or(&self.content),
+        )
+    }
+}
+
 #[derive(Queryable, Selectable, Insertable, Debug, Clone, Serialize, PartialEq)]
 #[diesel(table_name = pv_transmissions)]
 pub struct TransmissionRow {
@@ -56,6 +83,16 @@ pub struct TransmissionRow {
     pub acknowledged_by: Option<String>,
     pub version: i64,
     pub created_at: NaiveDateTime,
+}
+
+impl TransmissionRow {
+    pub fn mode(&self) -> StoreResult<TransmissionMode> {
+        decode_name(
+            &format!("transmission {}: mode", self.id),
+            &self.mode,
+            TransmissionMode::parse,
+        )
+    }
 }
 
 fn audited<S: Serialize>(

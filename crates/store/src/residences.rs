@@ -28,6 +28,16 @@ pub struct ResidenceRow {
     pub updated_at: NaiveDateTime,
 }
 
+impl ResidenceRow {
+    /// Its buildings and entrances, as the application shapes them.
+    pub fn buildings<T: serde::de::DeserializeOwned>(&self) -> StoreResult<T> {
+        crate::error::decode_json(
+            &format!("residence {}: buildings", self.id),
+            &self.buildings,
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResidenceData {
     pub name: String,
@@ -177,6 +187,16 @@ pub struct StaffRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl StaffRow {
+    pub fn role(&self) -> StoreResult<vigie_domain::incident::StaffRole> {
+        crate::error::decode_name(
+            &format!("staff {}: role", self.id),
+            &self.role,
+            vigie_domain::incident::StaffRole::parse,
+        )
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -5,6 +5,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use vigie_domain::sworn::{AgentFile, Regime};
+
 use crate::audit::{self, Actor, Change};
 use crate::db::DbConn;
 use crate::error::{StoreError, StoreResult};
@@ -25,6 +27,21 @@ pub struct AgentRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+/// The stored file's typed parts, decoded here once (corrupt data is an error, not a panic).
+impl AgentRow {
+    pub fn regime(&self) -> StoreResult<Regime> {
+        crate::error::decode_name(
+            &format!("sworn agent {}: regime", self.id),
+            &self.regime,
+            Regime::parse,
+        )
+    }
+
+    pub fn file(&self) -> StoreResult<AgentFile> {
+        crate::error::decode_json(&format!("sworn agent {}: file", self.id), &self.file)
+    }
 }
 
 fn audited(conn: &mut DbConn, actor: &Actor, action: &str, row: &AgentRow) -> StoreResult<()> {

@@ -32,6 +32,15 @@ pub struct SubscriptionRow {
     pub updated_at: NaiveDateTime,
 }
 
+impl SubscriptionRow {
+    pub fn event_types(&self) -> StoreResult<Vec<String>> {
+        crate::error::decode_json(
+            &format!("webhook {}: event_types", self.id),
+            &self.event_types,
+        )
+    }
+}
+
 #[derive(Queryable, Selectable, Insertable, Debug, Clone, Serialize, PartialEq)]
 #[diesel(table_name = webhook_deliveries)]
 pub struct DeliveryRow {
