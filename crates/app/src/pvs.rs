@@ -683,8 +683,7 @@ pub async fn sign_pv(
         let (mut row, access) = writable(conn, &caller, &id)?;
         pv::can_edit(row.status()?).map_err(state_error)?;
         let agent = author_file(conn, &caller, access, Some(&row.agent_id))?;
-        let mut doc: PvDocument =
-            serde_json::from_str(&row.content).map_err(|_| AppError::internal())?;
+        let mut doc: PvDocument = row.content()?;
         // The agent's file may have changed since the draft (suspension, withdrawal...).
         let facts: Vec<_> = doc
             .qualifications
