@@ -1,37 +1,38 @@
-//! Vigie's HTTP API: handlers per resource, DTOs, authentication and authorisation, RFC 9457 errors
-//! and the OpenAPI contract. [`build_app`] gives the whole application without a socket.
+//! Vigie's HTTP API: one folder per resource (routes, wire types, thin handlers calling the use cases
+//! of `vigie_app`), the shared web infrastructure in [`web`], and the OpenAPI contract.
+//! [`build_app`] gives the whole application without a socket. This crate never touches storage.
 
 // Errors carry their problem details (field list, headers); they are the rare path, so their size
 // does not matter and boxing them would only add noise.
 #![allow(clippy::result_large_err)]
 
-pub mod app;
+pub mod web;
+
+// Resources.
 pub mod audit;
-pub mod auth;
 pub mod complaints;
 pub mod directory;
-pub mod error;
 pub mod feed;
-pub mod http;
 pub mod imports;
 pub mod incidents;
 pub mod offences;
-pub mod openapi;
 pub mod ops;
 pub mod organisations;
-pub mod pagination;
-pub use vigie_app::policy;
 pub mod principals;
 pub mod pv_transmissions;
 pub mod pvs;
-pub mod rate_limit;
 pub mod reference;
 pub mod residences;
-pub mod responses;
-pub mod state;
 pub mod sworn_agents;
 pub mod token;
 pub mod webhooks;
+
+// Assembly.
+pub mod app;
+pub mod openapi;
+
+// The infrastructure under its short names (`crate::auth::Caller`, `crate::error::ApiResult`...).
+pub use web::{auth, error, http, pagination, rate_limit, responses, state};
 
 pub use app::{build_app, openapi};
 pub use state::{AppState, Limits};
