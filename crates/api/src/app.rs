@@ -1,11 +1,12 @@
 //! Assembling the application: routes, extractor limits, middleware, the contract and its UI.
 
 use actix_cors::Cors;
+use actix_web::body::EitherBody;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger, Next, from_fn};
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, error::JsonPayloadError, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, scope, service_config::ServiceConfig};
@@ -105,6 +106,25 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .configure(ops_routes)
         .split_for_parts();
     api
+}
+
+/// Refuses a path or query holding the NUL character (`%00`) before any handler sees it: no id,
+/// reference or filter in Vigie may contain it (PostgreSQL cannot even compare with it).
+async fn refuse_nul(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let raw = req.uri().path_and_query().map_or("", |p| p.as_str());
+    if raw.to_ascii_lowercase().contains("%00") || raw.contains('\0') {
+        let res = actix_web::ResponseError::error_response(&ApiError::bad_request(
+            "nul_character",
+            "the path or query contains the NUL character (%00)",
+        ));
+        return Ok(req.into_response(res).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
@@ -243,6 +263,7 @@ pub fn build_app(
             }),
         )
         .default_service(web::to(unknown_route))
+        .wrap(from_fn(refuse_nul))
         .wrap(cors(&state.cors_origins))
         .wrap(ErrorHandlers::new().default_handler(ensure_problem))
         .wrap(Logger::new("%a \"%r\" %s %b %Dms rid=%{x-request-id}o"))

@@ -137,6 +137,24 @@ pub async fn issue_token(
         .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
     state.token_rate_limiter.check(&format!("token:{peer}"))?;
     let form = parse_body(&req, &body)?;
+    let fields = [
+        &form.client_id,
+        &form.client_secret,
+        &form.username,
+        &form.password,
+        &form.scope,
+    ];
+    if vigie_domain::has_nul(&form.grant_type)
+        || fields
+            .iter()
+            .any(|f| f.as_deref().is_some_and(vigie_domain::has_nul))
+    {
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            "the token request contains the NUL character",
+        )
+        .oauth("invalid_request"));
+    }
     let missing = |what: &str| {
         ApiError::bad_request("invalid_request", format!("`{what}` is required"))
             .oauth("invalid_request")

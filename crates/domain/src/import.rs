@@ -169,6 +169,19 @@ fn check(line: u64, mut row: Row) -> Result<Row, RowError> {
         return Err(RowError::new(line, "external_ref", "required", "required"));
     }
     text(line, "external_ref", &row.external_ref, 100)?;
+    for (field, value) in [
+        ("external_ref", &row.external_ref),
+        ("residence_ref", &row.residence_ref),
+    ] {
+        if crate::has_nul(value) {
+            return Err(RowError::new(
+                line,
+                field,
+                "nul_character",
+                "text cannot contain the NUL character (U+0000)",
+            ));
+        }
+    }
     if row.residence_ref.trim().is_empty() {
         return Err(RowError::new(line, "residence_ref", "required", "required"));
     }

@@ -680,6 +680,22 @@ pub const MAX_LIST_ENTRIES: usize = 50;
 /// allowed; ending after they start).
 pub fn check_new(content: &NewIncident, now: chrono::DateTime<chrono::Utc>) -> Vec<ContentError> {
     let mut errors = vec![];
+    for (field, text) in [
+        ("residence_id", Some(&content.residence_id)),
+        ("building", content.building.as_ref()),
+        ("entrance", content.entrance.as_ref()),
+        ("common_part", content.common_part.as_ref()),
+        ("narrative", Some(&content.narrative)),
+        ("external_ref", content.external_ref.as_ref()),
+    ] {
+        if text.is_some_and(|t| crate::has_nul(t)) {
+            errors.push(ContentError::new(
+                field,
+                "nul_character",
+                "text cannot contain the NUL character (U+0000)",
+            ));
+        }
+    }
     for (field, n) in [
         ("victims", content.victims.len()),
         ("persons", content.persons.len()),

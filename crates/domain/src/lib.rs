@@ -16,6 +16,12 @@ pub mod qualification;
 pub mod siren;
 pub mod sworn;
 
+/// No text Vigie keeps may hold the NUL character (U+0000): PostgreSQL cannot store it, and no
+/// legitimate name, reference or narrative needs it.
+pub fn has_nul(text: &str) -> bool {
+    text.contains('\0')
+}
+
 pub use commune::InseeCode;
 pub use offence::{NatinfNumber, Nature};
 pub use organisation::{OrgKind, Role};

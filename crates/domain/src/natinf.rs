@@ -131,6 +131,13 @@ fn parse_record(line: u64, record: &csv::ByteRecord) -> Result<NatinfRow, RowErr
                 format!("column {} is not valid UTF-8", i + 1),
             )
         })?;
+        if crate::has_nul(text) {
+            return Err(RowError::new(
+                line,
+                "nul_character",
+                format!("column {} contains the NUL character", i + 1),
+            ));
+        }
         fields.push(text.trim().to_owned());
     }
     let number = NatinfNumber::parse(&fields[0])

@@ -6,7 +6,7 @@ use vigie_app::complaints;
 use super::dto::*;
 use crate::auth::Caller;
 use crate::error::ApiResult;
-use crate::http::{IdempotencyKey, Valid, created_response, if_match, ok_with_etag};
+use crate::http::{Body, IdempotencyKey, Valid, created_response, if_match, ok_with_etag};
 use crate::pagination::{Page, PageQuery};
 use crate::responses::*;
 use crate::state::AppState;
@@ -107,14 +107,14 @@ pub async fn record_event(
     caller: Caller,
     req: HttpRequest,
     id: web::Path<String>,
-    event: web::Json<ComplaintEvent>,
+    Body(event): Body<ComplaintEvent>,
 ) -> ApiResult<HttpResponse> {
     let r = complaints::record_event(
         &state.app,
         caller.into_inner(),
         if_match(&req)?,
         id.into_inner(),
-        event.into_inner(),
+        event,
     )
     .await?;
     Ok(ok_with_etag(&r, r.version))

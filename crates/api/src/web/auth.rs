@@ -197,6 +197,13 @@ impl Caller {
                 )
             })?;
         let claims = state.tokens.verify(token)?;
+        // An identity provider's claims reach the audit trail: no NUL character there either.
+        if vigie_domain::has_nul(&claims.sub) || vigie_domain::has_nul(&claims.org) {
+            return Err(ApiError::unauthorized(
+                "invalid_token",
+                "the bearer token is not valid: a claim contains the NUL character",
+            ));
+        }
         // An identity provider may be configured loosely: roles that the organisation kind cannot
         // hold make the token invalid rather than half-trusted.
         vigie_domain::organisation::validate_roles(claims.org_kind, &claims.roles).map_err(

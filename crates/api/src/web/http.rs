@@ -13,6 +13,59 @@ use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 use crate::error::{ApiError, ApiResult, FieldError};
 
+/// A JSON body. Read as a JSON value first so that one check covers every body: a string (or key)
+/// holding the NUL character, which no text in Vigie may contain, is a 422 `nul_character` naming
+/// where it is; then the value must have the body's shape (422 `invalid_body` otherwise).
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let fut = web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let value = fut.await?.into_inner();
+            if let Some(path) = nul_in(&value, "") {
+                return Err(ApiError::invalid_field(
+                    if path.is_empty() { "body" } else { &path },
+                    "nul_character",
+                    "text cannot contain the NUL character (U+0000)",
+                )
+                .into());
+            }
+            let body = serde_json::from_value(value)
+                .map_err(|e| ApiError::invalid_field("body", "invalid_body", e.to_string()))?;
+            Ok(Self(body))
+        })
+    }
+}
+
+/// Where a JSON value holds the NUL character, as a field path (`persons[0].name`).
+fn nul_in(value: &serde_json::Value, path: &str) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => vigie_domain::has_nul(s).then(|| path.to_owned()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_in(v, &format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let here = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if vigie_domain::has_nul(k) {
+                Some(here)
+            } else {
+                nul_in(v, &here)
+            }
+        }),
+        _ => None,
+    }
+}
+
 /// A JSON body that passed its `validator` rules; failures are a 422 listing every field.
 pub struct Valid<T>(pub T);
 
@@ -21,9 +74,9 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Valid<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let fut = web::Json::<T>::from_request(req, payload);
+        let fut = Body::<T>::from_request(req, payload);
         Box::pin(async move {
-            let body = fut.await?.into_inner();
+            let Body(body) = fut.await?;
             body.validate()
                 .map_err(|e| ApiError::invalid(field_errors(&e, "")))?;
             Ok(Self(body))
