@@ -342,3 +342,33 @@ both_backends!(external_es256_tokens, |b| {
         .await
         .expect(401, Some("invalid_token"));
 });
+
+both_backends!(a_token_is_not_valid_before_its_nbf, |b| {
+    let h = Harness::start(b).await;
+    let now = chrono::Utc::now().timestamp();
+    let key = secret(&h);
+    let later = hs256(
+        &key,
+        &claims(
+            &h,
+            json!({"sub": "client:test-platform-admin", "nbf": now + 600}),
+        ),
+    );
+    h.get("/api/v1/organisations", &later)
+        .await
+        .expect(401, Some("invalid_token"));
+    // Within the clock leeway, and once passed, it is.
+    for nbf in [now + 2, now - 60] {
+        let t = hs256(
+            &key,
+            &claims(&h, json!({"sub": "client:test-platform-admin", "nbf": nbf})),
+        );
+        h.get("/api/v1/organisations", &t).await.expect(200, None);
+    }
+    // Without `exp`, refused as before.
+    let mut no_exp = claims(&h, json!({}));
+    no_exp.as_object_mut().unwrap().remove("exp");
+    h.get("/api/v1/organisations", &hs256(&key, &no_exp))
+        .await
+        .expect(401, Some("invalid_token"));
+});

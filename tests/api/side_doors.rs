@@ -429,3 +429,41 @@ both_backends!(corrupt_stored_data_is_one_internal_error_not_a_panic, |b| {
     // The server goes on serving.
     h.get("/api/v1/residences", &a.corr).await.expect(200, None);
 });
+
+both_backends!(facts_are_dated_between_1900_and_now_on_every_path, |b| {
+    let h = Harness::start(b).await;
+    let a = bailleur(&h).await;
+    for (occurred_at, ended_at, field, code) in [
+        ("0000-01-01T00:00:00Z", None, "occurred_at", "too_early"),
+        ("1899-12-31T12:00:00Z", None, "occurred_at", "too_early"),
+        (
+            "2026-11-20T21:40:00Z",
+            Some("9999-01-01T00:00:00Z"),
+            "ended_at",
+            "in_the_future",
+        ),
+    ] {
+        let mut body = incident_body(&a.res, "dumping");
+        body["occurred_at"] = json!(occurred_at);
+        if let Some(e) = ended_at {
+            body["ended_at"] = json!(e);
+        }
+        let r = h.post("/api/v1/incidents", &a.corr, &body).await;
+        r.expect(422, Some("validation_failed"));
+        assert_eq!(r.body["errors"][0]["field"], field, "{}", r.text);
+        assert_eq!(r.body["errors"][0]["code"], code, "{}", r.text);
+    }
+    let file = format!("{HEADER}OLD;RES-1;1850-06-01T10:00:00Z;dumping;Sacs\n");
+    let job = import(
+        &h,
+        &a.integration,
+        "?mode=valid_rows_only",
+        file.into_bytes(),
+    )
+    .await;
+    assert_eq!(job["failed"], 1, "{job}");
+    assert_eq!(
+        errors_of(&h, &a.integration, &job).await,
+        vec![("occurred_at".to_owned(), "too_early".to_owned())]
+    );
+});

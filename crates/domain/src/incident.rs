@@ -734,7 +734,12 @@ pub fn check_new(content: &NewIncident, now: chrono::DateTime<chrono::Utc>) -> V
     errors
 }
 
-/// The facts are not in the future (5 minutes of clock skew allowed) and end after they start.
+/// No facts are recorded before this year: an earlier date is a typo (year 0000, 0202...), and would
+/// give a meaningless prescription date.
+pub const EARLIEST_YEAR: i32 = 1900;
+
+/// The facts are not in the future (5 minutes of clock skew allowed), not before
+/// [`EARLIEST_YEAR`], and end after they start.
 pub fn check_period(
     occurred_at: chrono::DateTime<chrono::Utc>,
     ended_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -753,6 +758,20 @@ pub fn check_period(
             field: "occurred_at".into(),
             code: "in_the_future",
             message: "the facts cannot be in the future".into(),
+        });
+    }
+    if ended_at.is_some_and(|e| e > now + chrono::Duration::minutes(5)) {
+        errors.push(ContentError {
+            field: "ended_at".into(),
+            code: "in_the_future",
+            message: "the facts cannot end in the future".into(),
+        });
+    }
+    if chrono::Datelike::year(&occurred_at) < EARLIEST_YEAR {
+        errors.push(ContentError {
+            field: "occurred_at".into(),
+            code: "too_early",
+            message: format!("facts before {EARLIEST_YEAR} are not recorded"),
         });
     }
     errors
@@ -783,4 +802,32 @@ pub fn prescription<'a>(
         years: n.prescription_years(),
         basis_offence_code: code.to_owned(),
     })
+}
+
+#[cfg(test)]
+mod period_tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn facts_are_dated_between_1900_and_now() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap();
+        let at = |y, m, d| Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap();
+        let codes = |from, to| -> Vec<&'static str> {
+            check_period(from, to, now).iter().map(|e| e.code).collect()
+        };
+        assert!(codes(at(2026, 11, 1), None).is_empty());
+        assert!(codes(at(1900, 1, 1), Some(at(1900, 1, 2))).is_empty());
+        assert_eq!(codes(at(1899, 12, 31), None), ["too_early"]);
+        assert_eq!(codes(at(0, 1, 1), None), ["too_early"]);
+        assert_eq!(codes(at(2027, 1, 1), None), ["in_the_future"]);
+        assert_eq!(
+            codes(at(2026, 11, 1), Some(at(9999, 1, 1))),
+            ["in_the_future"]
+        );
+        assert_eq!(
+            codes(at(2026, 11, 2), Some(at(2026, 11, 1))),
+            ["before_start"]
+        );
+    }
 }

@@ -132,6 +132,8 @@ impl TokenKeys {
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 5;
+        // A token is not valid before its `nbf` either (same 5 s of clock leeway).
+        validation.validate_nbf = true;
         decode::<Claims>(token, key, &validation)
             .map(|d| d.claims)
             .map_err(|e| {
