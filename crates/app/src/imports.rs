@@ -111,7 +111,9 @@ pub struct ImportError {
     pub field: String,
     /// `invalid_date`, `unknown_residence`, `unknown_offence`, `invalid_utf8`, `missing_columns`,
     /// `duplicate_in_file`, `unknown_category`, `required`, `too_long`, `before_start`,
-    /// `in_the_future`...
+    /// `in_the_future`, `too_early`, `nul_character`; and, for an `external_ref` met again, what
+    /// its direct route answers: `forbidden` (a role that changes no incident) or
+    /// `external_ref_conflict` (an incident the importer may not read)...
     pub code: String,
     pub message: String,
 }
