@@ -120,19 +120,9 @@ both_backends!(
             .as_str()
             .unwrap()
             .to_owned();
-        h.send(
-            "PUT",
-            &format!("/api/v1/incidents/{open}/qualifications"),
-            Some(&s.corr),
-            &[("content-type", "application/json")],
-            Some(
-                json!({"qualifications": [{"offence_code": "CP-R634-2"}]})
-                    .to_string()
-                    .into_bytes(),
-            ),
-        )
-        .await
-        .expect(200, None);
+        h.qualify(&s.corr, &open, "CP-R634-2")
+            .await
+            .expect(200, None);
         let signal = h
             .post(
                 "/api/v1/incidents",

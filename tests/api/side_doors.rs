@@ -270,19 +270,7 @@ both_backends!(the_prescription_follows_the_facts_on_every_change, |b| {
         )
         .await;
     let id = created.body["id"].as_str().unwrap().to_owned();
-    let q = h
-        .send(
-            "PUT",
-            &format!("/api/v1/incidents/{id}/qualifications"),
-            Some(&a.corr),
-            &[("content-type", "application/json")],
-            Some(
-                json!({"qualifications": [{"offence_code": "CP-R634-2"}]})
-                    .to_string()
-                    .into_bytes(),
-            ),
-        )
-        .await;
+    let q = h.qualify(&a.corr, &id, "CP-R634-2").await;
     q.expect(200, None);
     assert_eq!(q.body["prescription"]["date"], "2027-11-20");
     // Facts moved to 23:30 UTC on 10 January: 00:30 on the 11th in France, the day that counts.
@@ -300,19 +288,7 @@ both_backends!(the_prescription_follows_the_facts_on_every_change, |b| {
     assert_eq!(read.body["prescription"]["date"], "2027-01-11");
     assert_eq!(read.body["prescription"]["years"], 1);
     // A délit instead: six years from the same local day.
-    let q = h
-        .send(
-            "PUT",
-            &format!("/api/v1/incidents/{id}/qualifications"),
-            Some(&a.corr),
-            &[("content-type", "application/json")],
-            Some(
-                json!({"qualifications": [{"offence_code": "CP-433-5-AL1"}]})
-                    .to_string()
-                    .into_bytes(),
-            ),
-        )
-        .await;
+    let q = h.qualify(&a.corr, &id, "CP-433-5-AL1").await;
     assert_eq!(q.body["prescription"]["date"], "2032-01-11");
     // The stored date is the one read back: a list page shows the same.
     let page = h.get("/api/v1/incidents", &a.corr).await;
@@ -336,19 +312,9 @@ both_backends!(
             .await;
         signal.expect(201, None);
         let signal = signal.body["id"].as_str().unwrap().to_owned();
-        h.send(
-            "PUT",
-            &format!("/api/v1/incidents/{signal}/qualifications"),
-            Some(&s.corr),
-            &[("content-type", "application/json")],
-            Some(
-                json!({"qualifications": [{"offence_code": "CP-R634-2"}]})
-                    .to_string()
-                    .into_bytes(),
-            ),
-        )
-        .await
-        .expect(200, None);
+        h.qualify(&s.corr, &signal, "CP-R634-2")
+            .await
+            .expect(200, None);
         let complaint = |ids: Value| {
             json!({"incident_ids": ids, "bailleur_victim": {"head_office": "1 rue du Siège, 92000 Nanterre",
             "representative": "Claire Martin", "representative_capacity": "correspondante", "mandate": "Délégation 2026-04"}})

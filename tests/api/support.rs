@@ -412,6 +412,22 @@ impl Harness {
         a.body["id"].as_str().expect("id").to_owned()
     }
 
+    /// Sets an incident's qualifications to one offence code.
+    pub async fn qualify(&self, token: &str, incident: &str, code: &str) -> Answer {
+        self.send(
+            "PUT",
+            &format!("/api/v1/incidents/{incident}/qualifications"),
+            Some(token),
+            &[("content-type", "application/json")],
+            Some(
+                json!({"qualifications": [{"offence_code": code}]})
+                    .to_string()
+                    .into_bytes(),
+            ),
+        )
+        .await
+    }
+
     /// The id of the person with `login` in `org` (as the platform admin sees it).
     pub async fn person_id(&self, admin: &str, org: &str, login: &str) -> String {
         let list = self

@@ -537,15 +537,8 @@ pub(crate) fn prepare_new(
     residence: &ResidenceRow,
 ) -> AppResult<(IncidentRow, Vec<QualificationRow>)> {
     policy::bailleur_member(caller)?;
-    content_errors(incident::check_new(content, Utc::now()))?;
-    check_staff(conn, &caller.org_id, &content.victims, &content.witnesses)?;
     let mut row = IncidentRow::blank(&caller.org_id, &residence.id);
-    let codes: Vec<(String, Vec<String>)> = content
-        .offence_codes
-        .iter()
-        .map(|c| (c.clone(), vec![]))
-        .collect();
-    let quals = qualify(conn, reference, &row.id, &codes, "offence_codes")?;
+    let quals = check_content_of(conn, reference, caller, &row.id, content)?;
     fill(&mut row, content)?;
     row.reported_at = content.reported_at.unwrap_or_else(Utc::now).naive_utc();
     row.external_ref = content.external_ref.clone();
@@ -553,6 +546,25 @@ pub(crate) fn prepare_new(
     row.shared_with_police = content.share_with_police;
     derive(conn, reference, &mut row, &quals)?;
     Ok((row, quals))
+}
+
+/// The rules a new content follows, for a new incident or one rewritten by import: its own rules,
+/// staff of the bailleur, and qualifications from the catalogue (returned, for incident `id`).
+fn check_content_of(
+    conn: &mut DbConn,
+    reference: &mut Reference,
+    caller: &Caller,
+    id: &str,
+    content: &NewIncident,
+) -> AppResult<Vec<QualificationRow>> {
+    content_errors(incident::check_new(content, Utc::now()))?;
+    check_staff(conn, &caller.org_id, &content.victims, &content.witnesses)?;
+    let codes: Vec<(String, Vec<String>)> = content
+        .offence_codes
+        .iter()
+        .map(|c| (c.clone(), vec![]))
+        .collect();
+    qualify(conn, reference, id, &codes, "offence_codes")
 }
 
 /// The facts of `content` on `row`, with the fingerprint of the content they came with.
@@ -583,14 +595,7 @@ pub(crate) fn prepare_rewrite(
     residence: &ResidenceRow,
 ) -> AppResult<(IncidentRow, Vec<QualificationRow>)> {
     policy::handle_incident(caller, &row)?;
-    content_errors(incident::check_new(content, Utc::now()))?;
-    check_staff(conn, &caller.org_id, &content.victims, &content.witnesses)?;
-    let codes: Vec<(String, Vec<String>)> = content
-        .offence_codes
-        .iter()
-        .map(|c| (c.clone(), vec![]))
-        .collect();
-    let quals = qualify(conn, reference, &row.id, &codes, "offence_codes")?;
+    let quals = check_content_of(conn, reference, caller, &row.id, content)?;
     if row.residence_id != residence.id {
         row.residence_id = residence.id.clone();
         row.insee_code = residence.insee_code.clone();
