@@ -5,7 +5,6 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::audit::{self, Actor, Change};
 use crate::db::DbConn;
 use crate::error::{StoreError, StoreResult};
 use crate::schema::{
@@ -96,47 +95,6 @@ impl IncidentRow {
     }
 }
 
-/// What became of a creation.
-pub enum Created {
-    New(IncidentRow),
-    /// The same `external_ref` with the same request: the first answer again.
-    Replay(IncidentRow),
-}
-
-pub fn create(conn: &mut DbConn, actor: &Actor, row: IncidentRow) -> StoreResult<Created> {
-    if let Some(r) = &row.external_ref {
-        let existing: Option<IncidentRow> = incidents::table
-            .filter(incidents::org_id.eq(&row.org_id))
-            .filter(incidents::external_ref.eq(r))
-            .select(IncidentRow::as_select())
-            .first(conn)
-            .optional()?;
-        if let Some(e) = existing {
-            return if e.request_hash == row.request_hash {
-                Ok(Created::Replay(e))
-            } else {
-                Err(StoreError::Conflict("external_ref".into()))
-            };
-        }
-    }
-    diesel::insert_into(incidents::table)
-        .values(&row)
-        .execute(conn)
-        .map_err(crate::error::conflict_on("external_ref"))?;
-    audit::record(
-        conn,
-        actor,
-        Change {
-            action: "incident.created",
-            resource_type: "incident",
-            resource_id: &row.id,
-            org_id: Some(&row.org_id),
-            state: &row,
-        },
-    )?;
-    Ok(Created::New(row))
-}
-
 /// The stored incident's typed content, decoded here once: a value that does not decode is corrupt
 /// data, reported as such (one logged internal error), never a panic.
 impl IncidentRow {
@@ -214,32 +172,8 @@ pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<Option<IncidentRow>> {
         .optional()?)
 }
 
-/// Writes a changed incident if `expected` (If-Match) is still its version; audits `action`.
-pub fn save(
-    conn: &mut DbConn,
-    actor: &Actor,
-    row: IncidentRow,
-    expected: Option<i64>,
-    action: &str,
-) -> StoreResult<IncidentRow> {
-    crate::error::check_version(expected, row.version)?;
-    let row = save_unaudited(conn, row)?;
-    audit::record(
-        conn,
-        actor,
-        Change {
-            action,
-            resource_type: "incident",
-            resource_id: &row.id,
-            org_id: Some(&row.org_id),
-            state: &row,
-        },
-    )?;
-    Ok(row)
-}
-
-/// Writes a changed incident if its version is still the one read, without an audit record of its
-/// own (a bulk import audits a whole chunk at once).
+/// Writes a changed incident if its version is still the one read. The audit record is the
+/// caller's (`vigie_app::incidents::write_changed` appends one per incident, by batch).
 pub fn save_unaudited(conn: &mut DbConn, mut row: IncidentRow) -> StoreResult<IncidentRow> {
     let current = row.version;
     row.version = current + 1;
@@ -491,7 +425,8 @@ pub fn list(conn: &mut DbConn, f: &IncidentFilter) -> StoreResult<Vec<IncidentRo
     Ok(q.order(incidents::id.asc()).limit(f.limit).load(conn)?)
 }
 
-/// Many rows in one statement per chunk, for benchmarks and seeding (no audit: not a user change).
+/// Many rows in one statement per chunk. No audit record here: the application appends them
+/// (`vigie_app::incidents::write_new`), benchmarks and seeding need none.
 /// Multi-row VALUES does not go through diesel's multi-backend connection, hence the match.
 pub fn insert_many_unaudited(conn: &mut DbConn, rows: &[IncidentRow]) -> StoreResult<()> {
     for chunk in rows.chunks(500) {

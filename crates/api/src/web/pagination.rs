@@ -76,32 +76,6 @@ pub struct Page<T: ToSchema> {
 }
 
 impl<T: ToSchema> Page<T> {
-    /// Builds the page from rows fetched with `limit + 1`: the extra row only tells that more exist.
-    pub fn from_rows<R>(
-        req: &HttpRequest,
-        mut rows: Vec<R>,
-        limit: u32,
-        key: impl Fn(&R) -> String,
-        map: impl FnMut(R) -> ApiResult<T>,
-    ) -> ApiResult<Self> {
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next_cursor = if more {
-            rows.last().map(|r| URL_SAFE_NO_PAD.encode(key(r)))
-        } else {
-            None
-        };
-        let next = next_cursor.as_ref().map(|c| next_link(req, c));
-        let items = rows.into_iter().map(map).collect::<ApiResult<Vec<T>>>()?;
-        Ok(Self {
-            items,
-            next_cursor,
-            next,
-        })
-    }
-}
-
-impl<T: ToSchema> Page<T> {
     /// The page of a use case's listing; `key` gives the item's cursor key.
     pub fn of(req: &HttpRequest, listed: vigie_app::Listed<T>, key: impl Fn(&T) -> String) -> Self {
         Self::from_items(req, listed.items, listed.more, key)
@@ -138,24 +112,4 @@ fn next_link(req: &HttpRequest, cursor: &str) -> String {
         req.path(),
         serde_urlencoded::to_string(&pairs).unwrap_or_default()
     )
-}
-
-/// Rows to fetch for a page of `limit`.
-pub fn fetch_size(limit: u32) -> i64 {
-    i64::from(limit) + 1
-}
-
-/// The views of the first `limit` rows (fetched with [`fetch_size`]), and whether more exist.
-pub fn views_of<R, T>(
-    rows: Vec<R>,
-    limit: u32,
-    view: impl FnMut(R) -> ApiResult<T>,
-) -> ApiResult<(Vec<T>, bool)> {
-    let more = rows.len() > limit as usize;
-    let views = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(view)
-        .collect::<ApiResult<Vec<T>>>()?;
-    Ok((views, more))
 }
