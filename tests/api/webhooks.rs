@@ -10,7 +10,7 @@ use std::time::Duration;
 use actix_web::{App, HttpRequest, HttpResponse, web};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
-use vigie::webhooks::{WebhookConfig, run_once, signature};
+use vigie::webhooks::{WebhookConfig, client, run_once, signature};
 
 use crate::both_backends;
 use crate::support::*;
@@ -64,7 +64,10 @@ fn receiver(failures: usize) -> (actix_test::TestServer, Arc<Mutex<Vec<Received>
     (srv, got)
 }
 
-fn fast() -> WebhookConfig {
+/// The receivers of these tests listen on the loopback, which only an operator's setting allows.
+pub(crate) const PRIVATE_TARGETS: &[&str] = &["--webhook-allow-private", "true"];
+
+pub(crate) fn fast() -> WebhookConfig {
     WebhookConfig {
         retry_base: Duration::from_millis(1),
         retry_window: chrono::Duration::hours(26),
@@ -75,8 +78,8 @@ fn fast() -> WebhookConfig {
 }
 
 /// Runs worker rounds until `done` or 200 rounds.
-async fn rounds(h: &Harness, cfg: &WebhookConfig, done: impl Fn() -> bool) {
-    let client = awc::Client::default();
+pub(crate) async fn rounds(h: &Harness, cfg: &WebhookConfig, done: impl Fn() -> bool) {
+    let client = client(&h.app, cfg);
     for _ in 0..200 {
         run_once(&h.app, &client, cfg).await.expect("round");
         if done() {
@@ -86,7 +89,7 @@ async fn rounds(h: &Harness, cfg: &WebhookConfig, done: impl Fn() -> bool) {
     }
 }
 
-async fn bailleur_with_webhook(
+pub(crate) async fn bailleur_with_webhook(
     h: &Harness,
     url: &str,
     types: Value,
@@ -118,7 +121,7 @@ async fn bailleur_with_webhook(
 both_backends!(
     deliveries_are_signed_retried_and_never_for_a_rollback,
     |b| {
-        let h = Harness::start(b).await;
+        let h = Harness::start_with(b, PRIVATE_TARGETS).await;
         let (srv, got) = receiver(2);
         let url = srv.url("/hook");
         let (corr, sub, secret, res) =
@@ -215,7 +218,7 @@ both_backends!(
 both_backends!(
     a_delivery_that_keeps_failing_is_given_up_after_the_window,
     |b| {
-        let h = Harness::start(b).await;
+        let h = Harness::start_with(b, PRIVATE_TARGETS).await;
         // Nothing listens on this port.
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -231,7 +234,7 @@ both_backends!(
             retry_window: chrono::Duration::zero(),
             ..fast()
         };
-        let client = awc::Client::default();
+        let client = client(&h.app, &cfg);
         assert_eq!(run_once(&h.app, &client, &cfg).await.unwrap(), 1);
         let log = h
             .get(&format!("/api/v1/webhooks/{sub}/deliveries"), &corr)
@@ -250,7 +253,11 @@ async fn two_workers_on_postgresql_never_send_an_event_twice() {
     if !postgres_enabled() {
         return;
     }
-    let h = Harness::start_with(Backend::Postgres, &["--db-pool-size", "8"]).await;
+    let h = Harness::start_with(
+        Backend::Postgres,
+        &["--db-pool-size", "8", "--webhook-allow-private", "true"],
+    )
+    .await;
     let (srv, got) = receiver(0);
     let (corr, _, _, res) = bailleur_with_webhook(&h, &srv.url("/hook"), json!([])).await;
     let bodies: Vec<Value> = (0..20).map(|_| incident_body(&res, "dumping")).collect();
@@ -266,13 +273,16 @@ async fn two_workers_on_postgresql_never_send_an_event_twice() {
         &data,
         "--db-pool-size",
         "4",
+        "--webhook-allow-private",
+        "true",
     ]);
     let second = vigie_app::App::new(
         vigie::startup::open_store(&s).expect("second store"),
         std::time::Duration::from_secs(10),
-    );
+    )
+    .with_security(vigie::startup::security(&s));
     let cfg = WebhookConfig { claim: 3, ..fast() };
-    let client = awc::Client::default();
+    let client = client(&h.app, &cfg);
     for _ in 0..100 {
         let (a, b) = futures_util::future::join(
             run_once(&h.app, &client, &cfg),

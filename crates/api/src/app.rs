@@ -23,6 +23,7 @@ use crate::{
 /// Every `/api/v1` operation; the contract is collected from these registrations.
 fn api_routes(cfg: &mut ServiceConfig) {
     cfg.service(token::issue_token)
+        .service(token::revoke_token)
         .service(organisations::create_organisation)
         .service(organisations::list_organisations)
         .service(organisations::get_organisation)

@@ -1,5 +1,6 @@
 //! `POST /auth/token`: the OAuth2 token endpoint (RFC 6749) for the `client_credentials` and
-//! `password` grants. Form-encoded as the RFC says; JSON accepted too.
+//! `password` grants, and `POST /auth/revoke`: token revocation (RFC 7009). Form-encoded as the
+//! RFCs say; JSON accepted too.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post, web};
@@ -7,7 +8,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use vigie_app::auth::{self, Grant};
+use vigie_app::auth::{self, Grant, TokenToRevoke};
+
+use crate::auth::Caller;
 
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
@@ -62,7 +65,8 @@ enum TokenErrors {
     Unavailable(Problem),
 }
 
-fn parse_body(req: &HttpRequest, body: &[u8]) -> ApiResult<TokenRequest> {
+/// Reads an OAuth2 request body: form-encoded as the RFCs say, or JSON.
+fn parse_body<T: serde::de::DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> ApiResult<T> {
     let ctype = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -136,7 +140,7 @@ pub async fn issue_token(
         .peer_addr()
         .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
     state.token_rate_limiter.check(&format!("token:{peer}"))?;
-    let form = parse_body(&req, &body)?;
+    let form: TokenRequest = parse_body(&req, &body)?;
     let fields = [
         &form.client_id,
         &form.client_secret,
@@ -195,4 +199,108 @@ pub async fn issue_token(
             token_type: "Bearer".into(),
             expires_in,
         }))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(example = json!({"token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjbGllbnQ6dmdfNGtRMng5TG0ifQ.c2lnbmF0dXJl", "token_type_hint": "access_token"}))]
+pub struct RevokeRequest {
+    /// The access token to end.
+    #[schema(max_length = 8192)]
+    pub token: Option<String>,
+    /// Accepted and ignored: Vigie issues access tokens only.
+    #[schema(max_length = 64)]
+    pub token_type_hint: Option<String>,
+}
+
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum RevokeErrors {
+    /// `invalid_request`: no `token`, or the NUL character in it.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// The bearer token sent with the request is not valid.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    /// The token belongs to another principal than the bearer.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// Neither form-encoded nor JSON.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    /// Too many requests from this address.
+    #[response(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(Problem),
+    /// The database is unreachable.
+    #[response(status = 503, content_type = "application/problem+json")]
+    Unavailable(Problem),
+}
+
+/// Revoke a token
+///
+/// Ends an access token before its expiry (RFC 7009): logging out, or a token that leaked. The
+/// token itself proves its holder; when an `Authorization: Bearer` header is sent too, it must be
+/// the same principal's. A token that is not valid (expired, malformed, another issuer's) answers
+/// 200 as the RFC says: there is nothing to end. The revoked token is refused (401) at once by
+/// this server and within `VIGIE_REVOCATION_REFRESH_SECS` by the others sharing the database.
+#[utoipa::path(
+    tag = "auth", operation_id = "revokeToken",
+    request_body(content(
+        (RevokeRequest = "application/x-www-form-urlencoded"),
+        (RevokeRequest = "application/json"),
+    )),
+    responses((status = 200, description = "Revoked, or not a valid token"), RevokeErrors),
+    security(())
+)]
+#[post("/auth/revoke")]
+pub async fn revoke_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let peer = req
+        .peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+    state.token_rate_limiter.check(&format!("token:{peer}"))?;
+    let form: RevokeRequest = parse_body(&req, &body)?;
+    let token = form.token.filter(|t| !t.trim().is_empty()).ok_or_else(|| {
+        ApiError::bad_request("invalid_request", "`token` is required").oauth("invalid_request")
+    })?;
+    if vigie_domain::has_nul(&token)
+        || form
+            .token_type_hint
+            .as_deref()
+            .is_some_and(vigie_domain::has_nul)
+    {
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            "the revocation request contains the NUL character",
+        )
+        .oauth("invalid_request"));
+    }
+    let holder = if req.headers().contains_key(header::AUTHORIZATION) {
+        Some(Caller::of(&req).await?.sub.clone())
+    } else {
+        None
+    };
+    let ok = || {
+        HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish()
+    };
+    let Ok(claims) = state.tokens.verify_claims(token.trim()) else {
+        return Ok(ok());
+    };
+    auth::revoke(
+        &state.app,
+        holder.as_deref(),
+        TokenToRevoke {
+            sub: claims.sub,
+            org_id: claims.org,
+            jti: claims.jti,
+            issued_at: claims.iat,
+            expires_at: claims.exp,
+        },
+    )
+    .await?;
+    Ok(ok())
 }

@@ -7,6 +7,34 @@ use vigie_store::{DbConn, Store, StoreError};
 
 use crate::directory::RoutingCache;
 use crate::error::{AppError, AppResult};
+use crate::login_brake::LoginBrake;
+use crate::revocation::Revocations;
+
+/// The operator's security settings, shared by every entry point.
+#[derive(Debug, Clone)]
+pub struct Security {
+    /// The longest lifetime of a token this deployment accepts, Vigie's own or an identity
+    /// provider's: a revocation is kept that long.
+    pub token_lifetime: std::time::Duration,
+    /// How old a process's copy of the revocations may be before a request reloads it.
+    pub revocation_refresh: std::time::Duration,
+    /// The per-account brake on password guessing.
+    pub login_brake: LoginBrake,
+    /// Whether webhooks may target private, loopback and link-local addresses (on-premises ERPs,
+    /// tests). Off by default.
+    pub webhook_allow_private: bool,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Self {
+            token_lifetime: std::time::Duration::from_secs(24 * 3600),
+            revocation_refresh: std::time::Duration::from_secs(2),
+            login_brake: LoginBrake::default(),
+            webhook_allow_private: false,
+        }
+    }
+}
 
 /// Connections of the pool: open, idle, and the most it opens.
 #[derive(Debug, Clone, Copy)]
@@ -22,6 +50,9 @@ pub struct App {
     pub(crate) store: Store,
     /// What incidents' routing reads often: recent contacts, commune and circonscription names.
     pub(crate) routing: Arc<RoutingCache>,
+    pub(crate) security: Arc<Security>,
+    /// This process's copy of the token revocations.
+    pub(crate) revocations: Arc<Revocations>,
 }
 
 impl App {
@@ -29,7 +60,23 @@ impl App {
         Self {
             store,
             routing: Arc::new(RoutingCache::new(routing_ttl)),
+            revocations: Arc::new(Revocations::new(Security::default().revocation_refresh)),
+            security: Arc::new(Security::default()),
         }
+    }
+
+    /// The same application with the operator's security settings.
+    pub fn with_security(self, security: Security) -> Self {
+        Self {
+            revocations: Arc::new(Revocations::new(security.revocation_refresh)),
+            security: Arc::new(security),
+            ..self
+        }
+    }
+
+    /// The security settings in force.
+    pub fn security(&self) -> &Security {
+        &self.security
     }
 
     /// Which database this is (`sqlite` or `postgres`).

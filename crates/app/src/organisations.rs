@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::idempotency::{self, Answer, Created};
 use crate::page::{Listed, PageRequest, fetch_size, views_of};
 use crate::policy;
+use crate::revocation;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -268,7 +269,8 @@ pub async fn update_organisation(
     }
     let expected = expected_version;
     let actor = caller.actor();
-    let row = app
+    let handle = app.clone();
+    let (row, pending) = app
         .tx(move |conn| {
             let current = repo::get(conn, &id)?;
             if body.circonscription_code.is_some()
@@ -287,8 +289,16 @@ pub async fn update_organisation(
                 circonscription_code: body.circonscription_code,
                 active: body.active,
             };
-            Ok(repo::update(conn, &actor, &id, expected, patch)?)
+            let row = repo::update(conn, &actor, &id, expected, patch)?;
+            // A deactivated organisation's tokens end with it.
+            let pending = if current.active && !row.active {
+                revocation::revoke_organisation(&handle, conn, &row.id, "organisation deactivated")?
+            } else {
+                revocation::Pending::none()
+            };
+            Ok((row, pending))
         })
         .await?;
+    pending.apply(app);
     Organisation::try_from(row)
 }

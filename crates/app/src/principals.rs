@@ -13,12 +13,14 @@ use vigie_store::principals::{
 };
 use vigie_store::{DbConn, StoreError, organisations};
 
+use crate::auth;
 use crate::caller::Caller;
 use crate::context::App;
 use crate::error::{AppError, AppResult};
 use crate::idempotency::{self, Answer, Created};
 use crate::page::{Listed, PageRequest, fetch_size, views_of};
 use crate::policy;
+use crate::revocation;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -229,16 +231,48 @@ async fn update_principal(
 ) -> AppResult<PrincipalRow> {
     policy::manage_members(caller, &org_id)?;
     let actor = caller.actor();
-    app.tx(move |conn| {
-        let mut patch = patch;
-        if let Some(roles) = &patch.roles {
-            patch.roles = Some(checked_roles(conn, &org_id, roles)?);
-        }
-        Ok(repo::update(
-            conn, &actor, kind, &org_id, &id, expected, patch,
-        )?)
+    let handle = app.clone();
+    let (row, pending) = app
+        .tx(move |conn| {
+            let mut patch = patch;
+            if let Some(roles) = &patch.roles {
+                patch.roles = Some(checked_roles(conn, &org_id, roles)?);
+            }
+            let before = repo::find_in_org(conn, kind, &org_id, &id)?.ok_or(StoreError::NotFound)?;
+            let row = repo::update(conn, &actor, kind, &org_id, &id, expected, patch.clone())?;
+            let pending = match ends_tokens(&before, &row, &patch)? {
+                Some(reason) => revocation::revoke_principal(
+                    &handle,
+                    conn,
+                    &auth::sub_of(kind, &row.login),
+                    row.version,
+                    reason,
+                )?,
+                None => revocation::Pending::none(),
+            };
+            Ok((row, pending))
+        })
+        .await?;
+    pending.apply(app);
+    Ok(row)
+}
+
+/// Whether a change to a principal ends the tokens it already holds, and why: deactivated, roles
+/// changed, or password or secret changed.
+fn ends_tokens(
+    before: &PrincipalRow,
+    after: &PrincipalRow,
+    patch: &PrincipalPatch,
+) -> AppResult<Option<&'static str>> {
+    Ok(if before.active && !after.active {
+        Some("deactivated")
+    } else if before.roles()? != after.roles()? {
+        Some("roles changed")
+    } else if patch.secret.is_some() {
+        Some("secret changed")
+    } else {
+        None
     })
-    .await
 }
 
 /// Create a person
@@ -435,7 +469,7 @@ pub async fn update_api_client(
 
 /// Rotate an API client's secret
 ///
-/// The old secret stops working at once; tokens already issued stay valid until they expire.
+/// The old secret stops working at once, and so do the tokens obtained with it.
 pub async fn rotate_api_client_secret(
     app: &App,
     caller: Caller,

@@ -15,6 +15,7 @@ use crate::feed::EVENT_TYPES;
 use crate::idempotency::{self, Answer, Created};
 use crate::page::{Listed, PageRequest, fetch_size, views_of};
 use crate::policy;
+use crate::webhook_target;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Subscription {
@@ -44,20 +45,23 @@ fn view(row: SubscriptionRow, with_secret: bool) -> AppResult<Subscription> {
     })
 }
 
-fn check_url(url: &str) -> AppResult<()> {
-    let ok = (url.starts_with("https://") || url.starts_with("http://"))
-        && url.len() <= 2000
-        && !url.chars().any(char::is_whitespace)
-        && url.split("://").nth(1).is_some_and(|rest| !rest.is_empty());
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::invalid_field(
-            "url",
-            "invalid_url",
-            "an http(s) URL of at most 2000 characters",
-        ))
+/// Refuses a URL that the delivery policy would refuse (see [`webhook_target`]), including a name
+/// that resolves now to an address inside. A name that does not resolve yet is accepted: it is
+/// checked again at each delivery.
+async fn check_url(app: &App, url: &str) -> AppResult<()> {
+    let allow_private = app.security.webhook_allow_private;
+    let refuse = |r: webhook_target::Refusal| AppError::invalid_field("url", r.code(), r.message());
+    let parsed = webhook_target::check_url(url, allow_private).map_err(refuse)?;
+    if let Some(url::Host::Domain(name)) = parsed.host() {
+        let port = parsed.port_or_known_default().unwrap_or(443);
+        let lookup = tokio::net::lookup_host((name.to_owned(), port));
+        if let Ok(Ok(addrs)) = tokio::time::timeout(std::time::Duration::from_secs(3), lookup).await {
+            for addr in addrs {
+                webhook_target::check_ip(addr.ip(), allow_private).map_err(refuse)?;
+            }
+        }
     }
+    Ok(())
 }
 
 fn check_types(types: &[String]) -> AppResult<()> {
@@ -103,7 +107,7 @@ pub async fn create_webhook(
     body: CreateSubscription,
 ) -> AppResult<Answer> {
     policy::manage_webhooks(&caller)?;
-    check_url(&body.url)?;
+    check_url(app, &body.url).await?;
     check_types(&body.event_types)?;
     let actor = caller.actor();
     let org_id = caller.org_id.clone();
@@ -190,7 +194,7 @@ pub async fn update_webhook(
 ) -> AppResult<Subscription> {
     let expected = expected_version;
     if let Some(u) = &body.url {
-        check_url(u)?;
+        check_url(app, u).await?;
     }
     if let Some(t) = &body.event_types {
         check_types(t)?;

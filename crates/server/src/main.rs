@@ -202,7 +202,8 @@ fn run(cli: Cli) -> Result<ExitCode, StartError> {
                 .map_err(|e| StartError::Config(format!("cannot read {}: {e}", file.display())))?;
             let store = startup::open_store(&s)?;
             startup::load_reference(&store)?;
-            let app = vigie_app::App::new(store, std::time::Duration::from_secs(10));
+            let app = vigie_app::App::new(store, std::time::Duration::from_secs(10))
+                .with_security(startup::security(&s));
             let version =
                 version.unwrap_or_else(|| format!("natinf/{}", chrono::Utc::now().date_naive()));
             let import = vigie_app::offences::import_natinf(

@@ -42,6 +42,20 @@ pub struct Settings {
     /// Lifetime of issued tokens, in seconds.
     #[arg(long, env = "VIGIE_TOKEN_TTL_SECS", default_value_t = 3600)]
     pub token_ttl_secs: i64,
+    /// How old, in seconds, a process's copy of the token revocations may get: a token revoked on
+    /// another replica is refused here within this delay (at once on the replica that revoked it).
+    #[arg(long, env = "VIGIE_REVOCATION_REFRESH_SECS", default_value_t = 2)]
+    pub revocation_refresh_secs: u64,
+    /// Consecutive failed password logins allowed to one account before it is locked (0: no
+    /// per-account brake).
+    #[arg(long, env = "VIGIE_LOGIN_FREE_FAILURES", default_value_t = 5)]
+    pub login_free_failures: i64,
+    /// The first lock of an account, in seconds; it doubles with each further failure.
+    #[arg(long, env = "VIGIE_LOGIN_LOCK_SECS", default_value_t = 30)]
+    pub login_lock_secs: u64,
+    /// The longest lock of an account, in seconds.
+    #[arg(long, env = "VIGIE_LOGIN_MAX_LOCK_SECS", default_value_t = 900)]
+    pub login_max_lock_secs: u64,
     /// Largest JSON body, in bytes (413 above).
     #[arg(long, env = "VIGIE_MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
@@ -82,6 +96,10 @@ pub struct Settings {
     /// How long a failing delivery is retried before it is marked failed, in hours.
     #[arg(long, env = "VIGIE_WEBHOOK_RETRY_WINDOW_HOURS", default_value_t = 26)]
     pub webhook_retry_window_hours: u64,
+    /// Let webhooks target loopback, private and link-local addresses (an ERP on the same private
+    /// network, tests). Off by default: such URLs are refused at subscription and at delivery.
+    #[arg(long, env = "VIGIE_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
     /// Time-out of one delivery request, in seconds.
     #[arg(long, env = "VIGIE_WEBHOOK_TIMEOUT_SECS", default_value_t = 10)]
     pub webhook_timeout_secs: u64,

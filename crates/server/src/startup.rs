@@ -187,6 +187,24 @@ fn external_key(s: &Settings) -> Result<Option<ExternalKey>, StartError> {
         .map_err(StartError::Config)
 }
 
+/// The security settings the use cases apply.
+pub fn security(s: &Settings) -> vigie_app::Security {
+    let ttl = Duration::from_secs(u64::try_from(s.token_ttl_secs).unwrap_or(0));
+    vigie_app::Security {
+        // A revocation outlives every token it may concern: ours, and an identity provider's
+        // tokens of up to a day.
+        token_lifetime: ttl.max(Duration::from_secs(24 * 3600)),
+        revocation_refresh: Duration::from_secs(s.revocation_refresh_secs),
+        login_brake: vigie_app::login_brake::LoginBrake {
+            free_failures: s.login_free_failures,
+            first_lock: Duration::from_secs(s.login_lock_secs),
+            longest_lock: Duration::from_secs(s.login_max_lock_secs.max(s.login_lock_secs)),
+            ..Default::default()
+        },
+        webhook_allow_private: s.webhook_allow_private,
+    }
+}
+
 /// Everything the handlers share. Build it once per process (the metrics registry is per process).
 pub fn app_state(s: &Settings, store: Store) -> Result<web::Data<AppState>, StartError> {
     let tokens = TokenKeys::new(
@@ -198,7 +216,7 @@ pub fn app_state(s: &Settings, store: Store) -> Result<web::Data<AppState>, Star
     )
     .map_err(StartError::Config)?;
     let registry = prometheus::Registry::new();
-    let app = vigie_app::App::new(store, Duration::from_secs(10));
+    let app = vigie_app::App::new(store, Duration::from_secs(10)).with_security(security(s));
     let collector =
         PoolCollector::new(app.clone()).map_err(|e| StartError::Config(e.to_string()))?;
     registry

@@ -234,16 +234,28 @@ pub struct Authenticated {
     pub org_id: String,
     pub org_kind: String,
     pub roles: Vec<Role>,
+    /// The principal's version when the token is issued: a revocation names the first version
+    /// whose tokens stay valid.
+    pub version: i64,
+}
+
+/// The answer to a login attempt.
+#[derive(Debug, Clone)]
+pub enum Login {
+    Accepted(Authenticated),
+    /// Unknown login, wrong secret, inactive principal or inactive organisation; the organisation
+    /// is named when the login exists (for its audit trail, never for the caller).
+    Refused { org_id: Option<String> },
 }
 
 /// Checks a login (or client_id) and secret. Unknown logins, wrong secrets, inactive principals and
-/// inactive organisations all answer `None`, after the same argon2 work.
+/// inactive organisations are all refused, after the same argon2 work.
 pub fn authenticate(
     conn: &mut DbConn,
     kind: PrincipalKind,
     login: &str,
     secret: &str,
-) -> StoreResult<Option<Authenticated>> {
+) -> StoreResult<Login> {
     let found: Option<(PrincipalRow, String, bool)> = principals::table
         .inner_join(organisations::table)
         .filter(principals::login.eq(login))
@@ -257,17 +269,20 @@ pub fn authenticate(
         .optional()?;
     let Some((row, org_kind, org_active)) = found else {
         verify_secret(secret, dummy_hash());
-        return Ok(None);
+        return Ok(Login::Refused { org_id: None });
     };
     if !verify_secret(secret, &row.secret_hash) || !row.active || !org_active {
-        return Ok(None);
+        return Ok(Login::Refused {
+            org_id: Some(row.org_id),
+        });
     }
-    Ok(Some(Authenticated {
+    Ok(Login::Accepted(Authenticated {
         principal_id: row.id.clone(),
         login: row.login.clone(),
         kind,
         org_id: row.org_id.clone(),
         org_kind,
         roles: row.roles()?,
+        version: row.version,
     }))
 }

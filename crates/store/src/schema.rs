@@ -134,6 +134,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    token_revocations (id) {
+        id -> Text,
+        scope -> Text,
+        subject -> Text,
+        below_version -> Nullable<BigInt>,
+        revoked_at -> Timestamp,
+        expires_at -> Timestamp,
+        reason -> Text,
+    }
+}
+
+diesel::table! {
+    login_failures (login_key) {
+        login_key -> Text,
+        failures -> BigInt,
+        last_failure_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(principals -> organisations (org_id));
 diesel::joinable!(commune_circonscriptions -> communes (insee_code));
 diesel::joinable!(commune_circonscriptions -> circonscriptions (circonscription_code));
@@ -469,4 +490,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     imports,
     import_errors,
+    token_revocations,
+    login_failures,
 );

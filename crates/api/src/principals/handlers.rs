@@ -203,7 +203,7 @@ pub async fn update_api_client(
 
 /// Rotate an API client's secret
 ///
-/// The old secret stops working at once; tokens already issued stay valid until they expire.
+/// The old secret stops working at once, and so do the tokens obtained with it.
 #[utoipa::path(
     tag = "api-clients", operation_id = "rotateApiClientSecret",
     params(("org_id" = String, Path, description = "Organisation id"), ("id" = String, Path, description = "API client id")),

@@ -1,12 +1,12 @@
 //! Bearer tokens: issuing Vigie's own HS256 JWTs, accepting an external identity provider's RS256 or
 //! ES256 tokens, and the extractor through which every protected handler learns who is calling.
 
-use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::Utc;
+use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
 };
@@ -30,6 +30,10 @@ pub struct Claims {
     /// A string or an array of strings; checked by the validation, not read.
     pub aud: serde_json::Value,
     pub jti: String,
+    /// The principal's version when Vigie issued the token (absent from an identity provider's):
+    /// a revocation ends the versions below the one it names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ver: Option<i64>,
 }
 
 /// An external identity provider's public key and the algorithm it signs with.
@@ -101,6 +105,7 @@ impl TokenKeys {
             iss: self.issuer.clone(),
             aud: serde_json::Value::String(self.audience.clone()),
             jti: uuid::Uuid::new_v4().to_string(),
+            ver: Some(who.version),
         };
         let token =
             encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| {
@@ -108,6 +113,32 @@ impl TokenKeys {
                 ApiError::internal()
             })?;
         Ok((token, self.ttl_secs))
+    }
+
+    /// Verifies the token as [`Self::verify`] does, then what its claims say: no NUL character
+    /// (they reach the audit trail) and roles that the organisation kind can hold.
+    pub fn verify_claims(&self, token: &str) -> ApiResult<Claims> {
+        let claims = self.verify(token)?;
+        if vigie_domain::has_nul(&claims.sub)
+            || vigie_domain::has_nul(&claims.org)
+            || vigie_domain::has_nul(&claims.jti)
+        {
+            return Err(ApiError::unauthorized(
+                "invalid_token",
+                "the bearer token is not valid: a claim contains the NUL character",
+            ));
+        }
+        // An identity provider may be configured loosely: roles that the organisation kind cannot
+        // hold make the token invalid rather than half-trusted.
+        vigie_domain::organisation::validate_roles(claims.org_kind, &claims.roles).map_err(
+            |e| {
+                ApiError::unauthorized(
+                    "invalid_token",
+                    format!("the bearer token is not valid: {e}"),
+                )
+            },
+        )?;
+        Ok(claims)
     }
 
     /// Verifies signature, algorithm, expiry, issuer and audience. Only HS256 (our own) and the
@@ -170,10 +201,9 @@ impl Caller {
         self.0
     }
 
-    fn from_request_sync(req: &HttpRequest) -> ApiResult<Self> {
-        if let Some(c) = req.extensions().get::<Caller>() {
-            return Ok(c.clone());
-        }
+    /// The bearer token's verified claims (signature, expiry, issuer, audience, roles), before the
+    /// revocation check.
+    pub fn verified_claims(req: &HttpRequest) -> ApiResult<Claims> {
         let state = req
             .app_data::<web::Data<AppState>>()
             .ok_or_else(ApiError::internal)?;
@@ -198,24 +228,26 @@ impl Caller {
                     "the Authorization header must be `Bearer <token>`",
                 )
             })?;
-        let claims = state.tokens.verify(token)?;
-        // An identity provider's claims reach the audit trail: no NUL character there either.
-        if vigie_domain::has_nul(&claims.sub) || vigie_domain::has_nul(&claims.org) {
-            return Err(ApiError::unauthorized(
-                "invalid_token",
-                "the bearer token is not valid: a claim contains the NUL character",
-            ));
+        state.tokens.verify_claims(token)
+    }
+
+    /// The caller of a request, for handlers that authenticate only when asked to.
+    pub async fn of(req: &HttpRequest) -> ApiResult<Self> {
+        Self::from_request_async(req.clone()).await
+    }
+
+    async fn from_request_async(req: HttpRequest) -> ApiResult<Self> {
+        if let Some(c) = req.extensions().get::<Caller>() {
+            return Ok(c.clone());
         }
-        // An identity provider may be configured loosely: roles that the organisation kind cannot
-        // hold make the token invalid rather than half-trusted.
-        vigie_domain::organisation::validate_roles(claims.org_kind, &claims.roles).map_err(
-            |e| {
-                ApiError::unauthorized(
-                    "invalid_token",
-                    format!("the bearer token is not valid: {e}"),
-                )
-            },
-        )?;
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .ok_or_else(ApiError::internal)?
+            .clone();
+        let claims = Self::verified_claims(&req)?;
+        // Revoked tokens (deactivated account or organisation, roles or secret changed, explicit
+        // revoke) are refused here, from this process's copy of the revocations.
+        vigie_app::revocation::admit(&state.app, &claims.facts()).await?;
         state.rate_limiter.check(&claims.sub)?;
         let request_id = req.extensions().get::<String>().cloned();
         let caller = Caller(vigie_app::Caller {
@@ -230,11 +262,25 @@ impl Caller {
     }
 }
 
+impl Claims {
+    /// What the revocation check reads.
+    pub fn facts(&self) -> vigie_app::revocation::TokenFacts<'_> {
+        vigie_app::revocation::TokenFacts {
+            sub: &self.sub,
+            org_id: &self.org,
+            version: self.ver,
+            issued_at: self.iat,
+            jti: &self.jti,
+            expires_at: self.exp,
+        }
+    }
+}
+
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Self::from_request_sync(req))
+        Box::pin(Self::from_request_async(req.clone()))
     }
 }
