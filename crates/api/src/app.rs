@@ -106,6 +106,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .service(scope::scope("/api/v1").configure(api_routes))
         .configure(ops_routes)
         .split_for_parts();
+    let mut api = api;
+    crate::openapi::declare_parameter_limits(&mut api);
     api
 }
 
@@ -254,6 +256,8 @@ pub fn build_app(
         .service(scope::scope("/api/v1").configure(api_routes))
         .configure(ops_routes)
         .split_for_parts();
+    let mut api = api;
+    crate::openapi::declare_parameter_limits(&mut api);
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .route(
             "/docs",
@@ -264,6 +268,7 @@ pub fn build_app(
             }),
         )
         .default_service(web::to(unknown_route))
+        .wrap(from_fn(crate::web::contract::guard_parameters))
         .wrap(from_fn(refuse_nul))
         .wrap(cors(&state.cors_origins))
         .wrap(ErrorHandlers::new().default_handler(ensure_problem))

@@ -70,3 +70,35 @@ impl Modify for Security {
         );
     }
 }
+
+/// Gives every string parameter that declares no bound of its own the maximum length the server
+/// enforces for its name (`web::contract::parameter_max_len`), so that the contract states it.
+pub fn declare_parameter_limits(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{Schema, SchemaType, Type};
+    for item in api.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            for param in op.parameters.iter_mut().flatten() {
+                let RefOr::T(param) = param else { continue };
+                let max = crate::web::contract::parameter_max_len(&param.name);
+                if let Some(RefOr::T(Schema::Object(o))) = &mut param.schema {
+                    let string = match &o.schema_type {
+                        SchemaType::Type(Type::String) => true,
+                        SchemaType::Array(types) => types.contains(&Type::String),
+                        _ => false,
+                    };
+                    if string && o.max_length.is_none() && o.enum_values.is_none() {
+                        o.max_length = Some(max);
+                    }
+                }
+            }
+        }
+    }
+}

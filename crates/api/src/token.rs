@@ -15,19 +15,24 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[schema(example = json!({"grant_type": "client_credentials", "client_id": "vg_4kQ2x9Lm7pR1sT8v", "client_secret": "kS9v0x3Jd8QmL2pZ7rT4wY6uB1nC5eHa0fGjKlMoPqR"}))]
 pub struct TokenRequest {
     /// `client_credentials` (API clients) or `password` (people).
-    #[schema(example = "client_credentials")]
+    #[schema(example = "client_credentials", max_length = 64)]
     pub grant_type: String,
     /// client_credentials: the client id (or HTTP Basic authentication instead).
+    #[schema(max_length = 200)]
     pub client_id: Option<String>,
+    #[schema(max_length = 1024)]
     pub client_secret: Option<String>,
     /// password grant: the person's login and password.
+    #[schema(max_length = 200)]
     pub username: Option<String>,
+    #[schema(max_length = 1024)]
     pub password: Option<String>,
     /// Accepted and ignored: a token carries the principal's roles.
+    #[schema(max_length = 200)]
     pub scope: Option<String>,
 }
 
@@ -95,6 +100,20 @@ fn parse_body<T: serde::de::DeserializeOwned>(req: &HttpRequest, body: &[u8]) ->
     }
 }
 
+/// Refuses an OAuth2 request whose fields break the bounds the contract declares for it (400
+/// `invalid_request`, as RFC 6749 answers a malformed request).
+fn check_bounds<T: Serialize + utoipa::ToSchema>(form: &T) -> ApiResult<()> {
+    let value = serde_json::to_value(form).map_err(|_| ApiError::internal())?;
+    match crate::web::contract::check_body(&T::name(), &value).first() {
+        None => Ok(()),
+        Some(e) => Err(ApiError::bad_request(
+            "invalid_request",
+            format!("`{}`: {}", e.field, e.message),
+        )
+        .oauth("invalid_request")),
+    }
+}
+
 /// HTTP Basic client authentication (RFC 6749 §2.3.1), which clients must be able to use.
 fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -141,6 +160,7 @@ pub async fn issue_token(
         .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
     state.token_rate_limiter.check(&format!("token:{peer}"))?;
     let form: TokenRequest = parse_body(&req, &body)?;
+    check_bounds(&form)?;
     let fields = [
         &form.client_id,
         &form.client_secret,
@@ -201,7 +221,7 @@ pub async fn issue_token(
         }))
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[schema(example = json!({"token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjbGllbnQ6dmdfNGtRMng5TG0ifQ.c2lnbmF0dXJl", "token_type_hint": "access_token"}))]
 pub struct RevokeRequest {
     /// The access token to end.
@@ -262,6 +282,7 @@ pub async fn revoke_token(
         .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
     state.token_rate_limiter.check(&format!("token:{peer}"))?;
     let form: RevokeRequest = parse_body(&req, &body)?;
+    check_bounds(&form)?;
     let token = form.token.filter(|t| !t.trim().is_empty()).ok_or_else(|| {
         ApiError::bad_request("invalid_request", "`token` is required").oauth("invalid_request")
     })?;

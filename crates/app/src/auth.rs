@@ -143,8 +143,8 @@ async fn count_failure(app: &App, key: String, org_id: Option<String>) -> AppRes
     let brake = app.security.login_brake;
     app.tx(move |conn| {
         let at = vigie_store::now();
-        let forget = chrono::Duration::from_std(brake.forget_after)
-            .unwrap_or(chrono::Duration::days(1));
+        let forget =
+            chrono::Duration::from_std(brake.forget_after).unwrap_or(chrono::Duration::days(1));
         let row = login_failures::count_failure(conn, &key, at, at - forget)?;
         if let Some(lock) = brake.lock_after(row.failures) {
             let until = at + chrono::Duration::from_std(lock).unwrap_or(chrono::Duration::hours(1));

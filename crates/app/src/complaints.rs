@@ -55,6 +55,7 @@ pub struct BailleurVictimInput {
 #[derive(Debug, Clone, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmployeeVictimInput {
+    #[schema(max_length = 64)]
     pub staff_id: String,
     /// Declare the professional address as domicile (art. 10-2 CPP, no consent of the employer).
     #[serde(default = "yes")]
@@ -93,7 +94,7 @@ pub struct Damages {
 pub struct CreateComplaint {
     /// Incidents of the bailleur, qualified, in one circonscription.
     #[validate(length(min = 1, max = 20))]
-    #[schema(min_items = 1, max_items = 20)]
+    #[schema(max_length = 64, min_items = 1, max_items = 20)]
     pub incident_ids: Vec<String>,
     /// `police` (default) or `direct_to_prosecutor` (written complaint, art. 40 CPP).
     pub channel: Option<Channel>,

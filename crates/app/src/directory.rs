@@ -205,12 +205,15 @@ pub fn contacts_for(
 pub struct Designate {
     pub role: ContactRole,
     /// A person of the designating organisation holding the matching role.
+    #[schema(max_length = 64)]
     pub person_id: String,
+    #[schema(max_length = 64)]
     pub substitute_id: Option<String>,
     /// First day in force; the designation in force until then ends that day.
     pub valid_from: NaiveDate,
     pub valid_to: Option<NaiveDate>,
     /// The designating organisation (default: the caller's); the platform admin names it.
+    #[schema(max_length = 64)]
     pub org_id: Option<String>,
 }
 

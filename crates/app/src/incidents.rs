@@ -145,6 +145,7 @@ pub struct Incident {
   "external_ref": "ERP-2026-000481", "share_with_police": true
 }))]
 pub struct CreateIncident {
+    #[schema(max_length = 64)]
     pub residence_id: String,
     #[validate(length(max = 50))]
     #[schema(max_length = 50)]
@@ -213,11 +214,11 @@ pub struct UpdateIncident {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QualificationInput {
-    #[schema(example = "CP-433-5-AL1")]
+    #[schema(max_length = 32, example = "CP-433-5-AL1")]
     pub offence_code: String,
     /// Aggravating circumstances, e.g. `en réunion`.
     #[serde(default)]
-    #[schema(max_items = 10)]
+    #[schema(max_length = 64, max_items = 10)]
     pub aggravating: Vec<String>,
 }
 

@@ -70,8 +70,10 @@ pub struct CreateOrganisation {
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Required for a bailleur: 9 digits with a valid Luhn check digit (spaces allowed).
+    #[schema(max_length = 20)]
     pub siren: Option<String>,
     /// Required for a police circonscription: the code of a circonscription of the reference map.
+    #[schema(max_length = 32)]
     pub circonscription_code: Option<String>,
     #[validate(email, length(max = 254))]
     #[schema(format = Email, max_length = 254)]
@@ -234,9 +236,10 @@ pub struct UpdateOrganisation {
     pub name: Option<String>,
     /// `null` removes the contact address.
     #[serde(default, deserialize_with = "crate::patch::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(max_length = 254, value_type = Option<String>)]
     pub contact_email: Option<Option<String>>,
     /// Platform admin only; police circonscriptions only.
+    #[schema(max_length = 32)]
     pub circonscription_code: Option<String>,
     /// Platform admin only. An inactive organisation's principals cannot obtain tokens.
     pub active: Option<bool>,

@@ -150,7 +150,7 @@ pub struct UpdatePerson {
     #[schema(min_length = 1, max_length = 200)]
     pub display_name: Option<String>,
     #[serde(default, deserialize_with = "crate::patch::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(max_length = 254, value_type = Option<String>)]
     pub email: Option<Option<String>>,
     pub roles: Option<Vec<Role>>,
     pub active: Option<bool>,
@@ -238,7 +238,8 @@ async fn update_principal(
             if let Some(roles) = &patch.roles {
                 patch.roles = Some(checked_roles(conn, &org_id, roles)?);
             }
-            let before = repo::find_in_org(conn, kind, &org_id, &id)?.ok_or(StoreError::NotFound)?;
+            let before =
+                repo::find_in_org(conn, kind, &org_id, &id)?.ok_or(StoreError::NotFound)?;
             let row = repo::update(conn, &actor, kind, &org_id, &id, expected, patch.clone())?;
             let pending = match ends_tokens(&before, &row, &patch)? {
                 Some(reason) => revocation::revoke_principal(

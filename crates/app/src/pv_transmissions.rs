@@ -141,7 +141,7 @@ fn view(conn: &mut DbConn, t: TransmissionRow) -> AppResult<Transmission> {
 pub struct CreateTransmission {
     /// Signed PVs of the bailleur, latest revisions, not yet transmitted.
     #[validate(length(min = 1, max = 100))]
-    #[schema(min_items = 1, max_items = 100)]
+    #[schema(max_length = 64, min_items = 1, max_items = 100)]
     pub pv_ids: Vec<String>,
     /// The day the PVs left (posting date or hand delivery): checked against each deadline.
     pub transmitted_on: NaiveDate,
@@ -155,6 +155,7 @@ pub struct CreateTransmission {
     #[schema(min_length = 1, max_length = 200)]
     pub opj: Option<String>,
     /// The parquet (default: the deployment's only parquet organisation).
+    #[schema(max_length = 64)]
     pub parquet_id: Option<String>,
 }
 

@@ -52,9 +52,11 @@ pub struct Statement {
 }))]
 pub struct PvInput {
     /// The author's file: required for an integration; a sworn agent draws up under their own.
+    #[schema(max_length = 64)]
     pub agent_id: Option<String>,
     /// When the agent found the facts; its local day starts the 5-day transmission clock.
     pub found_at: DateTime<Utc>,
+    #[schema(max_length = 64)]
     pub residence_id: String,
     #[validate(length(max = 50))]
     #[schema(max_length = 50)]
@@ -70,7 +72,7 @@ pub struct PvInput {
     pub facts: String,
     /// The agent attests having personally observed the facts (art. 429 CPP): must be true.
     pub personally_observed: bool,
-    #[schema(min_items = 1, max_items = 10)]
+    #[schema(max_length = 32, min_items = 1, max_items = 10)]
     pub offence_codes: Vec<String>,
     pub offender: Option<PersonInvolved>,
     #[serde(default)]
@@ -88,7 +90,7 @@ pub struct PvInput {
     /// Incidents of the bailleur this PV follows up.
     #[serde(default)]
     #[validate(length(max = 20))]
-    #[schema(max_items = 20)]
+    #[schema(max_length = 64, max_items = 20)]
     pub incident_ids: Vec<String>,
 }
 
@@ -538,7 +540,8 @@ pub struct PvQuery {
     pub status: Option<PvStatus>,
     pub agent_id: Option<String>,
     /// Year of the number.
-    pub year: Option<i64>,
+    #[param(minimum = 2000, maximum = 9999)]
+    pub year: Option<i32>,
     pub transmission_id: Option<String>,
 }
 
@@ -580,7 +583,7 @@ pub async fn list_pvs(
         let mut f = PvFilter::new(scope(conn, &caller)?, fetch_size(limit));
         f.status = q.status.map(|s| s.as_str().to_owned());
         f.agent_id = q.agent_id;
-        f.year = q.year;
+        f.year = q.year.map(i64::from);
         f.transmission_id = q.transmission_id;
         f.after_id = after;
         let rows = repo::list(conn, &f)?;

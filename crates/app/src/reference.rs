@@ -237,8 +237,9 @@ pub async fn list_commune_mappings(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"insee_code": "92050", "circonscription_code": "CSP-NANTERRE-NORD", "valid_from": "2027-01-01"}))]
 pub struct OpenMapping {
-    #[schema(pattern = r"^([0-9]{2}|2[AB])[0-9]{3}$")]
+    #[schema(max_length = 5, pattern = r"^([0-9]{2}|2[AB])[0-9]{3}$")]
     pub insee_code: String,
+    #[schema(max_length = 32)]
     pub circonscription_code: String,
     /// First day in force; the mapping in force until then closes that day.
     pub valid_from: NaiveDate,

@@ -26,7 +26,7 @@ pub struct Building {
     pub name: String,
     /// Entrances (cages d'escalier) of the building.
     #[serde(default)]
-    #[schema(example = json!(["B1", "B2"]))]
+    #[schema(example = json!(["B1", "B2"]), max_items = 100, max_length = 50)]
     pub entrances: Vec<String>,
 }
 
@@ -82,7 +82,7 @@ pub struct PutResidence {
     #[schema(min_length = 1, max_length = 500)]
     pub address: String,
     /// INSEE code of the commune (decides the police circonscription).
-    #[schema(pattern = r"^([0-9]{2}|2[AB])[0-9]{3}$")]
+    #[schema(max_length = 5, pattern = r"^([0-9]{2}|2[AB])[0-9]{3}$")]
     pub insee_code: String,
     #[serde(default)]
     #[validate(length(max = 200), nested)]

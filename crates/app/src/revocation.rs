@@ -278,7 +278,9 @@ mod tests {
     use super::*;
 
     fn row(scope: RevocationScope, subject: &str, below: Option<i64>, at: i64) -> RevocationRow {
-        let t = chrono::DateTime::from_timestamp(at, 0).expect("time").naive_utc();
+        let t = chrono::DateTime::from_timestamp(at, 0)
+            .expect("time")
+            .naive_utc();
         RevocationRow {
             id: "r".into(),
             scope: scope.as_str().into(),
@@ -333,9 +335,27 @@ mod tests {
             ..token("person:z", "o", None, 5000)
         };
         assert!(s.refuses(&other).is_none());
-        assert!(s.refuses(&TokenFacts { jti: "j2", ..token("person:a", "o", Some(4), 1) }).is_some());
-        assert!(s.refuses(&TokenFacts { jti: "j2", ..token("person:a", "o", None, 2999) }).is_some());
+        assert!(
+            s.refuses(&TokenFacts {
+                jti: "j2",
+                ..token("person:a", "o", Some(4), 1)
+            })
+            .is_some()
+        );
+        assert!(
+            s.refuses(&TokenFacts {
+                jti: "j2",
+                ..token("person:a", "o", None, 2999)
+            })
+            .is_some()
+        );
         s.apply(&row(RevocationScope::Principal, "person:a", Some(7), 10));
-        assert!(s.refuses(&TokenFacts { jti: "j2", ..token("person:a", "o", Some(6), 1) }).is_some());
+        assert!(
+            s.refuses(&TokenFacts {
+                jti: "j2",
+                ..token("person:a", "o", Some(6), 1)
+            })
+            .is_some()
+        );
     }
 }

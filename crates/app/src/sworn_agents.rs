@@ -212,8 +212,10 @@ fn check_event_text(event: &FileEvent) -> AppResult<()> {
 }))]
 pub struct CreateSwornAgent {
     /// The staff member being sworn (one file per person: one regime at most).
+    #[schema(max_length = 64)]
     pub staff_id: String,
     /// The person (with the `sworn_agent` role) who is this agent in Vigie, if they log in.
+    #[schema(max_length = 64)]
     pub principal_id: Option<String>,
     pub regime: Regime,
     pub commission: Commission,

@@ -247,7 +247,10 @@ mod tests {
             refused("https://user:pw@erp.example/"),
             Some(Refusal::Credentials)
         );
-        assert_eq!(refused("https://user@erp.example/"), Some(Refusal::Credentials));
+        assert_eq!(
+            refused("https://user@erp.example/"),
+            Some(Refusal::Credentials)
+        );
         for url in [
             "ftp://erp.example/",
             "file:///etc/passwd",

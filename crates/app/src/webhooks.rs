@@ -55,7 +55,8 @@ async fn check_url(app: &App, url: &str) -> AppResult<()> {
     if let Some(url::Host::Domain(name)) = parsed.host() {
         let port = parsed.port_or_known_default().unwrap_or(443);
         let lookup = tokio::net::lookup_host((name.to_owned(), port));
-        if let Ok(Ok(addrs)) = tokio::time::timeout(std::time::Duration::from_secs(3), lookup).await {
+        if let Ok(Ok(addrs)) = tokio::time::timeout(std::time::Duration::from_secs(3), lookup).await
+        {
             for addr in addrs {
                 webhook_target::check_ip(addr.ip(), allow_private).map_err(refuse)?;
             }
@@ -85,7 +86,7 @@ pub struct CreateSubscription {
     pub url: String,
     #[serde(default)]
     #[validate(length(max = 50))]
-    #[schema(max_items = 50)]
+    #[schema(max_length = 64, max_items = 50)]
     pub event_types: Vec<String>,
     /// Your own signing secret (32 to 200 characters); one is generated when absent.
     #[validate(length(min = 32, max = 200))]
@@ -177,7 +178,7 @@ pub struct UpdateSubscription {
     #[schema(max_length = 2000)]
     pub url: Option<String>,
     #[validate(length(max = 50))]
-    #[schema(max_items = 50)]
+    #[schema(max_length = 64, max_items = 50)]
     pub event_types: Option<Vec<String>>,
     /// Pause (false) or resume (true) deliveries; events recorded while paused are delivered on
     /// resuming.

@@ -176,6 +176,7 @@ pub enum ComplaintEvent {
     /// TADPR: the délégué summons the author.
     ScheduleSummons {
         summons_at: DateTime<Utc>,
+        #[schema(max_length = 200)]
         place: String,
     },
     /// TADPR: the measure decided at the hearing.

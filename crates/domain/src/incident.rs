@@ -105,12 +105,15 @@ pub enum Victim {
     Bailleur,
     /// A staff member of the bailleur.
     Staff {
+        #[schema(max_length = 64)]
         staff_id: String,
         /// Whether the person was acting in their functions: then they are a person charged with a
         /// public-service mission (CMSP) and the CMSP limbs of the offences apply.
         acting_in_functions: bool,
-        /// Days of total incapacity for work, when known (decides 222-13 against 222-12).
+        /// Days of total incapacity for work, when known (decides 222-13 against 222-12). At most
+        /// ten years (`MAX_ITT_DAYS`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(minimum = 0, maximum = 3650)]
         itt_days: Option<u32>,
     },
 }
@@ -136,6 +139,7 @@ pub enum PersonInvolved {
 pub struct Witness {
     /// A staff member of the bailleur, or...
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 64)]
     pub staff_id: Option<String>,
     /// ...another person's name and a way to reach them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -167,7 +171,7 @@ pub struct Evidence {
     pub url: Option<String>,
     /// Hex SHA-256 of the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(pattern = "^[0-9a-f]{64}$")]
+    #[schema(max_length = 64, pattern = "^[0-9a-f]{64}$")]
     pub sha256: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 500)]
@@ -674,6 +678,9 @@ pub const MAX_COMMON_PART: usize = 100;
 
 /// Most entries of each list an incident holds.
 pub const MAX_LIST_ENTRIES: usize = 50;
+/// The longest ITT recorded: ten years. A larger figure is a typo (and would not fit the contract's
+/// 32-bit integer in the first place above 2 147 483 647).
+pub const MAX_ITT_DAYS: u32 = 3650;
 
 /// The rules of an incident's content that need no database: list sizes, the texts
 /// ([`check_content`]), and the period of the facts (not in the future, 5 minutes of clock skew
@@ -707,6 +714,20 @@ pub fn check_new(content: &NewIncident, now: chrono::DateTime<chrono::Utc>) -> V
                 field: field.to_owned(),
                 code: "too_many",
                 message: format!("at most {MAX_LIST_ENTRIES} entries"),
+            });
+        }
+    }
+    for (i, v) in content.victims.iter().enumerate() {
+        if let Victim::Staff {
+            itt_days: Some(days),
+            ..
+        } = v
+            && *days > MAX_ITT_DAYS
+        {
+            errors.push(ContentError {
+                field: format!("victims[{i}].itt_days"),
+                code: "out_of_range",
+                message: format!("at most {MAX_ITT_DAYS} days"),
             });
         }
     }

@@ -47,8 +47,10 @@ impl Regime {
 #[serde(deny_unknown_fields)]
 pub struct Commission {
     /// Residences (ids) in the agent's charge: the perimeter of their PVs.
+    #[schema(max_length = 64)]
     pub residence_ids: Vec<String>,
     /// Offence codes (catalogue) the agent is commissioned for.
+    #[schema(max_length = 32)]
     pub offence_codes: Vec<String>,
     pub issued_on: NaiveDate,
 }
@@ -58,6 +60,7 @@ pub struct Commission {
 #[serde(deny_unknown_fields)]
 pub struct Aptitude {
     /// Reference of the training certificate or aptitude attestation.
+    #[schema(max_length = 200)]
     pub certificate_ref: String,
     pub obtained_on: NaiveDate,
 }
@@ -66,15 +69,19 @@ pub struct Aptitude {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Agrement {
+    #[schema(max_length = 200)]
     pub arrete_number: String,
     /// The approving préfet (regime A: of the department of the property; B: of the head office).
+    #[schema(max_length = 200)]
     pub prefet: String,
     pub start: NaiveDate,
     pub end: NaiveDate,
     /// Offence codes the arrêté states; within the commission's.
+    #[schema(max_length = 32)]
     pub offence_codes: Vec<String>,
     /// Number of the carte d'agrément.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 100)]
     pub card_number: Option<String>,
 }
 
@@ -82,6 +89,7 @@ pub struct Agrement {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Oath {
+    #[schema(max_length = 200)]
     pub tribunal: String,
     pub sworn_on: NaiveDate,
 }
@@ -93,6 +101,7 @@ pub struct Suspension {
     /// Last day of the suspension; open while absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<NaiveDate>,
+    #[schema(max_length = 2000)]
     pub reason: String,
 }
 
@@ -101,6 +110,7 @@ pub struct Suspension {
 pub struct Withdrawal {
     /// First day without the agrément.
     pub effective_on: NaiveDate,
+    #[schema(max_length = 2000)]
     pub reason: String,
 }
 
@@ -131,36 +141,46 @@ pub struct AgentFile {
 pub enum FileEvent {
     /// A new commission from the bailleur (perimeter or offences change).
     Commission {
+        #[schema(max_length = 64)]
         residence_ids: Vec<String>,
+        #[schema(max_length = 32)]
         offence_codes: Vec<String>,
         issued_on: NaiveDate,
     },
     Aptitude {
+        #[schema(max_length = 200)]
         certificate_ref: String,
         obtained_on: NaiveDate,
     },
     /// The préfet's arrêté, first or renewal. `end` defaults to `start` + the legal duration.
     Agrement {
+        #[schema(max_length = 200)]
         arrete_number: String,
+        #[schema(max_length = 200)]
         prefet: String,
         start: NaiveDate,
         end: Option<NaiveDate>,
+        #[schema(max_length = 32)]
         offence_codes: Vec<String>,
+        #[schema(max_length = 100)]
         card_number: Option<String>,
     },
     Oath {
+        #[schema(max_length = 200)]
         tribunal: String,
         sworn_on: NaiveDate,
     },
     Suspension {
         from: NaiveDate,
         until: Option<NaiveDate>,
+        #[schema(max_length = 2000)]
         reason: String,
     },
     /// Ends the open suspension on `until` (its last day).
     SuspensionLifted { until: NaiveDate },
     Withdrawal {
         effective_on: NaiveDate,
+        #[schema(max_length = 2000)]
         reason: String,
     },
 }

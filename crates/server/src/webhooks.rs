@@ -108,9 +108,7 @@ fn reason_of(e: &SendRequestError) -> &'static str {
             "DNS resolution failed"
         }
         SendRequestError::Connect(ConnectError::Timeout) => "timeout",
-        SendRequestError::Connect(ConnectError::SslError(_)) => {
-            "TLS error"
-        }
+        SendRequestError::Connect(ConnectError::SslError(_)) => "TLS error",
         SendRequestError::Connect(_) => "refused: no connection",
         _ => "the receiver's answer could not be read",
     }
@@ -148,7 +146,8 @@ pub async fn run_once(app: &App, client: &awc::Client, cfg: &WebhookConfig) -> A
     let policy = cfg.policy();
     let due = deliveries::due(app, &policy).await?;
     let n = due.len();
-    let outcomes = futures_util::future::join_all(due.iter().map(|o| send(app, client, o, cfg))).await;
+    let outcomes =
+        futures_util::future::join_all(due.iter().map(|o| send(app, client, o, cfg))).await;
     deliveries::record(app, &policy, due.into_iter().zip(outcomes).collect()).await?;
     Ok(n)
 }

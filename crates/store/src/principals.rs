@@ -245,7 +245,9 @@ pub enum Login {
     Accepted(Authenticated),
     /// Unknown login, wrong secret, inactive principal or inactive organisation; the organisation
     /// is named when the login exists (for its audit trail, never for the caller).
-    Refused { org_id: Option<String> },
+    Refused {
+        org_id: Option<String>,
+    },
 }
 
 /// Checks a login (or client_id) and secret. Unknown logins, wrong secrets, inactive principals and

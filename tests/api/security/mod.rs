@@ -1,6 +1,7 @@
 //! The security suite: each attack found by hardening review, replayed on both databases. Run it
 //! alone with `make security`.
 
+mod bounds;
 mod login_brake;
 mod nul_bytes;
 mod revocation;

@@ -44,9 +44,14 @@ both_backends!(an_account_change_ends_the_tokens_it_holds, |b| {
     assert_eq!(status(&h, &org, &t1).await, 200);
 
     // A new password ends it; the new password gives a token that works.
-    h.patch(&person, &admin, &json!({"password": "another-long-password"}), None)
-        .await
-        .expect(200, None);
+    h.patch(
+        &person,
+        &admin,
+        &json!({"password": "another-long-password"}),
+        None,
+    )
+    .await
+    .expect(200, None);
     refused(&h.get(&format!("/api/v1/organisations/{org}"), &t1).await);
     let a = h
         .form_token("grant_type=password&username=alice&password=another-long-password")
@@ -87,48 +92,53 @@ both_backends!(an_account_change_ends_the_tokens_it_holds, |b| {
     assert_eq!(status(&h, &org, &admin).await, 200);
 });
 
-both_backends!(rotating_a_client_secret_or_deactivating_it_ends_its_tokens, |b| {
-    let h = Harness::start(b).await;
-    let admin = h.admin().await;
-    let org = h.bailleur(&admin, "A", SIREN_A).await;
-    let make = |name: &str| {
-        json!({"name": name, "roles": ["integration"]})
-    };
-    let c = h
-        .post(&format!("/api/v1/organisations/{org}/api-clients"), &admin, &make("ERP"))
-        .await;
-    c.expect(201, None);
-    let (cid, id) = (
-        c.body["client_id"].as_str().unwrap().to_owned(),
-        c.body["id"].as_str().unwrap().to_owned(),
-    );
-    let token = h
-        .client_token(&cid, c.body["client_secret"].as_str().unwrap())
-        .await;
-    assert_eq!(status(&h, &org, &token).await, 200);
-    let r = h
-        .post(
-            &format!("/api/v1/organisations/{org}/api-clients/{id}/secret"),
+both_backends!(
+    rotating_a_client_secret_or_deactivating_it_ends_its_tokens,
+    |b| {
+        let h = Harness::start(b).await;
+        let admin = h.admin().await;
+        let org = h.bailleur(&admin, "A", SIREN_A).await;
+        let make = |name: &str| json!({"name": name, "roles": ["integration"]});
+        let c = h
+            .post(
+                &format!("/api/v1/organisations/{org}/api-clients"),
+                &admin,
+                &make("ERP"),
+            )
+            .await;
+        c.expect(201, None);
+        let (cid, id) = (
+            c.body["client_id"].as_str().unwrap().to_owned(),
+            c.body["id"].as_str().unwrap().to_owned(),
+        );
+        let token = h
+            .client_token(&cid, c.body["client_secret"].as_str().unwrap())
+            .await;
+        assert_eq!(status(&h, &org, &token).await, 200);
+        let r = h
+            .post(
+                &format!("/api/v1/organisations/{org}/api-clients/{id}/secret"),
+                &admin,
+                &json!({}),
+            )
+            .await;
+        r.expect(200, None);
+        refused(&h.get(&format!("/api/v1/organisations/{org}"), &token).await);
+        let fresh = h
+            .client_token(&cid, r.body["client_secret"].as_str().unwrap())
+            .await;
+        assert_eq!(status(&h, &org, &fresh).await, 200);
+        h.patch(
+            &format!("/api/v1/organisations/{org}/api-clients/{id}"),
             &admin,
-            &json!({}),
+            &json!({"active": false}),
+            None,
         )
-        .await;
-    r.expect(200, None);
-    refused(&h.get(&format!("/api/v1/organisations/{org}"), &token).await);
-    let fresh = h
-        .client_token(&cid, r.body["client_secret"].as_str().unwrap())
-        .await;
-    assert_eq!(status(&h, &org, &fresh).await, 200);
-    h.patch(
-        &format!("/api/v1/organisations/{org}/api-clients/{id}"),
-        &admin,
-        &json!({"active": false}),
-        None,
-    )
-    .await
-    .expect(200, None);
-    assert_eq!(status(&h, &org, &fresh).await, 401);
-});
+        .await
+        .expect(200, None);
+        assert_eq!(status(&h, &org, &fresh).await, 401);
+    }
+);
 
 both_backends!(deactivating_an_organisation_ends_its_members_tokens, |b| {
     let h = Harness::start(b).await;
@@ -149,9 +159,11 @@ both_backends!(deactivating_an_organisation_ends_its_members_tokens, |b| {
     refused(&r);
     assert!(r.body["detail"].as_str().unwrap().contains("organisation"));
     assert_eq!(status(&h, &other, &bob).await, 200);
-    h.form_token(&format!("grant_type=password&username=alice&password={PASSWORD}"))
-        .await
-        .expect(400, Some("invalid_grant"));
+    h.form_token(&format!(
+        "grant_type=password&username=alice&password={PASSWORD}"
+    ))
+    .await
+    .expect(400, Some("invalid_grant"));
 });
 
 both_backends!(a_holder_revokes_its_own_token, |b| {
@@ -181,15 +193,24 @@ both_backends!(a_holder_revokes_its_own_token, |b| {
         .expect(403, Some("forbidden"));
     assert_eq!(status(&h, &org, &t1).await, 200);
     // The token itself proves its holder (RFC 7009).
-    let a = revoke(format!("token={t1}&token_type_hint=access_token"), form, None).await;
+    let a = revoke(
+        format!("token={t1}&token_type_hint=access_token"),
+        form,
+        None,
+    )
+    .await;
     a.expect(200, None);
     assert_eq!(a.header("cache-control").as_deref(), Some("no-store"));
     refused(&h.get(&format!("/api/v1/organisations/{org}"), &t1).await);
     // The holder's other token is another session: untouched. JSON is accepted too.
     assert_eq!(status(&h, &org, &t2).await, 200);
-    revoke(json!({"token": t2}).to_string(), "application/json", Some(t2.clone()))
-        .await
-        .expect(200, None);
+    revoke(
+        json!({"token": t2}).to_string(),
+        "application/json",
+        Some(t2.clone()),
+    )
+    .await
+    .expect(200, None);
     assert_eq!(status(&h, &org, &t2).await, 401);
     // Not a valid token: nothing to end, 200 as the RFC says. No token: 400.
     revoke("token=not-a-jwt".into(), form, None)
@@ -204,7 +225,12 @@ both_backends!(a_holder_revokes_its_own_token, |b| {
     // The revocation is in the holder's organisation's audit trail.
     let audit = h.get("/api/v1/audit?action=token.revoked", &admin).await;
     audit.expect(200, None);
-    assert_eq!(audit.body["items"].as_array().unwrap().len(), 2, "{}", audit.text);
+    assert_eq!(
+        audit.body["items"].as_array().unwrap().len(),
+        2,
+        "{}",
+        audit.text
+    );
 });
 
 /// A second server on the same database, as another replica would be.
@@ -228,37 +254,44 @@ fn replica(h: &Harness, refresh_secs: &str) -> actix_test::TestServer {
     actix_test::start(move || vigie_api::build_app(state.clone()))
 }
 
-both_backends!(another_replica_refuses_a_revoked_token_within_its_refresh_interval, |b| {
-    let h = Harness::start(b).await;
-    let admin = h.admin().await;
-    let org = h.bailleur(&admin, "A", SIREN_A).await;
-    let token = h.member(&admin, &org, "alice", &["correspondent"]).await;
-    let id = h.person_id(&admin, &org, "alice").await;
-    let other = replica(&h, "1");
-    let probe = || {
-        let req = other
-            .get(format!("/api/v1/organisations/{org}"))
-            .insert_header(("authorization", format!("Bearer {token}")));
-        async move { req.send().await.expect("replica answers").status().as_u16() }
-    };
-    assert_eq!(probe().await, 200);
-    h.patch(
-        &format!("/api/v1/organisations/{org}/people/{id}"),
-        &admin,
-        &json!({"active": false}),
-        None,
-    )
-    .await
-    .expect(200, None);
-    let started = Instant::now();
-    while probe().await == 200 {
+both_backends!(
+    another_replica_refuses_a_revoked_token_within_its_refresh_interval,
+    |b| {
+        let h = Harness::start(b).await;
+        let admin = h.admin().await;
+        let org = h.bailleur(&admin, "A", SIREN_A).await;
+        let token = h.member(&admin, &org, "alice", &["correspondent"]).await;
+        let id = h.person_id(&admin, &org, "alice").await;
+        let other = replica(&h, "1");
+        let probe = || {
+            let req = other
+                .get(format!("/api/v1/organisations/{org}"))
+                .insert_header(("authorization", format!("Bearer {token}")));
+            async move { req.send().await.expect("replica answers").status().as_u16() }
+        };
+        assert_eq!(probe().await, 200);
+        h.patch(
+            &format!("/api/v1/organisations/{org}/people/{id}"),
+            &admin,
+            &json!({"active": false}),
+            None,
+        )
+        .await
+        .expect(200, None);
+        let started = Instant::now();
+        while probe().await == 200 {
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "the replica still accepts a revoked token after 5 s"
+            );
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(probe().await, 401);
+        // Refused within the refresh interval (1 s here), with slack for a busy machine.
         assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "the replica still accepts a revoked token after 5 s"
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
         );
-        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(probe().await, 401);
-    // Refused within the refresh interval (1 s here), with slack for a busy machine.
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
-});
+);

@@ -3,8 +3,8 @@
 //! at delivery; redirects are not followed; the delivery log says only a generic reason. The
 //! operator's `VIGIE_WEBHOOK_ALLOW_PRIVATE=true` lets on-premises receivers in.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::{App, HttpResponse, web};
 use serde_json::json;
@@ -25,7 +25,11 @@ both_backends!(internal_targets_are_refused_at_subscription, |b| {
         let (h, corr) = (&h, &corr);
         async move {
             let a = h
-                .post("/api/v1/webhooks", corr, &json!({"url": url, "event_types": []}))
+                .post(
+                    "/api/v1/webhooks",
+                    corr,
+                    &json!({"url": url, "event_types": []}),
+                )
                 .await;
             a.expect(422, Some("validation_failed"));
             assert_eq!(a.body["errors"][0]["field"], "url", "{url}");
@@ -51,7 +55,11 @@ both_backends!(internal_targets_are_refused_at_subscription, |b| {
     ] {
         refused(url, "target_not_allowed").await;
     }
-    refused("https://erp:secret@erp.bailleur.example/hook", "credentials_in_url").await;
+    refused(
+        "https://erp:secret@erp.bailleur.example/hook",
+        "credentials_in_url",
+    )
+    .await;
     refused("gopher://erp.bailleur.example/", "invalid_url").await;
     // A public name passes, and cannot be changed into an internal one either.
     let ok = h
@@ -129,7 +137,11 @@ both_backends!(deliveries_follow_no_redirect_and_log_generic_reasons, |b| {
     assert_eq!(d["status"], "pending", "{d}");
     assert_eq!(d["last_status_code"], 307);
     assert_eq!(d["last_error"], "status 307");
-    assert_eq!(inside.load(Ordering::SeqCst), 0, "the redirect was followed");
+    assert_eq!(
+        inside.load(Ordering::SeqCst),
+        0,
+        "the redirect was followed"
+    );
 
     // A closed port: the log says "refused", not the operating system's error.
     let admin = h.admin().await;
@@ -150,9 +162,13 @@ both_backends!(deliveries_follow_no_redirect_and_log_generic_reasons, |b| {
     s.expect(201, None);
     let b_sub = s.body["id"].as_str().unwrap().to_owned();
     let b_res = h.residence(&b_corr, "RES-B", "92050").await;
-    h.post("/api/v1/incidents", &b_corr, &incident_body(&b_res, "dumping"))
-        .await
-        .expect(201, None);
+    h.post(
+        "/api/v1/incidents",
+        &b_corr,
+        &incident_body(&b_res, "dumping"),
+    )
+    .await
+    .expect(201, None);
     rounds(&h, &cfg, || true).await;
     let d = delivery_log(&h, &b_corr, &b_sub).await;
     assert_eq!(d["last_error"], "refused: no connection", "{d}");
@@ -171,7 +187,14 @@ both_backends!(a_worker_without_the_setting_refuses_at_delivery, |b| {
         .expect(201, None);
     let url = h.db.url();
     let data = h.db.data_dir();
-    let s = settings(&["--database-url", &url, "--data-dir", &data, "--db-pool-size", "2"]);
+    let s = settings(&[
+        "--database-url",
+        &url,
+        "--data-dir",
+        &data,
+        "--db-pool-size",
+        "2",
+    ]);
     let strict = vigie_app::App::new(
         vigie::startup::open_store(&s).expect("store"),
         std::time::Duration::from_secs(10),
@@ -183,7 +206,9 @@ both_backends!(a_worker_without_the_setting_refuses_at_delivery, |b| {
         ..fast()
     };
     assert_eq!(
-        run_once(&strict, &client(&strict, &cfg), &cfg).await.unwrap(),
+        run_once(&strict, &client(&strict, &cfg), &cfg)
+            .await
+            .unwrap(),
         1
     );
     let d = delivery_log(&h, &corr, &sub).await;

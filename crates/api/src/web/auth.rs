@@ -1,7 +1,6 @@
 //! Bearer tokens: issuing Vigie's own HS256 JWTs, accepting an external identity provider's RS256 or
 //! ES256 tokens, and the extractor through which every protected handler learns who is calling.
 
-
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};

@@ -15,10 +15,11 @@ use crate::error::{ApiError, ApiResult, FieldError};
 
 /// A JSON body. Read as a JSON value first so that one check covers every body: a string (or key)
 /// holding the NUL character, which no text in Vigie may contain, is a 422 `nul_character` naming
-/// where it is; then the value must have the body's shape (422 `invalid_body` otherwise).
+/// where it is; then the value must have the body's shape (422 `invalid_body` otherwise) and keep
+/// within the bounds the contract declares for it (422 `too_long`, `out_of_range`, `too_many`).
 pub struct Body<T>(pub T);
 
-impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
+impl<T: DeserializeOwned + utoipa::ToSchema + 'static> FromRequest for Body<T> {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
@@ -34,8 +35,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
                 )
                 .into());
             }
-            let body = serde_json::from_value(value)
+            let body = serde_json::from_value(value.clone())
                 .map_err(|e| ApiError::invalid_field("body", "invalid_body", e.to_string()))?;
+            // The bounds the contract declares for this body (lengths, ranges, sizes).
+            let errors = super::contract::check_body(&T::name(), &value);
+            if !errors.is_empty() {
+                return Err(ApiError::invalid(errors).into());
+            }
             Ok(Self(body))
         })
     }
@@ -69,7 +75,7 @@ fn nul_in(value: &serde_json::Value, path: &str) -> Option<String> {
 /// A JSON body that passed its `validator` rules; failures are a 422 listing every field.
 pub struct Valid<T>(pub T);
 
-impl<T: DeserializeOwned + Validate + 'static> FromRequest for Valid<T> {
+impl<T: DeserializeOwned + Validate + utoipa::ToSchema + 'static> FromRequest for Valid<T> {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
