@@ -3,7 +3,7 @@ CARGO ?= cargo
 VIGIE_BIND ?= 127.0.0.1:8080
 export VIGIE_BIND
 
-.PHONY: run demo test openapi bench lint fmt
+.PHONY: run demo test security openapi bench lint fmt
 
 ## Build and serve the API on the embedded SQLite database (./data/vigie.db).
 run:
@@ -17,6 +17,10 @@ demo:
 ## checks (openapi-spec-validator, schemathesis against a live server).
 test:
 	./scripts/test.sh
+
+## The security suite alone (part of `make test`): each attack replayed on SQLite and PostgreSQL.
+security:
+	$(CARGO) nextest run --workspace -E 'test(/^security::/) | test(/webhook_target::/) | test(/revocation::/) | test(/login_brake::/) | test(resolver)'
 
 ## Regenerate openapi/openapi.json from the code.
 openapi:

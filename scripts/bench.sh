@@ -54,12 +54,15 @@ for backend in $BACKENDS; do
         | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
     export BENCH_RESIDENCE="$RES"
 
+    reloads() { curl -fs "http://127.0.0.1:$PORT/metrics" | awk '/^vigie_token_revocation_reloads / {print $2}'; }
+    RELOADS0=$(reloads); T0=$(date +%s.%N)
     read -r _ POST_RPS POST_P50 POST_P99 POST_N POST_ERR < <(wrk -t2 -c"$CONNS" -d"${DUR}s" -s scripts/bench/post-incident.lua \
         "http://127.0.0.1:$PORT/api/v1/incidents" | grep '^RESULT')
     # Matches 1 incident in 180 of the seeded set (see vigie bench seed): a page of 50 is always full.
     LIST_URL="http://127.0.0.1:$PORT/api/v1/incidents?category=dumping&residence_id=$RES&status=reported&limit=50"
     ITEMS=$(curl -fs -H "Authorization: Bearer $BENCH_TOKEN" "$LIST_URL" | python3 -c "import json,sys; print(len(json.load(sys.stdin)[\"items\"]))")
     read -r _ GET_RPS GET_P50 GET_P99 GET_N GET_ERR < <(wrk -t2 -c"$LIST_CONNS" -d"${DUR}s" -s scripts/bench/get-incidents.lua "$LIST_URL" | grep '^RESULT')
+    RELOADS=$(( $(reloads) - RELOADS0 )); RELOAD_SECS=$(python3 -c "import time; print(f'{time.time()-$T0:.0f}')")
     # Bulk import: the CLI end to end (upload, parse, checks, writes, job follow-up).
     "$BIN" bench import-file --rows "$IMPORT_ROWS" --out "$WORK/import.csv"
     t0=$(date +%s.%N)
@@ -85,6 +88,7 @@ for backend in $BACKENDS; do
     say "raw ceiling         : $RAW rows/s [$RAW_TOOL]"
     say "API / raw           : $RATIO % (target >= 50 %)"
     say "GET /incidents (category+residence+status filter, limit 50 -> $ITEMS items, $N rows, $LIST_CONNS connections): $GET_RPS req/s, p50 $GET_P50 ms, p99 $GET_P99 ms ($GET_N requests, $GET_ERR errors) (target p99 <= 20 ms)"
+    say "revocation check    : $RELOADS reads of the revocations for $((POST_N + GET_N)) authenticated requests in ${RELOAD_SECS}s (one per VIGIE_REVOCATION_REFRESH_SECS at most, none per request)"
     if [ "$backend" = sqlite ]; then BULK_TOOL="multi-row INSERTs in one transaction"; else BULK_TOOL="COPY FROM (binary) in one transaction"; fi
     say "import $IMPORT_ROWS rows : $IMPORT_RPS rows/s ($IMPORT_SECS s: vigie import, upload to the job's end; $(tail -n1 "$WORK/import.out"))"
     say "raw bulk ceiling    : $RAW_BULK rows/s [same incident rows, $BULK_TOOL]"

@@ -59,12 +59,14 @@ pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     }))
 }
 
-/// Exposes the r2d2 pool's state at each scrape.
+/// Exposes the r2d2 pool's state at each scrape, and how often this process re-read the token
+/// revocations (about once per refresh interval under load, never once per request).
 pub struct PoolCollector {
     app: App,
     connections: IntGauge,
     idle: IntGauge,
     max: IntGauge,
+    revocation_reloads: IntGauge,
 }
 
 impl PoolCollector {
@@ -83,16 +85,25 @@ impl PoolCollector {
                 "vigie_db_pool_max_size",
                 "Maximum database connections",
             ))?,
+            revocation_reloads: IntGauge::with_opts(Opts::new(
+                "vigie_token_revocation_reloads",
+                "Times this process has read the token revocations from the database",
+            ))?,
         })
     }
 }
 
 impl Collector for PoolCollector {
     fn desc(&self) -> Vec<&Desc> {
-        [&self.connections, &self.idle, &self.max]
-            .into_iter()
-            .flat_map(Collector::desc)
-            .collect()
+        [
+            &self.connections,
+            &self.idle,
+            &self.max,
+            &self.revocation_reloads,
+        ]
+        .into_iter()
+        .flat_map(Collector::desc)
+        .collect()
     }
 
     fn collect(&self) -> Vec<MetricFamily> {
@@ -100,9 +111,16 @@ impl Collector for PoolCollector {
         self.connections.set(i64::from(s.connections));
         self.idle.set(i64::from(s.idle));
         self.max.set(i64::from(s.max));
-        [&self.connections, &self.idle, &self.max]
-            .into_iter()
-            .flat_map(Collector::collect)
-            .collect()
+        self.revocation_reloads
+            .set(i64::try_from(vigie_app::revocation::reloads(&self.app)).unwrap_or(i64::MAX));
+        [
+            &self.connections,
+            &self.idle,
+            &self.max,
+            &self.revocation_reloads,
+        ]
+        .into_iter()
+        .flat_map(Collector::collect)
+        .collect()
     }
 }
