@@ -6,6 +6,11 @@ use serde_json::{Value, json};
 use crate::both_backends;
 use crate::support::*;
 
+/// Today in France: receipts are dated in local days, not before the filing nor after today.
+fn today() -> String {
+    vigie_domain::pv::local_day(chrono::Utc::now()).to_string()
+}
+
 struct Parties {
     org: String,
     corr: String,
@@ -157,9 +162,12 @@ both_backends!(a_complaint_goes_from_incidents_to_a_tadpr_outcome, |b| {
     step(&p.corr, json!({"kind": "transmit"}))
         .await
         .expect(403, Some("forbidden"));
-    step(&p.corr, json!({"kind": "register", "receipt": {"number": "1", "date": "2026-11-28", "service": "x"}}))
-        .await
-        .expect(403, Some("forbidden"));
+    step(
+        &p.corr,
+        json!({"kind": "register", "receipt": {"number": "1", "date": today(), "service": "x"}}),
+    )
+    .await
+    .expect(403, Some("forbidden"));
     step(&p.corr, json!({"kind": "file"}))
         .await
         .expect(200, None);
@@ -177,10 +185,10 @@ both_backends!(a_complaint_goes_from_incidents_to_a_tadpr_outcome, |b| {
     step(&p.police, json!({"kind": "register"}))
         .await
         .expect(422, None);
-    step(&p.police, json!({"kind": "register", "receipt": {"number": " ", "date": "2026-11-28", "service": "CSP Châtenay"}}))
+    step(&p.police, json!({"kind": "register", "receipt": {"number": " ", "date": today(), "service": "CSP Châtenay"}}))
         .await
         .expect(422, Some("required"));
-    let registered = step(&p.police, json!({"kind": "register", "receipt": {"number": "2026/004512", "date": "2026-11-28", "service": "CSP Châtenay-Malabry"}})).await;
+    let registered = step(&p.police, json!({"kind": "register", "receipt": {"number": "2026/004512", "date": today(), "service": "CSP Châtenay-Malabry"}})).await;
     registered.expect(200, None);
     assert_eq!(registered.body["receipt"]["number"], "2026/004512");
     h.get(&path, &p.mag).await.expect(404, Some("not_found"));
@@ -210,9 +218,42 @@ both_backends!(a_complaint_goes_from_incidents_to_a_tadpr_outcome, |b| {
     )
     .await
     .expect(403, Some("forbidden"));
-    step(&p.dpr, json!({"kind": "schedule_summons", "summons_at": "2026-12-10T09:30:00Z", "place": "Maison de justice et du droit de Châtenay"}))
+    // The magistrat orients and closes; the TADPR hearing is the délégué's alone.
+    step(
+        &p.mag,
+        json!({"kind": "schedule_summons", "summons_at": "2026-12-10T09:30:00Z", "place": "MJD"}),
+    )
+    .await
+    .expect(403, Some("forbidden"));
+    let far = (chrono::Utc::now() + chrono::Duration::days(10)).to_rfc3339();
+    step(&p.dpr, json!({"kind": "schedule_summons", "summons_at": far, "place": "Maison de justice et du droit de Châtenay"}))
         .await
         .expect(200, None);
+    // The measure is decided at the hearing: not before its date.
+    step(
+        &p.dpr,
+        json!({"kind": "record_measure", "measure": "avertissement_penal_probatoire"}),
+    )
+    .await
+    .expect(422, Some("date_out_of_order"));
+    // Nor can the summons precede the orientation.
+    step(
+        &p.dpr,
+        json!({"kind": "schedule_summons", "summons_at": "2026-01-10T09:30:00Z", "place": "MJD"}),
+    )
+    .await
+    .expect(422, Some("date_out_of_order"));
+    // The hearing is brought forward to now: the measure can be recorded.
+    let now = chrono::Utc::now().to_rfc3339();
+    step(&p.dpr, json!({"kind": "schedule_summons", "summons_at": now, "place": "Maison de justice et du droit de Châtenay"}))
+        .await
+        .expect(200, None);
+    step(
+        &p.mag,
+        json!({"kind": "record_measure", "measure": "avertissement_penal_probatoire"}),
+    )
+    .await
+    .expect(403, Some("forbidden"));
     step(
         &p.dpr,
         json!({"kind": "record_measure", "measure": "avertissement_penal_probatoire"}),
@@ -243,8 +284,9 @@ both_backends!(a_complaint_goes_from_incidents_to_a_tadpr_outcome, |b| {
     assert_eq!(seen.body["tadpr"]["outcome"], "failed");
     assert_eq!(seen.body["tadpr"]["next_step"], "composition_penale");
     assert_eq!(seen.body["delays"]["filing_to_orientation_days"], 0);
-    assert!(seen.body["delays"]["orientation_to_summons_days"].is_i64());
-    assert!(seen.body["delays"]["summons_to_outcome_days"].is_i64());
+    // No delay is ever negative (part B.4 of the préfet issue).
+    assert_eq!(seen.body["delays"]["orientation_to_summons_days"], 0);
+    assert_eq!(seen.body["delays"]["summons_to_outcome_days"], 0);
     // Each step notified the designated contacts of the three organisations.
     let notes = h
         .get(
@@ -266,6 +308,8 @@ both_backends!(a_complaint_goes_from_incidents_to_a_tadpr_outcome, |b| {
             "complaint.registered",
             "complaint.transmitted_to_parquet",
             "complaint.oriented",
+            // scheduled, then brought forward
+            "complaint.summons_scheduled",
             "complaint.summons_scheduled",
             "complaint.measure_recorded",
             "complaint.tadpr_outcome",
@@ -279,7 +323,7 @@ both_backends!(a_complaint_goes_from_incidents_to_a_tadpr_outcome, |b| {
                 t,
             )
             .await;
-        assert_eq!(n.body["items"].as_array().unwrap().len(), 8);
+        assert_eq!(n.body["items"].as_array().unwrap().len(), 9);
     }
     assert_eq!(
         h.get("/api/v1/notifications", &p.other_corr).await.body["items"],
@@ -299,13 +343,14 @@ both_backends!(a_complaint_goes_from_incidents_to_a_tadpr_outcome, |b| {
         police_feed.first().map(String::as_str),
         Some("complaint.filed")
     );
-    assert_eq!(police_feed.len(), 8);
+    assert_eq!(police_feed.len(), 9);
     let parquet_feed = feed_types(&h.get("/api/v1/events", &p.mag).await.body);
     assert_eq!(
         parquet_feed,
         [
             "complaint.transmitted_to_parquet",
             "complaint.oriented",
+            "complaint.summons_scheduled",
             "complaint.summons_scheduled",
             "complaint.measure_recorded",
             "complaint.tadpr_outcome",
@@ -348,7 +393,7 @@ both_backends!(orientations_follow_the_app_afd_and_tadpr_rules, |b| {
             )
             .await
             .expect(404, Some("not_found"));
-            h.post(&events, &p.mag, &json!({"kind": "register", "receipt": {"number": "P-2026-1", "date": "2026-11-28", "service": "Bureau d'ordre du parquet"}}))
+            h.post(&events, &p.mag, &json!({"kind": "register", "receipt": {"number": "P-2026-1", "date": today(), "service": "Bureau d'ordre du parquet"}}))
                 .await
                 .expect(200, None);
             (c.body.clone(), events)
@@ -382,7 +427,7 @@ both_backends!(orientations_follow_the_app_afd_and_tadpr_rules, |b| {
         .expect(200, None);
     h.post(
         &events,
-        &p.mag,
+        &p.dpr,
         &json!({"kind": "schedule_summons", "summons_at": "2026-12-10T09:30:00Z", "place": "MJD"}),
     )
     .await

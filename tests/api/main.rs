@@ -15,6 +15,7 @@ mod errors;
 mod feed;
 mod imports;
 mod incidents;
+mod legal_rules;
 mod offences;
 mod operations;
 mod organisations;

@@ -9,7 +9,7 @@ use validator::Validate;
 use vigie_domain::OrgKind;
 use vigie_domain::complaint::{
     Channel, ComplaintError, ComplaintEvent, ComplaintStatus, Facts, Lifecycle, Orientation, Party,
-    QualificationFacts, Receipt, TadprEligibility, TadprTrack, tadpr_eligibility,
+    QualificationFacts, Receipt, TadprEligibility, TadprTrack, Timeline, tadpr_eligibility,
 };
 use vigie_domain::incident::{Evidence, PersonInvolved, Victim, Witness};
 use vigie_store::complaints::{self as repo, ComplaintRow, ComplaintScope, NotificationRow};
@@ -687,9 +687,14 @@ pub async fn record_event(
         };
         let name = event.name();
         let allowed = l.allowed();
-        l.apply(event, &facts)
-            .map_err(|e| complaint_error(e, allowed))?;
         let now = vigie_store::now();
+        let timeline = Timeline {
+            now: now.and_utc(),
+            filed_at: row.filed_at.map(|t| t.and_utc()),
+            oriented_at: row.oriented_at.map(|t| t.and_utc()),
+        };
+        l.apply(event, &facts, &timeline)
+            .map_err(|e| complaint_error(e, allowed))?;
         match name {
             "filed" => row.filed_at = Some(now),
             "registered" => row.registered_at = Some(now),

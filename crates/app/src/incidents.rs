@@ -127,7 +127,8 @@ pub struct Incident {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prescription: Option<Prescription>,
     pub routing: Routing,
-    /// A radicalisation signal: visible only to the bailleur's correspondent and the police.
+    /// A radicalisation signal: visible only to the bailleur's correspondent and, once shared, the
+    /// police correspondent of its circonscription; no one else (not the parquet).
     pub restricted: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,

@@ -276,8 +276,10 @@ pub fn complaint_step(caller: &Caller, owner: vigie_domain::complaint::Party) ->
             "the parquet",
         ),
         Party::Magistrate => (caller.has(Role::Magistrate), "the magistrat référent"),
+        // The TADPR hearing is the délégué's, not the magistrat's: the magistrat orients and
+        // closes (art. 41-1 and R.15-33-30 CPP).
         Party::Delegate => (
-            caller.has_any(&[Role::ProsecutorDelegate, Role::Magistrate]),
+            caller.has(Role::ProsecutorDelegate),
             "a délégué du procureur",
         ),
     };

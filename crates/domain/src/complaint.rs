@@ -230,7 +230,7 @@ pub enum Party {
     Parquet,
     /// The magistrat référent.
     Magistrate,
-    /// A délégué du procureur (or the magistrat).
+    /// A délégué du procureur (the TADPR summons, measure and outcome).
     Delegate,
 }
 
@@ -308,6 +308,9 @@ pub enum ComplaintError {
     NextStepRequired,
     #[error("`{0}` must not be empty")]
     Empty(&'static str),
+    /// A dated step before the step it follows, or a step recorded before it happened.
+    #[error("{0}")]
+    DateOutOfOrder(&'static str),
 }
 
 impl ComplaintError {
@@ -323,6 +326,7 @@ impl ComplaintError {
             Self::TrackOrder(_) => "tadpr_step_out_of_order",
             Self::NextStepRequired => "next_step_required",
             Self::Empty(_) => "required",
+            Self::DateOutOfOrder(_) => "date_out_of_order",
         }
     }
 
@@ -344,6 +348,26 @@ pub struct Lifecycle {
     pub with_reparation: bool,
     pub receipt: Option<Receipt>,
     pub tadpr: TadprTrack,
+}
+
+/// When the step is recorded, and when the earlier steps were: dated steps follow each other, and
+/// nothing is recorded as done before it happened, so that no delay is ever negative.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeline {
+    pub now: DateTime<Utc>,
+    pub filed_at: Option<DateTime<Utc>>,
+    pub oriented_at: Option<DateTime<Utc>>,
+}
+
+impl Timeline {
+    /// A step recorded at `now` on a complaint with no earlier dated step.
+    pub fn at(now: DateTime<Utc>) -> Self {
+        Self {
+            now,
+            filed_at: None,
+            oriented_at: None,
+        }
+    }
 }
 
 /// What the rules know of the complaint's content.
@@ -391,7 +415,12 @@ impl Lifecycle {
         }
     }
 
-    pub fn apply(&mut self, event: ComplaintEvent, f: &Facts<'_>) -> Result<(), ComplaintError> {
+    pub fn apply(
+        &mut self,
+        event: ComplaintEvent,
+        f: &Facts<'_>,
+        t: &Timeline,
+    ) -> Result<(), ComplaintError> {
         use ComplaintStatus::*;
         let not_allowed = |event: &ComplaintEvent, from| ComplaintError::NotAllowed {
             event: event.name(),
@@ -410,6 +439,18 @@ impl Lifecycle {
                 }
                 if receipt.service.trim().is_empty() {
                     return Err(ComplaintError::Empty("receipt.service"));
+                }
+                if receipt.date > crate::pv::local_day(t.now) {
+                    return Err(ComplaintError::DateOutOfOrder(
+                        "the receipt cannot be dated after today",
+                    ));
+                }
+                if t.filed_at
+                    .is_some_and(|f| receipt.date < crate::pv::local_day(f))
+                {
+                    return Err(ComplaintError::DateOutOfOrder(
+                        "the receipt cannot be dated before the complaint was filed",
+                    ));
                 }
                 self.receipt = Some(receipt.clone());
                 self.status = Registered;
@@ -448,13 +489,23 @@ impl Lifecycle {
                 if place.trim().is_empty() {
                     return Err(ComplaintError::Empty("place"));
                 }
+                if t.oriented_at.is_some_and(|o| *summons_at < o) {
+                    return Err(ComplaintError::DateOutOfOrder(
+                        "the summons cannot be before the orientation",
+                    ));
+                }
                 // A new date replaces the previous one (a postponed hearing).
                 self.tadpr.summons_at = Some(*summons_at);
                 self.tadpr.place = Some(place.clone());
             }
             (ComplaintEvent::RecordMeasure { measure }, Oriented) => {
-                if self.tadpr.summons_at.is_none() {
+                let Some(summons_at) = self.tadpr.summons_at else {
                     return Err(ComplaintError::TrackOrder("schedule the summons first"));
+                };
+                if t.now < summons_at {
+                    return Err(ComplaintError::DateOutOfOrder(
+                        "the measure is decided at the hearing: it cannot be recorded before the summons date",
+                    ));
                 }
                 if self.tadpr.measure.is_some() {
                     return Err(ComplaintError::TrackOrder(
@@ -469,6 +520,11 @@ impl Lifecycle {
             (ComplaintEvent::RecordOutcome { outcome, next_step }, Oriented) => {
                 if self.tadpr.measure.is_none() {
                     return Err(ComplaintError::TrackOrder("record the measure first"));
+                }
+                if self.tadpr.summons_at.is_some_and(|s| t.now < s) {
+                    return Err(ComplaintError::DateOutOfOrder(
+                        "the outcome cannot be recorded before the summons date",
+                    ));
                 }
                 if self.tadpr.outcome.is_some() {
                     return Err(ComplaintError::TrackOrder(
@@ -546,6 +602,11 @@ mod tests {
         }
     }
 
+    /// A day after every date these tests use: each step has happened.
+    fn after() -> Timeline {
+        Timeline::at("2026-12-31T12:00:00Z".parse().unwrap())
+    }
+
     fn receipt() -> Receipt {
         Receipt {
             number: "2026/000123".into(),
@@ -563,29 +624,33 @@ mod tests {
             victim_damaged: false,
         };
         let mut l = Lifecycle::new(Channel::Police);
-        let err = l.apply(ComplaintEvent::Transmit, &f).unwrap_err();
+        let err = l.apply(ComplaintEvent::Transmit, &f, &after()).unwrap_err();
         assert_eq!(err.code(), "transition_not_allowed");
         assert_eq!(l.allowed(), vec!["file"]);
-        l.apply(ComplaintEvent::File, &f).unwrap();
-        l.apply(ComplaintEvent::Register { receipt: receipt() }, &f)
-            .unwrap();
+        l.apply(ComplaintEvent::File, &f, &after()).unwrap();
+        l.apply(
+            ComplaintEvent::Register { receipt: receipt() },
+            &f,
+            &after(),
+        )
+        .unwrap();
         let orient = ComplaintEvent::Orient {
             orientation: Orientation::Tadpr,
             with_reparation: false,
         };
         assert!(
-            l.apply(orient.clone(), &f).is_err(),
+            l.apply(orient.clone(), &f, &after()).is_err(),
             "the police transmit first"
         );
-        l.apply(ComplaintEvent::Transmit, &f).unwrap();
-        l.apply(orient, &f).unwrap();
-        let close = l.apply(ComplaintEvent::Close, &f).unwrap_err();
+        l.apply(ComplaintEvent::Transmit, &f, &after()).unwrap();
+        l.apply(orient, &f, &after()).unwrap();
+        let close = l.apply(ComplaintEvent::Close, &f, &after()).unwrap_err();
         assert_eq!(close.code(), "tadpr_step_out_of_order");
         let measure = ComplaintEvent::RecordMeasure {
             measure: DprMeasure::AvertissementPenalProbatoire,
         };
         assert_eq!(
-            l.apply(measure.clone(), &f).unwrap_err().code(),
+            l.apply(measure.clone(), &f, &after()).unwrap_err().code(),
             "tadpr_step_out_of_order"
         );
         l.apply(
@@ -594,16 +659,18 @@ mod tests {
                 place: "Maison de justice et du droit".into(),
             },
             &f,
+            &after(),
         )
         .unwrap();
-        l.apply(measure, &f).unwrap();
+        l.apply(measure, &f, &after()).unwrap();
         assert_eq!(
             l.apply(
                 ComplaintEvent::RecordOutcome {
                     outcome: TadprOutcome::Failed,
                     next_step: None
                 },
-                &f
+                &f,
+                &after()
             )
             .unwrap_err()
             .code(),
@@ -615,9 +682,10 @@ mod tests {
                 next_step: Some(NextStep::CompositionPenale),
             },
             &f,
+            &after(),
         )
         .unwrap();
-        l.apply(ComplaintEvent::Close, &f).unwrap();
+        l.apply(ComplaintEvent::Close, &f, &after()).unwrap();
         assert_eq!(l.status, ComplaintStatus::Closed);
         assert!(l.allowed().is_empty());
     }
@@ -689,25 +757,27 @@ mod tests {
                 &Facts {
                     has_victim: false,
                     ..f
-                }
+                },
+                &after()
             )
             .unwrap_err()
             .code(),
             "complaint_incomplete"
         );
-        l.apply(ComplaintEvent::File, &f).unwrap();
+        l.apply(ComplaintEvent::File, &f, &after()).unwrap();
         let register = ComplaintEvent::Register { receipt: receipt() };
         assert_eq!(register.owner(Channel::DirectToProsecutor), Party::Parquet);
         assert_eq!(register.owner(Channel::Police), Party::Police);
-        l.apply(register, &f).unwrap();
+        l.apply(register, &f, &after()).unwrap();
         assert_eq!(l.allowed(), vec!["orient"]);
-        assert!(l.apply(ComplaintEvent::Transmit, &f).is_err());
+        assert!(l.apply(ComplaintEvent::Transmit, &f, &after()).is_err());
         l.apply(
             ComplaintEvent::Orient {
                 orientation: Orientation::ClassementSansSuite,
                 with_reparation: false,
             },
             &f,
+            &after(),
         )
         .unwrap();
         assert_eq!(
@@ -716,12 +786,99 @@ mod tests {
                     summons_at: "2026-12-10T09:30:00Z".parse().unwrap(),
                     place: "MJD".into()
                 },
-                &f
+                &f,
+                &after()
             )
             .unwrap_err()
             .code(),
             "not_on_tadpr_track"
         );
-        l.apply(ComplaintEvent::Close, &f).unwrap();
+        l.apply(ComplaintEvent::Close, &f, &after()).unwrap();
+    }
+
+    /// Part B.4 of the préfet issue: a measure or an outcome cannot be recorded before the summons,
+    /// a summons cannot precede the orientation, a receipt cannot precede the filing or be in the
+    /// future: no delay between steps is ever negative.
+    #[test]
+    fn steps_happen_in_time_order_and_no_delay_is_negative() {
+        let outrage = [q("CP-433-5-AL1", true, false, false)];
+        let f = Facts {
+            qualifications: &outrage,
+            has_victim: true,
+            victim_damaged: false,
+        };
+        let at = |s: &str| -> DateTime<Utc> { s.parse().unwrap() };
+        let filed = Timeline {
+            now: at("2026-11-28T10:00:00Z"),
+            filed_at: Some(at("2026-11-27T10:00:00Z")),
+            oriented_at: None,
+        };
+        let mut l = Lifecycle::new(Channel::DirectToProsecutor);
+        l.apply(ComplaintEvent::File, &f, &filed).unwrap();
+        let dated = |d: &str| ComplaintEvent::Register {
+            receipt: Receipt {
+                date: d.parse().unwrap(),
+                ..receipt()
+            },
+        };
+        for d in ["2026-11-26", "2026-11-29"] {
+            assert_eq!(
+                l.clone().apply(dated(d), &f, &filed).unwrap_err().code(),
+                "date_out_of_order",
+                "{d}"
+            );
+        }
+        l.apply(dated("2026-11-27"), &f, &filed).unwrap();
+        l.apply(
+            ComplaintEvent::Orient {
+                orientation: Orientation::Tadpr,
+                with_reparation: false,
+            },
+            &f,
+            &filed,
+        )
+        .unwrap();
+        let oriented = Timeline {
+            oriented_at: Some(at("2026-11-28T10:00:00Z")),
+            ..filed
+        };
+        let summons = |s: &str| ComplaintEvent::ScheduleSummons {
+            summons_at: at(s),
+            place: "MJD de Nanterre".into(),
+        };
+        assert_eq!(
+            l.clone()
+                .apply(summons("2026-11-20T09:00:00Z"), &f, &oriented)
+                .unwrap_err()
+                .code(),
+            "date_out_of_order"
+        );
+        // Summoned ten days ahead: the measure waits for the hearing.
+        l.apply(summons("2026-12-08T09:00:00Z"), &f, &oriented)
+            .unwrap();
+        let measure = ComplaintEvent::RecordMeasure {
+            measure: DprMeasure::Stage,
+        };
+        assert_eq!(
+            l.clone()
+                .apply(measure.clone(), &f, &oriented)
+                .unwrap_err()
+                .code(),
+            "date_out_of_order"
+        );
+        let hearing_day = Timeline {
+            now: at("2026-12-08T11:00:00Z"),
+            ..oriented
+        };
+        l.apply(measure, &f, &hearing_day).unwrap();
+        l.apply(
+            ComplaintEvent::RecordOutcome {
+                outcome: TadprOutcome::Executed,
+                next_step: None,
+            },
+            &f,
+            &hearing_day,
+        )
+        .unwrap();
     }
 }

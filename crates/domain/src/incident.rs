@@ -830,6 +830,30 @@ mod period_tests {
     use super::*;
     use chrono::{TimeZone, Utc};
 
+    /// Part B.2 of the préfet issue: the prescription runs from the day of the facts in France
+    /// (Europe/Paris): facts at 23:30 UTC on 23 November are facts of 24 November in Nanterre.
+    #[test]
+    fn prescription_runs_from_the_day_of_the_facts_in_france() {
+        let late = Utc.with_ymd_and_hms(2026, 11, 23, 23, 30, 0).unwrap();
+        let term = prescription(late, [(crate::Nature::Delit, "CP-433-5-AL1")]).unwrap();
+        assert_eq!(
+            term.date,
+            chrono::NaiveDate::from_ymd_opt(2032, 11, 24).unwrap()
+        );
+        let contravention = prescription(late, [(crate::Nature::Contravention(2), "CP-R634-2")]);
+        assert_eq!(
+            contravention.unwrap().date,
+            chrono::NaiveDate::from_ymd_opt(2027, 11, 24).unwrap()
+        );
+        // In summer Paris is UTC+2: 22:30 UTC on 30 June is already 1 July.
+        let summer = Utc.with_ymd_and_hms(2026, 6, 30, 22, 30, 0).unwrap();
+        let term = prescription(summer, [(crate::Nature::Delit, "x")]).unwrap();
+        assert_eq!(
+            term.date,
+            chrono::NaiveDate::from_ymd_opt(2032, 7, 1).unwrap()
+        );
+    }
+
     #[test]
     fn facts_are_dated_between_1900_and_now() {
         let now = Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap();

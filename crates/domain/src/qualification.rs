@@ -28,23 +28,30 @@ fn p(code: &'static str, reason: &'static str) -> Proposal {
     Proposal { code, reason }
 }
 
+/// The ITT that separates 222-13 (8 days or less) from 222-12 (more than 8 days).
+pub const ITT_THRESHOLD_DAYS: u32 = 8;
+
 /// Proposals, most specific first, without duplicates.
 pub fn propose(category: Category, victims: &[VictimFacts]) -> Vec<Proposal> {
     let cmsp: Vec<&VictimFacts> = victims.iter().filter(|v| v.staff_in_functions).collect();
     let guard = cmsp.iter().any(|v| v.sworn_guard);
     let other_cmsp = cmsp.iter().any(|v| !v.sworn_guard);
-    let serious = cmsp.iter().any(|v| v.itt_days.is_some_and(|d| d > 8));
     let mut out = vec![];
     match category {
         Category::AssaultOnStaff => {
-            if serious {
+            // 222-12 punishes violences with an ITT of more than 8 days, 222-13 those of 8 days or
+            // less (or none): each victim falls under one of them, never both. An unknown ITT is
+            // not "more than 8 days".
+            let serious = |v: &&&VictimFacts| v.itt_days.is_some_and(|d| d > ITT_THRESHOLD_DAYS);
+            let light: Vec<&&VictimFacts> = cmsp.iter().filter(|v| !serious(v)).collect();
+            if cmsp.iter().any(|v| serious(&v)) {
                 out.push(p("CP-222-12", "violences with more than 8 days of ITT on a person charged with a public-service mission"));
             }
-            if guard {
-                out.push(p("CP-222-13-4", "violences on a sworn building guard or landlord guard acting in functions (222-13 4°)"));
+            if light.iter().any(|v| v.sworn_guard) {
+                out.push(p("CP-222-13-4", "violences with 8 days of ITT or less on a sworn building guard or landlord guard acting in functions (222-13 4°)"));
             }
-            if other_cmsp {
-                out.push(p("CP-222-13-4BIS", "violences on staff acting in functions, a person charged with a public-service mission (222-13 4° bis)"));
+            if light.iter().any(|v| !v.sworn_guard) {
+                out.push(p("CP-222-13-4BIS", "violences with 8 days of ITT or less on staff acting in functions, a person charged with a public-service mission (222-13 4° bis)"));
             }
         }
         Category::OutrageToStaff if !cmsp.is_empty() => {
@@ -138,11 +145,42 @@ mod tests {
             itt_days: Some(10),
             ..CARETAKER
         };
+        assert_eq!(codes(Category::AssaultOnStaff, &[hurt]), vec!["CP-222-12"]);
+        assert!(codes(Category::AssaultOnStaff, &[OFF_DUTY]).is_empty());
+    }
+
+    /// Part B.1 of the préfet issue: an ITT of more than 8 days is 222-12 only; 8 days or less is
+    /// 222-13 only; two victims may give one of each.
+    #[test]
+    fn itt_over_8_days_is_222_12_and_not_222_13() {
+        let itt = |d| VictimFacts {
+            itt_days: Some(d),
+            ..CARETAKER
+        };
         assert_eq!(
-            codes(Category::AssaultOnStaff, &[hurt]),
+            codes(Category::AssaultOnStaff, &[itt(12)]),
+            vec!["CP-222-12"]
+        );
+        assert_eq!(
+            codes(Category::AssaultOnStaff, &[itt(9)]),
+            vec!["CP-222-12"]
+        );
+        assert_eq!(
+            codes(Category::AssaultOnStaff, &[itt(8)]),
+            vec!["CP-222-13-4BIS"]
+        );
+        assert_eq!(
+            codes(Category::AssaultOnStaff, &[itt(0)]),
+            vec!["CP-222-13-4BIS"]
+        );
+        let hurt_guard = VictimFacts {
+            itt_days: Some(15),
+            ..GUARD
+        };
+        assert_eq!(
+            codes(Category::AssaultOnStaff, &[hurt_guard, CARETAKER]),
             vec!["CP-222-12", "CP-222-13-4BIS"]
         );
-        assert!(codes(Category::AssaultOnStaff, &[OFF_DUTY]).is_empty());
     }
 
     #[test]

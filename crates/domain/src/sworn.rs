@@ -254,6 +254,9 @@ pub enum FileError {
     SuspensionEndsBeforeStart,
     #[error("`{0}` must not be empty")]
     Empty(&'static str),
+    /// A suspension or a withdrawal dated before the first agrément it would end.
+    #[error("a {0} cannot take effect before the first agrément's start")]
+    BeforeAgrement(&'static str),
 }
 
 impl FileError {
@@ -270,6 +273,7 @@ impl FileError {
             Self::NotSuspended => "not_suspended",
             Self::SuspensionEndsBeforeStart => "end_before_start",
             Self::Empty(_) => "required",
+            Self::BeforeAgrement(_) => "date_out_of_order",
         }
     }
 
@@ -420,6 +424,9 @@ impl AgentFile {
                 if until.is_some_and(|u| u < from) {
                     return Err(FileError::SuspensionEndsBeforeStart);
                 }
+                if self.agrements.first().is_some_and(|a| from < a.start) {
+                    return Err(FileError::BeforeAgrement("suspension"));
+                }
                 if self.suspensions.iter().any(|s| s.until.is_none()) {
                     return Err(FileError::AlreadySuspended);
                 }
@@ -446,6 +453,13 @@ impl AgentFile {
             } => {
                 if reason.trim().is_empty() {
                     return Err(FileError::Empty("reason"));
+                }
+                if self
+                    .agrements
+                    .first()
+                    .is_some_and(|a| effective_on < a.start)
+                {
+                    return Err(FileError::BeforeAgrement("withdrawal"));
                 }
                 self.withdrawal = Some(Withdrawal {
                     effective_on,
@@ -654,6 +668,32 @@ mod tests {
             .unwrap_err();
         assert!(err.is_conflict());
         assert_eq!(err.code(), "agent_withdrawn");
+    }
+
+    /// Part B.4 of the préfet issue, for agréments: a suspension or a withdrawal cannot take effect
+    /// before the agrément it ends (the oath already cannot precede it, nor a renewal its predecessor).
+    #[test]
+    fn dated_steps_of_a_file_follow_the_agrement() {
+        let l = LegalDelays::shipped();
+        let mut f = active_file();
+        let early = FileEvent::Suspension {
+            from: d("2026-01-15"),
+            until: None,
+            reason: "enquête".into(),
+        };
+        assert_eq!(
+            f.apply(early, &facts(), l).unwrap_err().code(),
+            "date_out_of_order"
+        );
+        let early = FileEvent::Withdrawal {
+            effective_on: d("2026-01-15"),
+            reason: "retrait".into(),
+        };
+        assert_eq!(
+            f.apply(early, &facts(), l).unwrap_err().code(),
+            "date_out_of_order"
+        );
+        assert!(f.withdrawal.is_none());
     }
 
     #[test]
