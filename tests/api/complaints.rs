@@ -522,3 +522,47 @@ both_backends!(orientations_follow_the_app_afd_and_tadpr_rules, |b| {
     .await
     .expect(404, Some("not_found"));
 });
+
+// Part B.6 of the préfet issue: composition pénale (art. 41-2 CPP) is for délits punished by at most
+// 5 years; the maximum penalty is catalogue data, and the refusal gives its reason.
+both_backends!(
+    b6_composition_penale_only_for_delits_of_5_years_or_less,
+    |b| {
+        let h = Harness::start(b).await;
+        let p = parties(&h).await;
+        let lodge = |incident: String| {
+            let (h, p) = (&h, &p);
+            async move {
+                let body = json!({"incident_ids": [incident], "channel": "direct_to_prosecutor", "bailleur_victim": victims()});
+                let c = h.post("/api/v1/complaints", &p.corr, &body).await;
+                c.expect(201, None);
+                let events = format!(
+                    "/api/v1/complaints/{}/events",
+                    c.body["id"].as_str().unwrap()
+                );
+                h.post(&events, &p.corr, &json!({"kind": "file"}))
+                    .await
+                    .expect(200, None);
+                h.post(&events, &p.mag, &json!({"kind": "register", "receipt": {"number": "P-1", "date": today(), "service": "Bureau d'ordre"}}))
+                .await
+                .expect(200, None);
+                events
+            }
+        };
+        let orient = json!({"kind": "orient", "orientation": "composition_penale"});
+        // Trafficking (222-37): 10 years.
+        let trafficking = qualified_incident(&h, &p, "drug_trafficking", "CP-222-37", None).await;
+        let events = lodge(trafficking).await;
+        let a = h.post(&events, &p.mag, &orient).await;
+        a.expect(422, Some("composition_penale_excluded"));
+        assert!(
+            a.body["detail"].as_str().unwrap().contains("10 years"),
+            "{}",
+            a.text
+        );
+        // Violences with more than 8 days of ITT (222-12): 5 years, the ceiling itself.
+        let violences = qualified_incident(&h, &p, "assault_on_staff", "CP-222-12", Some(10)).await;
+        let events = lodge(violences).await;
+        h.post(&events, &p.mag, &orient).await.expect(200, None);
+    }
+);

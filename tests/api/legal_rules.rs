@@ -115,3 +115,59 @@ both_backends!(
         assert!(!sees(&a_admin).await);
     }
 );
+
+both_backends!(
+    b5_qualification_uses_the_version_in_force_on_the_day_of_the_facts,
+    |b| {
+        let h = Harness::start(b).await;
+        let a = bailleur(&h).await;
+        let incident = |on: &str| {
+            let (h, a) = (&h, &a);
+            let on = on.to_owned();
+            async move {
+                let mut body = incident_body(&a.res, "assault_on_staff");
+                body["occurred_at"] = json!(on);
+                body["victims"] =
+                    json!([{"kind": "staff", "staff_id": a.gardien, "acting_in_functions": true}]);
+                let i = h.post("/api/v1/incidents", &a.corr, &body).await;
+                i.expect(201, None);
+                i.body["id"].as_str().unwrap().to_owned()
+            }
+        };
+        let before = incident("2024-01-10T10:00:00Z").await;
+        let after = incident("2024-06-10T10:00:00Z").await;
+        // 222-13 4° bis reads "other than those of 222-14-5" only for facts from 23 March 2024.
+        let label = |id: String| {
+            let (h, a) = (&h, &a);
+            async move {
+                let q = h.qualify(&a.corr, &id, "CP-222-13-4BIS").await;
+                q.expect(200, None);
+                q.body["qualifications"][0]["label"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            }
+        };
+        assert!(!label(before.clone()).await.contains("222-14-5"));
+        assert!(label(after.clone()).await.contains("222-14-5"));
+        // 322-8 3° covers CMSP since that day only: facts before it cannot be qualified with it.
+        let q = h.qualify(&a.corr, &before, "CP-322-8-3").await;
+        q.expect(422, Some("validation_failed"));
+        assert_eq!(q.body["errors"][0]["code"], "not_in_force");
+        h.qualify(&a.corr, &after, "CP-322-8-3")
+            .await
+            .expect(200, None);
+        // The catalogue says so too.
+        let o = h.get("/api/v1/offences/CP-433-5-AL1", &a.corr).await;
+        o.expect(200, None);
+        assert_eq!(o.body["versions"][0]["valid_from"], "2024-03-23");
+        assert!(
+            o.body["max_penalty"]
+                .as_str()
+                .unwrap()
+                .contains("travail d'intérêt général")
+        );
+        let o = h.get("/api/v1/offences/CP-322-8-3", &a.corr).await;
+        assert_eq!(o.body["in_force_from"], "2024-03-23");
+    }
+);

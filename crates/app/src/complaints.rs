@@ -2,7 +2,7 @@
 //! and the parquet, followed through registration, orientation and the TADPR track to their outcome;
 //! each step notifies the designated contacts (`/notifications`).
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -12,6 +12,8 @@ use vigie_domain::complaint::{
     QualificationFacts, Receipt, TadprEligibility, TadprTrack, Timeline, tadpr_eligibility,
 };
 use vigie_domain::incident::{Evidence, PersonInvolved, Victim, Witness};
+use vigie_domain::offence::Wording;
+use vigie_domain::pv::local_day;
 use vigie_store::complaints::{self as repo, ComplaintRow, ComplaintScope, NotificationRow};
 use vigie_store::{DbConn, incidents, offences, organisations, residences};
 
@@ -232,21 +234,28 @@ fn lifecycle(row: &ComplaintRow) -> AppResult<Lifecycle> {
     })
 }
 
+/// The complaint's qualifications as the rules read them, with the wording in force on the day of
+/// the facts.
 fn facts_of(
     conn: &mut DbConn,
     codes: &[String],
-) -> AppResult<Vec<(QualificationFacts, offences::OffenceRow)>> {
+    facts_on: NaiveDate,
+) -> AppResult<Vec<(QualificationFacts, offences::OffenceRow, Wording)>> {
     let mut out = vec![];
     for c in codes {
         let o = offences::find_by_code(conn, c)?.ok_or_else(AppError::internal)?;
+        let wording = o.wording_on(facts_on)?;
         out.push((
             QualificationFacts {
                 code: o.code.clone(),
                 tadpr_eligible: o.tadpr_eligible,
                 app_excluded: o.app_excluded,
                 afd_available: o.afd_available,
+                nature: o.nature_kind()?,
+                max_prison_months: wording.max_prison_months,
             },
             o,
+            wording,
         ));
     }
     Ok(out)
@@ -259,16 +268,17 @@ fn days(from: Option<NaiveDateTime>, to: Option<NaiveDateTime>) -> Option<i64> {
 fn view(conn: &mut DbConn, row: ComplaintRow) -> AppResult<Complaint> {
     let l = lifecycle(&row)?;
     let codes = row.offence_codes()?;
-    let facts = facts_of(conn, &codes)?;
-    let qf: Vec<QualificationFacts> = facts.iter().map(|(f, _)| f.clone()).collect();
+    let content: ComplaintContent = row.content()?;
+    let facts = facts_of(conn, &codes, local_day(content.occurred_from))?;
+    let qf: Vec<QualificationFacts> = facts.iter().map(|(f, _, _)| f.clone()).collect();
     let summons = l.tadpr.summons_at.map(|t| t.naive_utc());
     Ok(Complaint {
         qualifications: facts
             .into_iter()
-            .map(|(_, o)| ComplaintQualification {
+            .map(|(_, o, w)| ComplaintQualification {
                 offence_code: o.code,
-                label: o.label,
-                legal_reference: o.defining_articles,
+                label: w.label,
+                legal_reference: w.defining_articles,
                 tadpr_eligible: o.tadpr_eligible,
                 app_eligible: !o.app_excluded,
             })
@@ -287,7 +297,7 @@ fn view(conn: &mut DbConn, row: ComplaintRow) -> AppResult<Complaint> {
         with_reparation: l.with_reparation,
         tadpr: l.tadpr,
         incident_ids: row.incident_ids()?,
-        content: row.content()?,
+        content,
         id: row.id,
         circonscription_code: row.circonscription_code,
         parquet_id: row.parquet_id,
@@ -671,11 +681,11 @@ pub async fn record_event(
         let mut l = lifecycle(&row)?;
         policy::complaint_step(&caller, event.owner(l.channel))?;
         let codes = row.offence_codes()?;
-        let qf: Vec<QualificationFacts> = facts_of(conn, &codes)?
-            .into_iter()
-            .map(|(f, _)| f)
-            .collect();
         let content: ComplaintContent = row.content()?;
+        let qf: Vec<QualificationFacts> = facts_of(conn, &codes, local_day(content.occurred_from))?
+            .into_iter()
+            .map(|(f, _, _)| f)
+            .collect();
         let facts = Facts {
             qualifications: &qf,
             has_victim: content.bailleur_victim.is_some() || !content.employee_victims.is_empty(),

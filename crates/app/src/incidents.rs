@@ -219,7 +219,7 @@ pub struct QualificationInput {
     pub offence_code: String,
     /// Aggravating circumstances, e.g. `en réunion`.
     #[serde(default)]
-    #[schema(max_length = 64, max_items = 10)]
+    #[schema(min_length = 1, max_length = 200, max_items = 10)]
     pub aggravating: Vec<String>,
 }
 
@@ -462,12 +462,15 @@ impl Reference {
 
 /// The qualifications an incident's offence codes make, checked against the catalogue (at most 20,
 /// each once, each known), and the prescription they set for facts at `occurred_at`.
+/// Qualifications from the catalogue, each an offence that existed on `facts_on` (the local day of
+/// the facts in France): the law in force then is the one that applies.
 fn qualify(
     conn: &mut DbConn,
     reference: &mut Reference,
     incident_id: &str,
     codes: &[(String, Vec<String>)],
     field: &str,
+    facts_on: NaiveDate,
 ) -> AppResult<Vec<QualificationRow>> {
     if codes.len() > 20 {
         return Err(AppError::invalid_field(field, "too_many", "at most 20"));
@@ -481,7 +484,21 @@ fn qualify(
                 format!("`{code}` is not in the offence catalogue"),
             )
         })?;
-        if aggravating.len() > 10 || aggravating.iter().any(|a| a.is_empty() || a.len() > 200) {
+        if !o.in_force_on(facts_on) {
+            return Err(AppError::invalid_field(
+                &format!("{field}[{i}].offence_code"),
+                "not_in_force",
+                format!(
+                    "`{code}` came into force on {}, after the facts ({facts_on})",
+                    o.in_force_from.map(|d| d.to_string()).unwrap_or_default()
+                ),
+            ));
+        }
+        if aggravating.len() > 10
+            || aggravating
+                .iter()
+                .any(|a| a.is_empty() || a.chars().count() > 200)
+        {
             return Err(AppError::invalid_field(
                 &format!("{field}[{i}].aggravating"),
                 "invalid",
@@ -566,7 +583,14 @@ fn check_content_of(
         .iter()
         .map(|c| (c.clone(), vec![]))
         .collect();
-    qualify(conn, reference, id, &codes, "offence_codes")
+    qualify(
+        conn,
+        reference,
+        id,
+        &codes,
+        "offence_codes",
+        local_day(content.occurred_at),
+    )
 }
 
 /// The facts of `content` on `row`, with the fingerprint of the content they came with.
@@ -739,10 +763,11 @@ impl Lookup {
                 })?;
             let nature = nature_of(&o)?;
             natures.push((nature, o.code.clone()));
+            let wording = o.wording_on(local_day(row.occurred_at.and_utc()))?;
             qualifications.push(QualificationView {
                 offence_code: o.code.clone(),
-                label: o.label.clone(),
-                legal_reference: o.defining_articles.clone(),
+                label: wording.label,
+                legal_reference: wording.defining_articles,
                 nature: nature.kind(),
                 contravention_class: o.contravention_class,
                 natinf: o.natinf,
@@ -1064,7 +1089,8 @@ pub async fn set_qualifications(
                 .into_iter()
                 .map(|q| (q.offence_code, q.aggravating))
                 .collect();
-            let quals = qualify(conn, reference, &row.id, &codes, "qualifications")?;
+            let facts_on = local_day(row.occurred_at.and_utc());
+            let quals = qualify(conn, reference, &row.id, &codes, "qualifications", facts_on)?;
             Ok(("incident.qualified".to_owned(), Some(quals)))
         },
     )
@@ -1155,12 +1181,17 @@ pub async fn propose_qualifications(
         let category = row.category()?;
         let mut proposals = vec![];
         for p in qualification::propose(category, &facts) {
-            // A deployment may have closed or removed a catalogue entry: propose only what exists.
-            if let Some(o) = offences::find_by_code(conn, p.code)? {
+            // A deployment may have closed or removed a catalogue entry, and an offence may not
+            // exist yet on the day of the facts: propose only what applies, as worded then.
+            let facts_on = local_day(row.occurred_at.and_utc());
+            if let Some(o) = offences::find_by_code(conn, p.code)?
+                && o.in_force_on(facts_on)
+            {
+                let wording = o.wording_on(facts_on)?;
                 proposals.push(ProposalView {
                     offence_code: o.code,
-                    label: o.label,
-                    legal_reference: o.defining_articles,
+                    label: wording.label,
+                    legal_reference: wording.defining_articles,
                     reason: p.reason.to_owned(),
                     tadpr_eligible: o.tadpr_eligible,
                     app_eligible: !o.app_excluded,

@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use vigie_domain::offence::{NatureKind, OffenceFlags};
+use vigie_domain::offence::{EntryVersion, NatureKind, OffenceFlags};
 use vigie_store::offences::{self as repo, NatinfOutcome, OffenceFilter, OffenceRow};
 
 use crate::caller::Caller;
@@ -19,9 +19,11 @@ pub use vigie_store::offences::ImportReport;
 #[schema(example = json!({
     "code": "CP-433-5-AL1", "label": "Outrage à une personne chargée d'une mission de service public",
     "defining_articles": "433-5 al.1 CP", "penalty_articles": "433-5 al.1 CP", "nature": "delit",
-    "max_penalty": "7 500 € d'amende ; en réunion 6 mois d'emprisonnement et 7 500 €",
+    "max_penalty": "7 500 € d'amende et travail d'intérêt général ; en réunion 6 mois d'emprisonnement et 7 500 €",
+    "max_prison_months": 6,
+    "versions": [{"valid_from": "2024-03-23", "max_penalty": "7 500 € d'amende et travail d'intérêt général ; en réunion 6 mois d'emprisonnement et 7 500 €", "source": "loi n° 2024-247 du 21 mars 2024 (in force 23 March 2024): travail d'intérêt général added to 433-5 al.1"}],
     "flags": {"cmsp_limb": true, "tadpr_eligible": true, "app_excluded": false, "sworn_agent_regime_b_allowed": false, "afd_available": false},
-    "reliability": "verified", "source": "catalogue", "catalogue_version": "convention-92/2026-11-28",
+    "reliability": "verified", "source": "catalogue", "catalogue_version": "convention-92/2026-11-29",
     "valid_from": "2022-09-05", "updated_at": "2026-11-28T09:00:00Z"
 }))]
 pub struct Offence {
@@ -51,13 +53,29 @@ pub struct Offence {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_to: Option<NaiveDate>,
     pub updated_at: DateTime<Utc>,
+    /// The longest prison penalty in months (0: a fine only; absent: a contravention, or not
+    /// recorded): what composition pénale (délits of at most 5 years) is checked against.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 1200)]
+    pub max_prison_months: Option<i64>,
+    /// The day the offence came into the law, when later than the catalogue's: facts before it
+    /// cannot be qualified with it (422 `not_in_force`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_force_from: Option<NaiveDate>,
+    /// Changes of the law to this offence, by date. The fields above give the wording in force
+    /// today; a qualification shows the wording in force on the day of the facts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<EntryVersion>,
 }
 
 impl TryFrom<OffenceRow> for Offence {
     type Error = AppError;
     fn try_from(r: OffenceRow) -> AppResult<Self> {
+        let today = vigie_domain::pv::local_day(Utc::now());
+        let wording = r.wording_on(today)?;
         Ok(Self {
             nature: r.nature_kind()?,
+            versions: r.versions()?,
             flags: OffenceFlags {
                 cmsp_limb: r.cmsp_limb,
                 tadpr_eligible: r.tadpr_eligible,
@@ -66,12 +84,14 @@ impl TryFrom<OffenceRow> for Offence {
                 afd_available: r.afd_available,
             },
             code: r.code,
-            label: r.label,
-            defining_articles: r.defining_articles,
-            penalty_articles: r.penalty_articles,
+            label: wording.label,
+            defining_articles: wording.defining_articles,
+            penalty_articles: wording.penalty_articles,
             contravention_class: r.contravention_class,
             natinf: r.natinf,
-            max_penalty: r.max_penalty,
+            max_penalty: wording.max_penalty,
+            max_prison_months: wording.max_prison_months.map(i64::from),
+            in_force_from: r.in_force_from,
             reliability: r.reliability,
             note: r.note,
             source: r.source,

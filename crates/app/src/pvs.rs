@@ -393,12 +393,21 @@ fn draw_up(
         residences::find_staff(conn, org_id, &agent.staff_id)?.ok_or_else(AppError::internal)?;
     let bailleur = organisations::get(conn, org_id)?;
     let mut qualifications = vec![];
-    for code in &input.offence_codes {
+    for (i, code) in input.offence_codes.iter().enumerate() {
         let o = offences::find_by_code(conn, code)?.ok_or_else(AppError::internal)?;
+        // The law in force on the day of the finding.
+        if !o.in_force_on(found_on) {
+            return Err(AppError::invalid_field(
+                &format!("offence_codes[{i}]"),
+                "not_in_force",
+                format!("`{code}` was not in force on {found_on}"),
+            ));
+        }
+        let wording = o.wording_on(found_on)?;
         qualifications.push(PvQualification {
             offence_code: o.code,
-            label: o.label,
-            legal_reference: o.defining_articles,
+            label: wording.label,
+            legal_reference: wording.defining_articles,
             nature: o.nature,
         });
     }

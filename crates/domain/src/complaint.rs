@@ -256,6 +256,10 @@ pub struct QualificationFacts {
     pub tadpr_eligible: bool,
     pub app_excluded: bool,
     pub afd_available: bool,
+    pub nature: crate::offence::NatureKind,
+    /// The longest prison penalty the catalogue records, in months (0: a fine only; none: not
+    /// recorded).
+    pub max_prison_months: Option<u32>,
 }
 
 /// Whether the TADPR track is open, and why: a qualification of outrage to a CMSP (433-5 al.1).
@@ -311,6 +315,8 @@ pub enum ComplaintError {
     /// A dated step before the step it follows, or a step recorded before it happened.
     #[error("{0}")]
     DateOutOfOrder(&'static str),
+    #[error("composition pénale is only for délits punished by at most {max} years: {why}")]
+    CompositionPenaleExcluded { max: u32, why: String },
 }
 
 impl ComplaintError {
@@ -327,6 +333,7 @@ impl ComplaintError {
             Self::NextStepRequired => "next_step_required",
             Self::Empty(_) => "required",
             Self::DateOutOfOrder(_) => "date_out_of_order",
+            Self::CompositionPenaleExcluded { .. } => "composition_penale_excluded",
         }
     }
 
@@ -467,7 +474,12 @@ impl Lifecycle {
             ) if s == TransmittedToParquet
                 || (s == Registered && self.channel == Channel::DirectToProsecutor) =>
             {
-                check_orientation(*orientation, *with_reparation, f)?;
+                check_orientation(
+                    *orientation,
+                    *with_reparation,
+                    f,
+                    crate::pv::local_day(t.now),
+                )?;
                 self.orientation = Some(*orientation);
                 self.with_reparation = *with_reparation;
                 self.status = Oriented;
@@ -515,6 +527,9 @@ impl Lifecycle {
                 if *measure == DprMeasure::AvertissementPenalProbatoire {
                     check_app(f, self.with_reparation)?;
                 }
+                if *measure == DprMeasure::CompositionPenale {
+                    check_composition_penale(f, crate::pv::local_day(t.now))?;
+                }
                 self.tadpr.measure = Some(*measure);
             }
             (ComplaintEvent::RecordOutcome { outcome, next_step }, Oriented) => {
@@ -533,6 +548,11 @@ impl Lifecycle {
                 }
                 if *outcome == TadprOutcome::Failed && next_step.is_none() {
                     return Err(ComplaintError::NextStepRequired);
+                }
+                if *outcome == TadprOutcome::Failed
+                    && *next_step == Some(NextStep::CompositionPenale)
+                {
+                    check_composition_penale(f, crate::pv::local_day(t.now))?;
                 }
                 self.tadpr.outcome = Some(*outcome);
                 self.tadpr.next_step = if *outcome == TadprOutcome::Failed {
@@ -555,6 +575,33 @@ impl Lifecycle {
     }
 }
 
+/// Composition pénale (art. 41-2 CPP) is open to contraventions and to délits punished by at most
+/// the years the dated legal data give (5): not to crimes, nor to a délit whose maximum penalty is
+/// higher or not recorded in the catalogue.
+pub fn check_composition_penale(f: &Facts<'_>, on: NaiveDate) -> Result<(), ComplaintError> {
+    use crate::delays::{DelayRule, LegalDelays};
+    use crate::offence::NatureKind;
+    let max = LegalDelays::shipped().value_on(DelayRule::CompositionPenaleMaxPrisonYears, on);
+    for q in f.qualifications {
+        let why = match (q.nature, q.max_prison_months) {
+            (NatureKind::Contravention, _) => continue,
+            (NatureKind::Delit, Some(m)) if m <= max * 12 => continue,
+            (NatureKind::Crime, _) => format!("{} is a crime", q.code),
+            (NatureKind::Delit, Some(m)) => format!(
+                "{} is punished by {} of imprisonment",
+                q.code,
+                crate::offence::describe_months(m)
+            ),
+            (NatureKind::Delit, None) => format!(
+                "the catalogue records no maximum prison penalty for {}",
+                q.code
+            ),
+        };
+        return Err(ComplaintError::CompositionPenaleExcluded { max, why });
+    }
+    Ok(())
+}
+
 fn check_app(f: &Facts<'_>, with_reparation: bool) -> Result<(), ComplaintError> {
     if let Some(q) = f.qualifications.iter().find(|q| q.app_excluded) {
         return Err(ComplaintError::AppExcludedForViolences(q.code.clone()));
@@ -571,8 +618,10 @@ pub fn check_orientation(
     o: Orientation,
     with_reparation: bool,
     f: &Facts<'_>,
+    on: NaiveDate,
 ) -> Result<(), ComplaintError> {
     match o {
+        Orientation::CompositionPenale => check_composition_penale(f, on),
         Orientation::AvertissementPenalProbatoire => check_app(f, with_reparation),
         Orientation::Afd if !f.qualifications.iter().any(|q| q.afd_available) => {
             Err(ComplaintError::AfdNotAvailable)
@@ -599,7 +648,13 @@ mod tests {
             tadpr_eligible: tadpr,
             app_excluded,
             afd_available: afd,
+            nature: crate::offence::NatureKind::Delit,
+            max_prison_months: Some(36),
         }
+    }
+
+    fn day() -> NaiveDate {
+        "2026-11-29".parse().unwrap()
     }
 
     /// A day after every date these tests use: each step has happened.
@@ -701,19 +756,19 @@ mod tests {
             victim_damaged: damaged,
         };
         assert_eq!(
-            check_orientation(app, true, &f(&violence, false))
+            check_orientation(app, true, &f(&violence, false), day())
                 .unwrap_err()
                 .code(),
             "app_excluded_for_violences"
         );
         assert_eq!(
-            check_orientation(app, false, &f(&outrage, true))
+            check_orientation(app, false, &f(&outrage, true), day())
                 .unwrap_err()
                 .code(),
             "app_requires_reparation"
         );
-        assert!(check_orientation(app, true, &f(&outrage, true)).is_ok());
-        assert!(check_orientation(app, false, &f(&outrage, false)).is_ok());
+        assert!(check_orientation(app, true, &f(&outrage, true), day()).is_ok());
+        assert!(check_orientation(app, false, &f(&outrage, false), day()).is_ok());
     }
 
     #[test]
@@ -728,13 +783,13 @@ mod tests {
             victim_damaged: false,
         };
         assert_eq!(
-            check_orientation(Orientation::Tadpr, false, &f)
+            check_orientation(Orientation::Tadpr, false, &f, day())
                 .unwrap_err()
                 .code(),
             "not_tadpr_eligible"
         );
         assert_eq!(
-            check_orientation(Orientation::Afd, false, &f)
+            check_orientation(Orientation::Afd, false, &f, day())
                 .unwrap_err()
                 .code(),
             "afd_not_available"
@@ -880,5 +935,58 @@ mod tests {
             &hearing_day,
         )
         .unwrap();
+    }
+
+    /// Part B.6 of the préfet issue: composition pénale only for délits punished by 5 years or less
+    /// (and contraventions), with the reason otherwise.
+    #[test]
+    fn composition_penale_only_for_delits_of_5_years_or_less() {
+        use crate::offence::NatureKind;
+        let with = |nature, months| QualificationFacts {
+            nature,
+            max_prison_months: months,
+            ..q("X", false, false, false)
+        };
+        let orient = |quals: &[QualificationFacts]| {
+            check_orientation(
+                Orientation::CompositionPenale,
+                false,
+                &Facts {
+                    qualifications: quals,
+                    has_victim: true,
+                    victim_damaged: false,
+                },
+                day(),
+            )
+        };
+        assert!(orient(&[with(NatureKind::Delit, Some(60))]).is_ok());
+        assert!(
+            orient(&[
+                with(NatureKind::Delit, Some(36)),
+                with(NatureKind::Contravention, None)
+            ])
+            .is_ok()
+        );
+        for (quals, why) in [
+            (
+                vec![with(NatureKind::Delit, Some(120))],
+                "punished by 10 years",
+            ),
+            (
+                vec![
+                    with(NatureKind::Delit, Some(24)),
+                    with(NatureKind::Crime, Some(240)),
+                ],
+                "is a crime",
+            ),
+            (
+                vec![with(NatureKind::Delit, None)],
+                "no maximum prison penalty",
+            ),
+        ] {
+            let e = orient(&quals).unwrap_err();
+            assert_eq!(e.code(), "composition_penale_excluded");
+            assert!(e.to_string().contains(why), "{e}");
+        }
     }
 }

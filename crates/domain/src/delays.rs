@@ -17,6 +17,8 @@ pub enum DelayRule {
     AgrementYears,
     /// How many days before its end an agrément is listed for renewal.
     AgrementRenewalNoticeDays,
+    /// The longest prison penalty, in years, of a délit open to composition pénale (art. 41-2 CPP).
+    CompositionPenaleMaxPrisonYears,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -51,6 +53,7 @@ impl LegalDelays {
             DelayRule::PvTransmissionDays,
             DelayRule::AgrementYears,
             DelayRule::AgrementRenewalNoticeDays,
+            DelayRule::CompositionPenaleMaxPrisonYears,
         ] {
             if !d.entries.iter().any(|e| e.rule == rule) {
                 return Err(DelaysError::Missing(rule));

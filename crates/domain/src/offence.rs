@@ -256,11 +256,95 @@ pub struct CatalogueEntry {
     #[serde(default)]
     pub natinf: Option<u32>,
     pub max_penalty: String,
+    /// The longest prison penalty of the offence as the entry qualifies it, in months: 0 for a
+    /// fine only, absent for a contravention or when not recorded. Rules read it (composition
+    /// pénale is for délits of at most 5 years), not the text of `max_penalty`.
+    #[serde(default)]
+    pub max_prison_months: Option<u32>,
     #[serde(default)]
     pub flags: OffenceFlags,
     pub reliability: Reliability,
     #[serde(default)]
     pub note: Option<String>,
+    /// The day the offence came into the law, when it is later than the catalogue's: facts before
+    /// it cannot be qualified with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_force_from: Option<NaiveDate>,
+    /// Later wordings of the same offence, each in force from its date: the entry's own fields
+    /// describe the law before the first of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<EntryVersion>,
+}
+
+/// A change of the law to an offence: what it says from `valid_from` on (absent fields unchanged).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EntryVersion {
+    pub valid_from: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defining_articles: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub penalty_articles: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_penalty: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_prison_months: Option<u32>,
+    /// The law that made the change.
+    pub source: String,
+}
+
+/// What an offence's entry says on a given day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wording {
+    pub label: String,
+    pub defining_articles: String,
+    pub penalty_articles: String,
+    pub max_penalty: Option<String>,
+    pub max_prison_months: Option<u32>,
+}
+
+impl Wording {
+    /// The wording in force on `day`: the base, changed by every version in force by then.
+    pub fn on(mut self, versions: &[EntryVersion], day: NaiveDate) -> Self {
+        let mut in_force: Vec<&EntryVersion> =
+            versions.iter().filter(|v| v.valid_from <= day).collect();
+        in_force.sort_by_key(|v| v.valid_from);
+        for v in in_force {
+            if let Some(x) = &v.label {
+                self.label = x.clone();
+            }
+            if let Some(x) = &v.defining_articles {
+                self.defining_articles = x.clone();
+            }
+            if let Some(x) = &v.penalty_articles {
+                self.penalty_articles = x.clone();
+            }
+            if let Some(x) = &v.max_penalty {
+                self.max_penalty = Some(x.clone());
+            }
+            if v.max_prison_months.is_some() {
+                self.max_prison_months = v.max_prison_months;
+            }
+        }
+        self
+    }
+}
+
+/// A prison term as people read it: `6 months`, `3 years`, `1 year and 6 months`.
+pub fn describe_months(m: u32) -> String {
+    let (y, r) = (m / 12, m % 12);
+    let unit = |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    match (y, r) {
+        (0, r) => unit(r, "month", "months"),
+        (y, 0) => unit(y, "year", "years"),
+        (y, r) => format!(
+            "{} and {}",
+            unit(y, "year", "years"),
+            unit(r, "month", "months")
+        ),
+    }
 }
 
 /// The curated catalogue: a version, the date from which it applies, and its entries.
@@ -302,6 +386,16 @@ impl Catalogue {
             }
             if !codes.insert(e.code.clone()) {
                 return Err(CatalogueError::DuplicateCode(e.code.clone()));
+            }
+            for v in &e.versions {
+                if e.in_force_from.is_some_and(|f| v.valid_from <= f) {
+                    return Err(bad(
+                        "a version starts after the entry comes into force".into()
+                    ));
+                }
+                if v.source.trim().is_empty() {
+                    return Err(bad("a version names the law that made it".into()));
+                }
             }
             if let Some(n) = e.natinf {
                 NatinfNumber::new(i64::from(n)).map_err(|err| bad(err.to_string()))?;
@@ -460,11 +554,41 @@ pub fn search_key(text: &str) -> String {
 
 #[cfg(test)]
 mod search_key_tests {
+    use super::{Catalogue, CatalogueEntry, Wording};
     #[test]
     fn folds_case_and_accents() {
         assert_eq!(
             super::search_key("Dégradation À Œuvre Ç"),
             "degradation a ouvre c"
         );
+    }
+
+    /// Part B.5 of the préfet issue: a qualification reads the wording in force on the day of the
+    /// facts (loi 2024-247, in force 23 March 2024, changed 433-5, 222-13 4° bis and 322-8 3°).
+    #[test]
+    fn qualification_uses_the_version_in_force_on_the_day_of_the_facts() {
+        let cat =
+            Catalogue::parse(include_str!("../../../reference/offence-catalogue.json")).unwrap();
+        let entry = |code: &str| cat.entries.iter().find(|e| e.code == code).unwrap().clone();
+        let wording = |e: &CatalogueEntry, day: &str| {
+            Wording {
+                label: e.label.clone(),
+                defining_articles: e.defining_articles.clone(),
+                penalty_articles: e.penalty_articles.clone(),
+                max_penalty: Some(e.max_penalty.clone()),
+                max_prison_months: e.max_prison_months,
+            }
+            .on(&e.versions, day.parse().unwrap())
+        };
+        let outrage = entry("CP-433-5-AL1");
+        let before = wording(&outrage, "2024-03-22").max_penalty.unwrap();
+        let after = wording(&outrage, "2024-03-23").max_penalty.unwrap();
+        assert!(!before.contains("travail d'intérêt général"), "{before}");
+        assert!(after.contains("travail d'intérêt général"), "{after}");
+        let violences = entry("CP-222-13-4BIS");
+        assert!(!wording(&violences, "2024-01-01").label.contains("222-14-5"));
+        assert!(wording(&violences, "2024-06-01").label.contains("222-14-5"));
+        let arson = entry("CP-322-8-3");
+        assert_eq!(arson.in_force_from, Some("2024-03-23".parse().unwrap()));
     }
 }

@@ -7,7 +7,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 use vigie_domain::natinf::{self, NatinfRow, RowError};
-use vigie_domain::offence::{Catalogue, CatalogueEntry, Nature, Reliability, search_key};
+use vigie_domain::offence::{
+    Catalogue, CatalogueEntry, EntryVersion, Nature, Reliability, Wording, search_key,
+};
 
 use crate::audit::{self, Actor, Change};
 use crate::db::DbConn;
@@ -40,9 +42,36 @@ pub struct OffenceRow {
     pub valid_to: Option<NaiveDate>,
     pub search_text: String,
     pub updated_at: NaiveDateTime,
+    /// The longest prison penalty in months (0: a fine only; none: not recorded).
+    pub max_prison_months: Option<i64>,
+    /// The day the offence came into the law, when later than the catalogue's.
+    pub in_force_from: Option<NaiveDate>,
+    /// Later wordings (JSON list of `EntryVersion`).
+    pub versions: String,
 }
 
 impl OffenceRow {
+    pub fn versions(&self) -> StoreResult<Vec<EntryVersion>> {
+        crate::error::decode_json(&format!("offence {}: versions", self.code), &self.versions)
+    }
+
+    /// Whether the offence existed on `day` (facts before it cannot be qualified with it).
+    pub fn in_force_on(&self, day: NaiveDate) -> bool {
+        self.in_force_from.is_none_or(|from| from <= day)
+    }
+
+    /// What the entry says on `day`: its wording in force then.
+    pub fn wording_on(&self, day: NaiveDate) -> StoreResult<Wording> {
+        Ok(Wording {
+            label: self.label.clone(),
+            defining_articles: self.defining_articles.clone(),
+            penalty_articles: self.penalty_articles.clone(),
+            max_penalty: self.max_penalty.clone(),
+            max_prison_months: self.max_prison_months.and_then(|m| u32::try_from(m).ok()),
+        }
+        .on(&self.versions()?, day))
+    }
+
     pub fn nature_kind(&self) -> StoreResult<vigie_domain::offence::NatureKind> {
         crate::error::decode_name(
             &format!("offence {}: nature", self.code),
@@ -81,6 +110,9 @@ impl OffenceRow {
             valid_to: None,
             search_text: search_text(&e.code, &e.label, &e.defining_articles, &e.penalty_articles),
             updated_at: now(),
+            max_prison_months: e.max_prison_months.map(i64::from),
+            in_force_from: e.in_force_from,
+            versions: serde_json::to_string(&e.versions).unwrap_or_else(|_| "[]".into()),
         }
     }
 }
@@ -307,6 +339,10 @@ pub fn import_natinf(
                     valid_from: today,
                     valid_to: None,
                     updated_at: now(),
+                    // The official list gives no penalty the rules can read, and no history.
+                    max_prison_months: None,
+                    in_force_from: None,
+                    versions: "[]".into(),
                 };
                 diesel::insert_into(offences::table)
                     .values(&row)

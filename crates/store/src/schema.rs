@@ -85,6 +85,9 @@ diesel::table! {
         valid_to -> Nullable<Date>,
         search_text -> Text,
         updated_at -> Timestamp,
+        max_prison_months -> Nullable<BigInt>,
+        in_force_from -> Nullable<Date>,
+        versions -> Text,
     }
 }
 
