@@ -19,6 +19,7 @@ mod legal_rules;
 mod offences;
 mod operations;
 mod organisations;
+mod prefecture;
 mod principals;
 mod pvs;
 mod reference;

@@ -195,8 +195,31 @@ both_backends!(a_sworn_agent_file_follows_its_rules, |b| {
         "commission": {"residence_ids": [s.inside], "offence_codes": ["CP-R634-2"], "issued_on": "2024-01-01"}}))
         .await
         .expect(409, Some("agent_file_exists"));
-    // Withdrawal closes the file.
-    h.post(&events, &s.corr, &json!({"kind": "withdrawal", "effective_on": "2026-06-01", "reason": "retrait préfectoral"}))
+    // Withdrawal is the préfet's, after hearing the bailleur and the agent; it closes the file.
+    let withdrawal = json!({"kind": "withdrawal", "effective_on": "2026-06-01", "reason": "retrait préfectoral"});
+    h.post(&events, &s.corr, &withdrawal)
+        .await
+        .expect(403, Some("forbidden"));
+    let prefecture = h.org(&s.admin, org_body("prefecture", "Préfecture")).await;
+    let officer = h
+        .member(
+            &s.admin,
+            &prefecture,
+            "pref.officer",
+            &["prefecture_officer"],
+        )
+        .await;
+    h.post(&events, &officer, &withdrawal)
+        .await
+        .expect(409, Some("hearing_required"));
+    h.post(
+        &events,
+        &officer,
+        &json!({"kind": "withdrawal_hearing", "held_on": "2026-05-20"}),
+    )
+    .await
+    .expect(200, None);
+    h.post(&events, &officer, &withdrawal)
         .await
         .expect(200, None);
     assert_eq!(

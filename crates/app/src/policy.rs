@@ -157,20 +157,54 @@ pub fn manage_agent_files(caller: &Caller) -> AppResult<()> {
     require_any(caller, AGENT_FILE_MANAGERS)
 }
 
-/// Which sworn-agent files a caller reads: `false` all of its bailleur's, `true` only their own
-/// (a sworn agent); others none (403).
-pub fn agent_file_scope(caller: &Caller) -> AppResult<bool> {
-    if caller.org_kind == vigie_domain::OrgKind::Bailleur {
-        if caller.has_any(AGENT_FILE_MANAGERS) {
-            return Ok(false);
+/// Which sworn-agent files a caller reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentFiles {
+    /// Its bailleur's (correspondent, admin, integration).
+    Bailleur,
+    /// Their own (a sworn agent).
+    Own,
+    /// Every bailleur's: the préfecture decides the agréments of the department (Vigie serves the
+    /// Hauts-de-Seine alone).
+    Prefecture,
+}
+
+pub fn agent_file_scope(caller: &Caller) -> AppResult<AgentFiles> {
+    match caller.org_kind {
+        vigie_domain::OrgKind::Bailleur if caller.has_any(AGENT_FILE_MANAGERS) => {
+            Ok(AgentFiles::Bailleur)
         }
-        if caller.has(Role::SwornAgent) {
-            return Ok(true);
+        vigie_domain::OrgKind::Bailleur if caller.has(Role::SwornAgent) => Ok(AgentFiles::Own),
+        vigie_domain::OrgKind::Prefecture if caller.has(Role::PrefectureOfficer) => {
+            Ok(AgentFiles::Prefecture)
         }
+        _ => Err(AppError::forbidden(
+            "sworn-agent files are read by their bailleur's correspondent, admin and integration, by the agent, and by the préfecture's officers",
+        )),
     }
-    Err(AppError::forbidden(
-        "sworn-agent files are read by their bailleur's correspondent, admin and integration, and by the agent",
-    ))
+}
+
+/// The party a caller records a file's step as, if the step is theirs: the bailleur's managers
+/// record its requests and its own steps, the préfecture's officers decide (403 otherwise).
+pub fn file_party(
+    caller: &Caller,
+    owners: &[vigie_domain::sworn::FileParty],
+) -> AppResult<vigie_domain::sworn::FileParty> {
+    use vigie_domain::sworn::FileParty;
+    let party = match agent_file_scope(caller)? {
+        AgentFiles::Bailleur => Some(FileParty::Bailleur),
+        AgentFiles::Prefecture => Some(FileParty::Prefecture),
+        AgentFiles::Own => None,
+    };
+    match party {
+        Some(p) if owners.contains(&p) => Ok(p),
+        _ => Err(AppError::forbidden(match owners {
+            [FileParty::Prefecture] => {
+                "this step is the préfet's decision: a préfecture officer records it"
+            }
+            _ => "this step belongs to the bailleur's correspondent, admin or integration",
+        })),
+    }
 }
 
 /// How a caller reaches PVs.

@@ -13,7 +13,7 @@ use vigie_domain::pv::{
     self, Drawing, PvRuleError, PvStateError, PvStatus, check_drawing, local_day,
     transmission_deadline,
 };
-use vigie_domain::sworn::Regime;
+use vigie_domain::sworn::{AgrementSource, Regime};
 use vigie_store::pvs::{self as repo, PvFilter, PvRow, PvScope};
 use vigie_store::sworn_agents::{self as agents, AgentRow};
 use vigie_store::{DbConn, offences, organisations, residences};
@@ -103,6 +103,10 @@ pub struct AuthorSnapshot {
     pub prefet: String,
     pub agrement_start: NaiveDate,
     pub agrement_end: NaiveDate,
+    /// `prefecture` (the préfet's decision recorded in Vigie) or `declared_by_bailleur` (an arrêté
+    /// the bailleur declared). Absent from PVs drawn up before Vigie recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agrement_recorded_by: Option<AgrementSource>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub card_number: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -425,6 +429,7 @@ fn draw_up(
             prefet: agrement.prefet.clone(),
             agrement_start: agrement.start,
             agrement_end: agrement.end,
+            agrement_recorded_by: Some(agrement.recorded_by),
             card_number: agrement.card_number.clone(),
             cnaps_card_number: file.cnaps_card_number.clone(),
             oath_tribunal: oath.tribunal.clone(),

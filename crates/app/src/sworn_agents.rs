@@ -10,8 +10,8 @@ use vigie_domain::Role;
 use vigie_domain::delays::{DelayRule, LegalDelays};
 use vigie_domain::pv::local_day;
 use vigie_domain::sworn::{
-    AgentFile, Agrement, Aptitude, Commission, FileError, FileEvent, FileStatus, Oath,
-    OffenceFacts, Regime, Suspension, Withdrawal, check_commission,
+    AgentFile, Agrement, AgrementRefusal, AgrementRequest, Aptitude, Commission, FileError,
+    FileEvent, FileStatus, Oath, OffenceFacts, Regime, Suspension, Withdrawal, check_commission,
 };
 use vigie_store::principals::PrincipalKind;
 use vigie_store::sworn_agents::{self as repo, AgentFilter, AgentRow};
@@ -22,7 +22,7 @@ use crate::context::App;
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::idempotency::{self, Answer, Created};
 use crate::page::{Listed, PageRequest, fetch_size, views_of};
-use crate::policy;
+use crate::policy::{self, AgentFiles};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -38,6 +38,8 @@ use crate::policy;
 }))]
 pub struct SwornAgent {
     pub id: String,
+    /// The bailleur (what the préfecture, which reads every bailleur's files, needs to know).
+    pub org_id: String,
     pub staff_id: String,
     pub agent_name: String,
     /// The person who is this agent in Vigie (draws up and signs PVs).
@@ -59,6 +61,15 @@ pub struct SwornAgent {
     pub suspensions: Vec<Suspension>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub withdrawal: Option<Withdrawal>,
+    /// The bailleur's request awaiting the préfet's decision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<AgrementRequest>,
+    /// The préfet's refusals, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refusals: Vec<AgrementRefusal>,
+    /// When the préfecture heard the bailleur and the agent before a withdrawal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withdrawal_hearing: Option<NaiveDate>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agrement_end: Option<NaiveDate>,
     /// The agrément ends within the renewal notice (90 days) of `status_on`.
@@ -83,6 +94,7 @@ fn view(conn: &mut DbConn, row: AgentRow, on: NaiveDate) -> AppResult<SwornAgent
             .is_some_and(|end| end >= on && end <= on + Days::new(u64::from(notice)));
     Ok(SwornAgent {
         id: row.id,
+        org_id: row.org_id,
         staff_id: row.staff_id,
         agent_name: format!("{} {}", staff.first_name, staff.last_name),
         principal_id: row.principal_id,
@@ -98,6 +110,9 @@ fn view(conn: &mut DbConn, row: AgentRow, on: NaiveDate) -> AppResult<SwornAgent
         cnaps_card_number: file.cnaps_card_number,
         suspensions: file.suspensions,
         withdrawal: file.withdrawal,
+        request: file.request,
+        refusals: file.refusals,
+        withdrawal_hearing: file.withdrawal_hearing,
         version: row.version,
         created_at: row.created_at.and_utc(),
         updated_at: row.updated_at.and_utc(),
@@ -187,10 +202,13 @@ fn check_event_text(event: &FileEvent) -> AppResult<()> {
             v
         }
         FileEvent::Oath { tribunal, .. } => vec![("tribunal", tribunal, 200)],
-        FileEvent::Suspension { reason, .. } | FileEvent::Withdrawal { reason, .. } => {
-            vec![("reason", reason, 2000)]
-        }
-        FileEvent::Commission { .. } | FileEvent::SuspensionLifted { .. } => vec![],
+        FileEvent::Suspension { reason, .. }
+        | FileEvent::Withdrawal { reason, .. }
+        | FileEvent::AgrementRefusal { reason, .. } => vec![("reason", reason, 2000)],
+        FileEvent::Commission { .. }
+        | FileEvent::SuspensionLifted { .. }
+        | FileEvent::AgrementRequest { .. }
+        | FileEvent::WithdrawalHearing { .. } => vec![],
     };
     for (field, text, max) in texts {
         if text.chars().count() > max {
@@ -296,6 +314,7 @@ pub async fn create_sworn_agent(
             version: 1,
             created_at: at,
             updated_at: at,
+            request_pending: false,
         };
         repo::create(conn, &actor, &row).map_err(|e| match e {
             StoreError::Conflict(what) => AppError::conflict(
@@ -328,12 +347,15 @@ pub struct AgentQuery {
     pub renewal_due: Option<bool>,
     /// Compute each file's status on this day (default today).
     pub on: Option<NaiveDate>,
+    /// Only files with (`true`) or without a request for an agrément awaiting the préfet.
+    pub request_pending: Option<bool>,
 }
 
 /// List sworn agents
 ///
-/// The bailleur's files (its correspondent, admin and integration); a sworn agent sees their own.
-/// `renewal_due=true` lists the agréments ending within 90 days.
+/// The bailleur's files (its correspondent, admin and integration); a sworn agent sees their own; a
+/// préfecture officer every bailleur's, to decide on them. `renewal_due=true` lists the agréments
+/// ending within 90 days, `request_pending=true` the requests awaiting the préfet.
 pub async fn list_sworn_agents(
     app: &App,
     caller: Caller,
@@ -351,10 +373,10 @@ pub async fn list_sworn_agents(
     }
     let on = q.on.unwrap_or_else(today);
     app.db(move |conn| {
-        let own_only = policy::agent_file_scope(&caller)?;
-        let principal_id = match own_only {
-            true => Some(caller_principal_id(conn, &caller)?),
-            false => None,
+        let scope = policy::agent_file_scope(&caller)?;
+        let principal_id = match scope {
+            AgentFiles::Own => Some(caller_principal_id(conn, &caller)?),
+            AgentFiles::Bailleur | AgentFiles::Prefecture => None,
         };
         let notice = LegalDelays::shipped().value_on(DelayRule::AgrementRenewalNoticeDays, on);
         let within = match (q.agrement_ending_within_days, q.renewal_due) {
@@ -364,7 +386,8 @@ pub async fn list_sworn_agents(
         };
         let today = today();
         let f = AgentFilter {
-            org_id: caller.org_id.clone(),
+            org_id: (scope != AgentFiles::Prefecture).then(|| caller.org_id.clone()),
+            request_pending: q.request_pending,
             principal_id,
             regime: q.regime.map(|r| r.as_str().to_owned()),
             ending_from: within.map(|_| today),
@@ -392,17 +415,19 @@ pub fn caller_principal_id(conn: &mut DbConn, caller: &Caller) -> AppResult<Stri
 /// Loads a file the caller may see, or 404.
 pub fn visible_file(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<AgentRow> {
     let row = repo::get(conn, id)?.ok_or_else(AppError::not_found)?;
-    if row.org_id != caller.org_id {
-        return Err(AppError::not_found());
-    }
-    match policy::agent_file_scope(caller) {
-        Ok(false) => Ok(row),
-        Ok(true)
-            if row.principal_id.as_deref() == Some(caller_principal_id(conn, caller)?.as_str()) =>
-        {
-            Ok(row)
+    let visible = match policy::agent_file_scope(caller) {
+        Ok(AgentFiles::Prefecture) => true,
+        Ok(AgentFiles::Bailleur) => row.org_id == caller.org_id,
+        Ok(AgentFiles::Own) => {
+            row.org_id == caller.org_id
+                && row.principal_id.as_deref() == Some(caller_principal_id(conn, caller)?.as_str())
         }
-        _ => Err(AppError::not_found()),
+        Err(_) => false,
+    };
+    if visible {
+        Ok(row)
+    } else {
+        Err(AppError::not_found())
     }
 }
 
@@ -451,7 +476,7 @@ pub async fn record_event(
     let actor = caller.actor();
     app.tx(move |conn| {
         let row = visible_file(conn, &caller, &id)?;
-        policy::manage_agent_files(&caller)?;
+        let by = policy::file_party(&caller, event.owners())?;
         let mut file = decode_file(&row)?;
         let codes: Vec<String> = match &event {
             FileEvent::Commission {
@@ -462,15 +487,17 @@ pub async fn record_event(
                 check_residences(conn, &row.org_id, residence_ids)?;
                 offence_codes.clone()
             }
-            FileEvent::Agrement { offence_codes, .. } => offence_codes.clone(),
+            FileEvent::Agrement { offence_codes, .. }
+            | FileEvent::AgrementRequest { offence_codes, .. } => offence_codes.clone(),
             _ => vec![],
         };
         let facts = offence_facts(conn, &codes, "offence_codes")?;
         let action = format!("sworn_agent.{}", event.name());
-        file.apply(event, &facts, LegalDelays::shipped())
+        file.apply(event, &facts, LegalDelays::shipped(), by, today())
             .map_err(file_error)?;
         let mut row = row;
         row.agrement_end = file.agrement_end();
+        row.request_pending = file.request.is_some();
         row.file = serde_json::to_string(&file).map_err(|_| AppError::internal())?;
         let row = repo::save(conn, &actor, row, expected, &action)?;
         view(conn, row, today())

@@ -52,7 +52,8 @@ impl OrgKind {
             Self::Bailleur => &[Correspondent, Staff, SwornAgent, Integration, Admin],
             Self::PoliceCirconscription => &[PoliceCorrespondent, Admin],
             Self::Parquet => &[Magistrate, ProsecutorDelegate, Admin],
-            Self::Prefecture | Self::Aorif => &[Observer, Admin],
+            Self::Prefecture => &[PrefectureOfficer, Observer, Admin],
+            Self::Aorif => &[Observer, Admin],
             Self::PlatformOperator => &[PlatformAdmin],
         }
     }
@@ -112,12 +113,14 @@ pub enum Role {
     ProsecutorDelegate,
     /// Préfecture and AORIF: statistics only.
     Observer,
+    /// Préfecture: decides the sworn agents' agréments (grants, refuses, renews, withdraws).
+    PrefectureOfficer,
     /// Platform operator: manages every organisation and the reference data.
     PlatformAdmin,
 }
 
 impl Role {
-    pub const ALL: [Role; 10] = [
+    pub const ALL: [Role; 11] = [
         Self::Correspondent,
         Self::Staff,
         Self::SwornAgent,
@@ -127,6 +130,7 @@ impl Role {
         Self::Magistrate,
         Self::ProsecutorDelegate,
         Self::Observer,
+        Self::PrefectureOfficer,
         Self::PlatformAdmin,
     ];
 
@@ -141,6 +145,7 @@ impl Role {
             Self::Magistrate => "magistrate",
             Self::ProsecutorDelegate => "prosecutor_delegate",
             Self::Observer => "observer",
+            Self::PrefectureOfficer => "prefecture_officer",
             Self::PlatformAdmin => "platform_admin",
         }
     }

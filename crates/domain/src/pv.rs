@@ -286,6 +286,7 @@ pub fn content_hash(document: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sworn::FileParty;
     use crate::sworn::{Commission, FileEvent};
     use proptest::prelude::*;
 
@@ -375,6 +376,8 @@ mod tests {
             },
             &facts,
             l,
+            FileParty::Bailleur,
+            d("2026-11-29"),
         )
         .unwrap();
         f.apply(
@@ -384,6 +387,8 @@ mod tests {
             },
             &facts,
             l,
+            FileParty::Bailleur,
+            d("2026-11-29"),
         )
         .unwrap();
         f

@@ -83,6 +83,42 @@ pub struct Agrement {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 100)]
     pub card_number: Option<String>,
+    /// Who recorded it: the préfecture (its decision in Vigie) or the bailleur (an arrêté it
+    /// declares, granted outside Vigie).
+    #[serde(default)]
+    pub recorded_by: AgrementSource,
+}
+
+/// Who recorded an agrément.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AgrementSource {
+    /// The préfecture's decision, recorded by the préfecture.
+    Prefecture,
+    /// Declared by the bailleur (an arrêté granted before Vigie): not recorded by the préfecture.
+    #[default]
+    DeclaredByBailleur,
+}
+
+/// A bailleur's request for an agrément (first or renewal), awaiting the préfet's decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgrementRequest {
+    pub requested_on: NaiveDate,
+    /// Offence codes asked for; within the commission's.
+    #[schema(max_length = 32)]
+    pub offence_codes: Vec<String>,
+    /// A renewal of an agrément already granted.
+    pub renewal: bool,
+}
+
+/// The préfet's refusal of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgrementRefusal {
+    pub decided_on: NaiveDate,
+    #[schema(max_length = 2000)]
+    pub reason: String,
 }
 
 /// The oath before the tribunal judiciaire, recorded on the card by the clerk.
@@ -133,6 +169,15 @@ pub struct AgentFile {
     pub suspensions: Vec<Suspension>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withdrawal: Option<Withdrawal>,
+    /// The request awaiting the préfet's decision, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<AgrementRequest>,
+    /// The préfet's refusals, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refusals: Vec<AgrementRefusal>,
+    /// The day the préfecture heard the bailleur and the agent before a withdrawal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawal_hearing: Option<NaiveDate>,
 }
 
 /// What happens to a file: each event is checked against the file before it is applied.
@@ -178,6 +223,20 @@ pub enum FileEvent {
     },
     /// Ends the open suspension on `until` (its last day).
     SuspensionLifted { until: NaiveDate },
+    /// The bailleur asks the préfet for an agrément, or its renewal.
+    AgrementRequest {
+        requested_on: NaiveDate,
+        #[schema(max_length = 32)]
+        offence_codes: Vec<String>,
+    },
+    /// The préfet refuses the pending request, with the reason.
+    AgrementRefusal {
+        decided_on: NaiveDate,
+        #[schema(max_length = 2000)]
+        reason: String,
+    },
+    /// The préfecture heard the bailleur and the agent: required before a withdrawal.
+    WithdrawalHearing { held_on: NaiveDate },
     Withdrawal {
         effective_on: NaiveDate,
         #[schema(max_length = 2000)]
@@ -194,9 +253,39 @@ impl FileEvent {
             Self::Oath { .. } => "oath",
             Self::Suspension { .. } => "suspension",
             Self::SuspensionLifted { .. } => "suspension_lifted",
+            Self::AgrementRequest { .. } => "agrement_request",
+            Self::AgrementRefusal { .. } => "agrement_refusal",
+            Self::WithdrawalHearing { .. } => "withdrawal_hearing",
             Self::Withdrawal { .. } => "withdrawal",
         }
     }
+
+    /// Who records the step. An agrément is the préfet's decision; a bailleur may still declare
+    /// one granted outside Vigie (marked as declared wherever it appears).
+    pub fn owners(&self) -> &'static [FileParty] {
+        match self {
+            Self::AgrementRefusal { .. }
+            | Self::WithdrawalHearing { .. }
+            | Self::Withdrawal { .. } => &[FileParty::Prefecture],
+            Self::Agrement { .. } => &[FileParty::Prefecture, FileParty::Bailleur],
+            Self::Commission { .. }
+            | Self::Aptitude { .. }
+            | Self::Oath { .. }
+            | Self::Suspension { .. }
+            | Self::SuspensionLifted { .. }
+            | Self::AgrementRequest { .. } => &[FileParty::Bailleur],
+        }
+    }
+}
+
+/// The parties that record steps of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FileParty {
+    /// The bailleur's correspondent, admin or integration.
+    Bailleur,
+    /// A préfecture officer.
+    Prefecture,
 }
 
 /// Where a file stands on a date. Only `Active` lets the agent draw up PVs.
@@ -257,6 +346,22 @@ pub enum FileError {
     /// A suspension or a withdrawal dated before the first agrément it would end.
     #[error("a {0} cannot take effect before the first agrément's start")]
     BeforeAgrement(&'static str),
+    #[error("a request for an agrément is already pending")]
+    RequestPending,
+    #[error("no request for an agrément is pending: the préfet decides on a request")]
+    NoPendingRequest,
+    #[error("offence `{0}` was not requested")]
+    OffenceNotRequested(String),
+    #[error(
+        "the préfecture hears the bailleur and the agent before a withdrawal: record the hearing first"
+    )]
+    HearingRequired,
+    #[error("a declared agrément is one granted before: its start cannot be after {0}")]
+    DeclaredInTheFuture(NaiveDate),
+    #[error("a request follows the commission it is for")]
+    RequestBeforeCommission,
+    #[error("the préfet decides after the request")]
+    DecisionBeforeRequest,
 }
 
 impl FileError {
@@ -274,6 +379,12 @@ impl FileError {
             Self::SuspensionEndsBeforeStart => "end_before_start",
             Self::Empty(_) => "required",
             Self::BeforeAgrement(_) => "date_out_of_order",
+            Self::RequestPending => "request_pending",
+            Self::NoPendingRequest => "no_pending_request",
+            Self::OffenceNotRequested(_) => "offence_not_requested",
+            Self::HearingRequired => "hearing_required",
+            Self::DeclaredInTheFuture(_) => "declared_in_the_future",
+            Self::RequestBeforeCommission | Self::DecisionBeforeRequest => "date_out_of_order",
         }
     }
 
@@ -284,6 +395,9 @@ impl FileError {
                 | Self::OathBeforeAgrement
                 | Self::AlreadySuspended
                 | Self::NotSuspended
+                | Self::RequestPending
+                | Self::NoPendingRequest
+                | Self::HearingRequired
         )
     }
 }
@@ -306,6 +420,9 @@ impl AgentFile {
             cnaps_card_number,
             suspensions: vec![],
             withdrawal: None,
+            request: None,
+            refusals: vec![],
+            withdrawal_hearing: None,
         }
     }
 
@@ -321,11 +438,15 @@ impl AgentFile {
 
     /// Applies `event`. `offences` describes every offence code the event names (the caller looked
     /// them up in the catalogue; unknown codes were refused before).
+    /// `by` is the party recording it (the caller checked it may record this kind of event), and
+    /// `today` the local day: a declared agrément was granted before it.
     pub fn apply(
         &mut self,
         event: FileEvent,
         offences: &[OffenceFacts],
         delays: &LegalDelays,
+        by: FileParty,
+        today: NaiveDate,
     ) -> Result<(), FileError> {
         if self.withdrawal.is_some() {
             return Err(FileError::Withdrawn);
@@ -392,6 +513,29 @@ impl AgentFile {
                         return Err(FileError::OffenceOutsideCommission(code.clone()));
                     }
                 }
+                let recorded_by = match by {
+                    // The préfet decides on the bailleur's request, for offences it asked for.
+                    FileParty::Prefecture => {
+                        let request = self.request.as_ref().ok_or(FileError::NoPendingRequest)?;
+                        if let Some(code) = offence_codes
+                            .iter()
+                            .find(|c| !request.offence_codes.contains(c))
+                        {
+                            return Err(FileError::OffenceNotRequested(code.clone()));
+                        }
+                        if start < request.requested_on {
+                            return Err(FileError::DecisionBeforeRequest);
+                        }
+                        self.request = None;
+                        AgrementSource::Prefecture
+                    }
+                    FileParty::Bailleur => {
+                        if start > today {
+                            return Err(FileError::DeclaredInTheFuture(today));
+                        }
+                        AgrementSource::DeclaredByBailleur
+                    }
+                };
                 self.agrements.push(Agrement {
                     arrete_number,
                     prefet,
@@ -399,6 +543,7 @@ impl AgentFile {
                     end,
                     offence_codes,
                     card_number,
+                    recorded_by,
                 });
             }
             FileEvent::Oath { tribunal, sworn_on } => {
@@ -447,6 +592,49 @@ impl AgentFile {
                 }
                 open.until = Some(until);
             }
+            FileEvent::AgrementRequest {
+                requested_on,
+                offence_codes,
+            } => {
+                if self.request.is_some() {
+                    return Err(FileError::RequestPending);
+                }
+                if offence_codes.is_empty() {
+                    return Err(FileError::Empty("offence_codes"));
+                }
+                for code in &offence_codes {
+                    check_regime(self.regime, code, offences)?;
+                    if !self.commission.offence_codes.contains(code) {
+                        return Err(FileError::OffenceOutsideCommission(code.clone()));
+                    }
+                }
+                if requested_on < self.commission.issued_on {
+                    return Err(FileError::RequestBeforeCommission);
+                }
+                self.request = Some(AgrementRequest {
+                    requested_on,
+                    offence_codes,
+                    renewal: !self.agrements.is_empty(),
+                });
+            }
+            FileEvent::AgrementRefusal { decided_on, reason } => {
+                if reason.trim().is_empty() {
+                    return Err(FileError::Empty("reason"));
+                }
+                let request = self.request.as_ref().ok_or(FileError::NoPendingRequest)?;
+                if decided_on < request.requested_on {
+                    return Err(FileError::DecisionBeforeRequest);
+                }
+                self.request = None;
+                self.refusals.push(AgrementRefusal { decided_on, reason });
+            }
+            FileEvent::WithdrawalHearing { held_on } => {
+                match self.agrements.first() {
+                    Some(first) if held_on >= first.start => {}
+                    _ => return Err(FileError::BeforeAgrement("hearing")),
+                }
+                self.withdrawal_hearing = Some(held_on);
+            }
             FileEvent::Withdrawal {
                 effective_on,
                 reason,
@@ -460,6 +648,10 @@ impl AgentFile {
                     .is_some_and(|a| effective_on < a.start)
                 {
                     return Err(FileError::BeforeAgrement("withdrawal"));
+                }
+                // The préfet withdraws after hearing the bailleur and the agent.
+                if self.withdrawal_hearing.is_none_or(|h| h > effective_on) {
+                    return Err(FileError::HearingRequired);
                 }
                 self.withdrawal = Some(Withdrawal {
                     effective_on,
@@ -588,7 +780,14 @@ mod tests {
     fn active_file() -> AgentFile {
         let l = LegalDelays::shipped();
         let mut f = file(Regime::GardeParticulier);
-        f.apply(agrement("2026-02-01", None), &facts(), l).unwrap();
+        f.apply(
+            agrement("2026-02-01", None),
+            &facts(),
+            l,
+            FileParty::Bailleur,
+            d("2026-11-29"),
+        )
+        .unwrap();
         f.apply(
             FileEvent::Oath {
                 tribunal: "TJ Nanterre".into(),
@@ -596,6 +795,8 @@ mod tests {
             },
             &facts(),
             l,
+            FileParty::Bailleur,
+            d("2026-11-29"),
         )
         .unwrap();
         f
@@ -611,6 +812,8 @@ mod tests {
                 agrement("2026-02-01", Some("2031-02-02")),
                 &facts(),
                 LegalDelays::shipped(),
+                FileParty::Bailleur,
+                d("2026-11-29"),
             )
             .unwrap_err();
         assert_eq!(err.code(), "agrement_too_long");
@@ -635,9 +838,18 @@ mod tests {
             until: None,
             reason: "enquête administrative".into(),
         };
-        f.apply(suspend.clone(), &facts(), l).unwrap();
+        f.apply(
+            suspend.clone(),
+            &facts(),
+            l,
+            FileParty::Bailleur,
+            d("2026-11-29"),
+        )
+        .unwrap();
         assert_eq!(
-            f.apply(suspend, &facts(), l).unwrap_err().code(),
+            f.apply(suspend, &facts(), l, FileParty::Bailleur, d("2026-11-29"))
+                .unwrap_err()
+                .code(),
             "already_suspended"
         );
         assert_eq!(f.status_on(d("2026-04-30")), FileStatus::Active);
@@ -648,23 +860,57 @@ mod tests {
             },
             &facts(),
             l,
+            FileParty::Bailleur,
+            d("2026-11-29"),
         )
         .unwrap();
         assert_eq!(f.status_on(d("2026-05-31")), FileStatus::Suspended);
         assert_eq!(f.status_on(d("2026-06-01")), FileStatus::Active);
+        let withdrawal = FileEvent::Withdrawal {
+            effective_on: d("2026-07-01"),
+            reason: "retrait préfectoral".into(),
+        };
+        assert_eq!(
+            f.clone()
+                .apply(
+                    withdrawal.clone(),
+                    &facts(),
+                    l,
+                    FileParty::Prefecture,
+                    d("2026-07-01")
+                )
+                .unwrap_err()
+                .code(),
+            "hearing_required"
+        );
         f.apply(
-            FileEvent::Withdrawal {
-                effective_on: d("2026-07-01"),
-                reason: "retrait préfectoral".into(),
+            FileEvent::WithdrawalHearing {
+                held_on: d("2026-06-20"),
             },
             &facts(),
             l,
+            FileParty::Prefecture,
+            d("2026-06-20"),
+        )
+        .unwrap();
+        f.apply(
+            withdrawal,
+            &facts(),
+            l,
+            FileParty::Prefecture,
+            d("2026-07-01"),
         )
         .unwrap();
         assert_eq!(f.status_on(d("2026-06-30")), FileStatus::Active);
         assert_eq!(f.status_on(d("2026-07-01")), FileStatus::Withdrawn);
         let err = f
-            .apply(agrement("2027-01-01", None), &facts(), l)
+            .apply(
+                agrement("2027-01-01", None),
+                &facts(),
+                l,
+                FileParty::Bailleur,
+                d("2026-11-29"),
+            )
             .unwrap_err();
         assert!(err.is_conflict());
         assert_eq!(err.code(), "agent_withdrawn");
@@ -682,7 +928,9 @@ mod tests {
             reason: "enquête".into(),
         };
         assert_eq!(
-            f.apply(early, &facts(), l).unwrap_err().code(),
+            f.apply(early, &facts(), l, FileParty::Bailleur, d("2026-11-29"))
+                .unwrap_err()
+                .code(),
             "date_out_of_order"
         );
         let early = FileEvent::Withdrawal {
@@ -690,10 +938,94 @@ mod tests {
             reason: "retrait".into(),
         };
         assert_eq!(
-            f.apply(early, &facts(), l).unwrap_err().code(),
+            f.apply(early, &facts(), l, FileParty::Bailleur, d("2026-11-29"))
+                .unwrap_err()
+                .code(),
             "date_out_of_order"
         );
         assert!(f.withdrawal.is_none());
+    }
+
+    /// Part A.1 of the préfet issue: the bailleur asks, the préfet grants or refuses; a grant
+    /// answers a pending request for offences it asked for; a bailleur's own agrément is a
+    /// declaration of one granted before, marked as such.
+    #[test]
+    fn agrements_are_the_prefets_decisions_on_the_bailleurs_requests() {
+        let l = LegalDelays::shipped();
+        let mut f = file(Regime::GardeParticulier);
+        let today = d("2026-11-29");
+        let grant = agrement("2026-12-01", None);
+        assert_eq!(
+            f.clone()
+                .apply(grant.clone(), &facts(), l, FileParty::Prefecture, today)
+                .unwrap_err()
+                .code(),
+            "no_pending_request"
+        );
+        let request = FileEvent::AgrementRequest {
+            requested_on: d("2026-11-20"),
+            offence_codes: vec!["CP-R634-2".into()],
+        };
+        f.apply(request.clone(), &facts(), l, FileParty::Bailleur, today)
+            .unwrap();
+        assert_eq!(
+            f.clone()
+                .apply(request, &facts(), l, FileParty::Bailleur, today)
+                .unwrap_err()
+                .code(),
+            "request_pending"
+        );
+        // Refused: the request is closed, the refusal kept with its reason.
+        let mut refused = f.clone();
+        refused
+            .apply(
+                FileEvent::AgrementRefusal {
+                    decided_on: d("2026-11-25"),
+                    reason: "enquête administrative défavorable".into(),
+                },
+                &facts(),
+                l,
+                FileParty::Prefecture,
+                today,
+            )
+            .unwrap();
+        assert!(refused.request.is_none());
+        assert_eq!(refused.refusals.len(), 1);
+        // Granted.
+        f.apply(grant, &facts(), l, FileParty::Prefecture, today)
+            .unwrap();
+        assert_eq!(
+            f.agrement().unwrap().recorded_by,
+            AgrementSource::Prefecture
+        );
+        // A bailleur's declaration of an arrêté from before Vigie: allowed, marked, never future.
+        let mut declared = file(Regime::GardeParticulier);
+        declared
+            .apply(
+                agrement("2025-01-01", None),
+                &facts(),
+                l,
+                FileParty::Bailleur,
+                today,
+            )
+            .unwrap();
+        assert_eq!(
+            declared.agrement().unwrap().recorded_by,
+            AgrementSource::DeclaredByBailleur
+        );
+        assert_eq!(
+            file(Regime::GardeParticulier)
+                .apply(
+                    agrement("2027-01-01", None),
+                    &facts(),
+                    l,
+                    FileParty::Bailleur,
+                    today
+                )
+                .unwrap_err()
+                .code(),
+            "declared_in_the_future"
+        );
     }
 
     #[test]
@@ -707,6 +1039,8 @@ mod tests {
                 },
                 &facts(),
                 LegalDelays::shipped(),
+                FileParty::Bailleur,
+                d("2026-11-29"),
             )
             .unwrap_err();
         assert_eq!(err.code(), "oath_before_agrement");
@@ -731,13 +1065,39 @@ mod tests {
     fn renewal_extends_activity_without_a_new_oath() {
         let l = LegalDelays::shipped();
         let mut f = active_file();
-        f.apply(agrement("2031-01-15", None), &facts(), l).unwrap();
+        // Renewed by the préfet on the bailleur's request.
+        let request = FileEvent::AgrementRequest {
+            requested_on: d("2030-10-01"),
+            offence_codes: vec!["CP-R634-2".into()],
+        };
+        f.apply(request, &facts(), l, FileParty::Bailleur, d("2030-10-01"))
+            .unwrap();
+        assert!(f.request.as_ref().unwrap().renewal);
+        f.apply(
+            agrement("2031-01-15", None),
+            &facts(),
+            l,
+            FileParty::Prefecture,
+            d("2030-12-01"),
+        )
+        .unwrap();
+        assert_eq!(
+            f.agrement().unwrap().recorded_by,
+            AgrementSource::Prefecture
+        );
+        assert!(f.request.is_none());
         assert_eq!(f.status_on(d("2033-01-01")), FileStatus::Active);
         assert_eq!(f.agrement_end(), Some(d("2036-01-15")));
         assert_eq!(
-            f.apply(agrement("2030-01-01", None), &facts(), l)
-                .unwrap_err()
-                .code(),
+            f.apply(
+                agrement("2030-01-01", None),
+                &facts(),
+                l,
+                FileParty::Bailleur,
+                d("2026-11-29")
+            )
+            .unwrap_err()
+            .code(),
             "renewal_before_previous"
         );
     }

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use vigie_domain::delays::LegalDelays;
 use vigie_domain::organisation::validate_roles;
-use vigie_domain::sworn::{AgentFile, Commission, FileEvent, OffenceFacts, Regime};
+use vigie_domain::sworn::{AgentFile, Commission, FileEvent, FileParty, OffenceFacts, Regime};
 use vigie_domain::{OrgKind, Role, Siren};
 use vigie_store::audit::Actor;
 use vigie_store::designations::{self, NewDesignation};
@@ -299,8 +299,15 @@ fn demo_agent_file(
         },
     ];
     for e in events {
-        file.apply(e, &facts, delays)
-            .map_err(|e| StoreError::Corrupt(format!("demo agent {}: {e}", a.login)))?;
+        // Agréments granted before Vigie: declared by the bailleur.
+        file.apply(
+            e,
+            &facts,
+            delays,
+            FileParty::Bailleur,
+            vigie_domain::pv::local_day(chrono::Utc::now()),
+        )
+        .map_err(|e| StoreError::Corrupt(format!("demo agent {}: {e}", a.login)))?;
     }
     let at = vigie_store::now();
     Ok(sworn_agents::AgentRow {
@@ -314,5 +321,6 @@ fn demo_agent_file(
         version: 1,
         created_at: at,
         updated_at: at,
+        request_pending: false,
     })
 }

@@ -27,6 +27,8 @@ pub struct AgentRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// A request for an agrément awaits the préfet's decision.
+    pub request_pending: bool,
 }
 
 /// The stored file's typed parts, decoded here once (corrupt data is an error, not a panic).
@@ -110,6 +112,7 @@ pub fn save(
     .set((
         sworn_agents::file.eq(&row.file),
         sworn_agents::agrement_end.eq(row.agrement_end),
+        sworn_agents::request_pending.eq(row.request_pending),
         sworn_agents::version.eq(row.version),
         sworn_agents::updated_at.eq(row.updated_at),
     ))
@@ -121,22 +124,30 @@ pub fn save(
 
 #[derive(Debug, Clone, Default)]
 pub struct AgentFilter {
-    pub org_id: String,
+    /// The bailleur's files; `None`: every bailleur's (the préfecture).
+    pub org_id: Option<String>,
     /// Only this person's file.
     pub principal_id: Option<String>,
     pub regime: Option<String>,
     /// Agréments ending on or before this day (and not before `ending_from`).
     pub ending_by: Option<NaiveDate>,
     pub ending_from: Option<NaiveDate>,
+    /// Only files with (or without) a request awaiting the préfet's decision.
+    pub request_pending: Option<bool>,
     pub after_id: Option<String>,
     pub limit: i64,
 }
 
 pub fn list(conn: &mut DbConn, f: &AgentFilter) -> StoreResult<Vec<AgentRow>> {
     let mut q = sworn_agents::table
-        .filter(sworn_agents::org_id.eq(&f.org_id))
         .select(AgentRow::as_select())
         .into_boxed();
+    if let Some(o) = &f.org_id {
+        q = q.filter(sworn_agents::org_id.eq(o));
+    }
+    if let Some(p) = f.request_pending {
+        q = q.filter(sworn_agents::request_pending.eq(p));
+    }
     if let Some(p) = &f.principal_id {
         q = q.filter(sworn_agents::principal_id.eq(p));
     }
