@@ -84,7 +84,7 @@ both_backends!(a1_agrements_are_the_prefets_decisions, |b| {
         .get("/api/v1/sworn-agents?request_pending=true", &officer)
         .await;
     pending.expect(200, None);
-    assert_eq!(ids(&pending.body), [id.clone()]);
+    assert_eq!(ids(&pending.body), vec![id.clone()]);
     assert_eq!(
         ids(&h.get("/api/v1/sworn-agents", &officer).await.body).len(),
         2
