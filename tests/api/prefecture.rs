@@ -181,3 +181,229 @@ both_backends!(a1_agrements_are_the_prefets_decisions, |b| {
         .await
         .expect(404, Some("not_found"));
 });
+
+/// Days from today, as the API dates them (local days in France).
+fn day(offset: i64) -> String {
+    (vigie_domain::pv::local_day(chrono::Utc::now()) + chrono::Duration::days(offset)).to_string()
+}
+
+both_backends!(a2_injunctions_follow_l442_4_3_with_each_partys_steps, |b| {
+    let h = Harness::start(b).await;
+    let admin = h.admin().await;
+    let (officer, observer) = officer(&h, &admin).await;
+    let a = h.bailleur(&admin, "A", SIREN_A).await;
+    let corr = h
+        .member(&admin, &a, "a.corr", &["correspondent", "admin"])
+        .await;
+    let integration = h.member(&admin, &a, "a.erp", &["integration"]).await;
+    let corr_id = h.person_id(&admin, &a, "a.corr").await;
+    h.post("/api/v1/designations", &admin, &json!({"role": "bailleur_correspondent", "person_id": corr_id, "valid_from": "2026-01-01", "org_id": a}))
+        .await
+        .expect(201, None);
+    let other = h.bailleur(&admin, "B", SIREN_B).await;
+    let b_corr = h
+        .member(&admin, &other, "b.corr", &["correspondent", "admin"])
+        .await;
+    let police = h.org(&admin, json!({"kind": "police_circonscription", "name": "CSP Nanterre", "circonscription_code": "CSP-92050"})).await;
+    let cop = h
+        .member(&admin, &police, "p.corr", &["police_correspondent"])
+        .await;
+    let res = h.residence(&corr, "R1", "92050").await;
+    let body = |issued: String| {
+        json!({"bailleur_id": a, "residence_id": res, "tenant": {"name": "M. X", "dwelling": "Bât. B, porte 31"},
+            "grounds": "Trafic de stupéfiants dans le hall B2.", "issued_on": issued})
+    };
+
+    // Only the préfecture's officers enjoin.
+    for t in [&corr, &observer, &cop] {
+        h.post("/api/v1/injunctions", t, &body(day(-2)))
+            .await
+            .expect(403, Some("forbidden"));
+    }
+    h.post("/api/v1/injunctions", &officer, &body(day(1)))
+        .await
+        .expect(422, Some("date_out_of_order"));
+    let created = h
+        .post("/api/v1/injunctions", &officer, &body(day(-2)))
+        .await;
+    created.expect(201, None);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/injunctions/{id}");
+    // The deadline follows from the dated legal delays: 15 days from receipt.
+    assert_eq!(created.body["procedure"]["answer_by"], day(13));
+    assert_eq!(created.body["days_left"], 13);
+    assert_eq!(created.body["next_steps"], json!(["accept", "refuse"]));
+
+    // Seen by the préfecture and the landlord's correspondent only.
+    h.get(&path, &corr).await.expect(200, None);
+    for t in [&integration, &b_corr, &cop, &observer] {
+        h.get(&path, t).await.expect(404, Some("not_found"));
+    }
+    assert_eq!(
+        h.get("/api/v1/injunctions", &b_corr).await.body["items"],
+        json!([])
+    );
+
+    // The landlord's designated correspondent is notified; the feed carries it to the préfecture
+    // and the correspondent, never to another role nor to webhooks.
+    let notes = h
+        .get(&format!("/api/v1/notifications?resource_id={id}"), &corr)
+        .await;
+    assert_eq!(
+        notes.body["items"][0]["event_type"], "injunction.issued",
+        "{}",
+        notes.text
+    );
+    let feed_types = |t: String| {
+        let h = &h;
+        async move {
+            h.get("/api/v1/events", &t).await.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["resource_type"] == "injunction")
+                .count()
+        }
+    };
+    assert_eq!(feed_types(officer.clone()).await, 1);
+    assert_eq!(feed_types(corr.clone()).await, 1);
+    assert_eq!(feed_types(integration.clone()).await, 0);
+
+    // Steps belong to their party; the préfet cannot substitute while the answer is awaited.
+    let step = |t: &str, v: Value| {
+        let (h, path, t) = (&h, path.clone(), t.to_owned());
+        async move { h.post(&format!("{path}/steps"), &t, &v).await }
+    };
+    step(&officer, json!({"kind": "accept", "answered_on": day(0)}))
+        .await
+        .expect(403, Some("forbidden"));
+    step(
+        &officer,
+        json!({"kind": "substitute", "decided_on": day(0), "reason": "x"}),
+    )
+    .await
+    .expect(409, Some("substitution_not_open"));
+    step(
+        &corr,
+        json!({"kind": "substitute", "decided_on": day(0), "reason": "x"}),
+    )
+    .await
+    .expect(403, Some("forbidden"));
+    step(
+        &corr,
+        json!({"kind": "bring_action", "court": "TJ Nanterre", "summons_on": day(0)}),
+    )
+    .await
+    .expect(409, Some("transition_not_allowed"));
+    let accepted = step(&corr, json!({"kind": "accept", "answered_on": day(0)})).await;
+    accepted.expect(200, None);
+    assert_eq!(accepted.body["status"], "accepted");
+    // One month to bring the action.
+    let in_a_month = (vigie_domain::pv::local_day(chrono::Utc::now()))
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap()
+        .to_string();
+    assert_eq!(accepted.body["procedure"]["action_by"], in_a_month);
+    // The landlord links its own incidents, not another's.
+    let incident = h
+        .post(
+            "/api/v1/incidents",
+            &corr,
+            &incident_body(&res, "drug_trafficking"),
+        )
+        .await;
+    let incident = incident.body["id"].as_str().unwrap().to_owned();
+    let b_res = h.residence(&b_corr, "RB", "92050").await;
+    let foreign = h
+        .post(
+            "/api/v1/incidents",
+            &b_corr,
+            &incident_body(&b_res, "drug_trafficking"),
+        )
+        .await;
+    let links = format!("{path}/links");
+    let a = h
+        .send(
+            "PUT",
+            &links,
+            Some(&corr),
+            &[("content-type", "application/json")],
+            Some(
+                json!({"incident_ids": [foreign.body["id"]], "complaint_ids": []})
+                    .to_string()
+                    .into_bytes(),
+            ),
+        )
+        .await;
+    a.expect(422, Some("validation_failed"));
+    assert_eq!(a.body["errors"][0]["code"], "unknown_incident");
+    h.send(
+        "PUT",
+        &links,
+        Some(&corr),
+        &[("content-type", "application/json")],
+        Some(
+            json!({"incident_ids": [incident], "complaint_ids": []})
+                .to_string()
+                .into_bytes(),
+        ),
+    )
+    .await
+    .expect(200, None);
+    let brought = step(&corr, json!({"kind": "bring_action", "court": "Tribunal judiciaire de Nanterre", "summons_on": day(0)})).await;
+    brought.expect(200, None);
+    assert_eq!(brought.body["status"], "action_brought");
+    assert_eq!(brought.body["next_steps"], json!([]));
+
+    // A second dossier received 20 days ago, unanswered: the préfet may act in the landlord's place,
+    // and the deadline alert went out once.
+    let late = h
+        .post("/api/v1/injunctions", &officer, &body(day(-20)))
+        .await;
+    late.expect(201, None);
+    let late_id = late.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(late.body["days_left"], -5);
+    assert_eq!(
+        vigie_app::injunctions::alert_due_deadlines(&h.app)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        vigie_app::injunctions::alert_due_deadlines(&h.app)
+            .await
+            .unwrap(),
+        0
+    );
+    let due = h
+        .get("/api/v1/injunctions?due_within_days=0", &officer)
+        .await;
+    let ids: Vec<&str> = due.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [late_id.as_str()]);
+    let notes = h
+        .get(
+            &format!("/api/v1/notifications?resource_id={late_id}"),
+            &corr,
+        )
+        .await;
+    let kinds: Vec<&str> = notes.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["event_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["injunction.issued", "injunction.deadline_approaching"]
+    );
+    let substituted = h
+        .post(&format!("/api/v1/injunctions/{late_id}/steps"), &officer, &json!({"kind": "substitute", "decided_on": day(0), "reason": "Aucune réponse dans les 15 jours"}))
+        .await;
+    substituted.expect(200, None);
+    assert_eq!(substituted.body["status"], "substituted");
+});

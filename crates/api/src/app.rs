@@ -16,12 +16,18 @@ use crate::error::{ApiError, REQUEST_ID};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::{
-    audit, complaints, directory, feed, imports, incidents, offences, ops, organisations,
-    principals, pv_transmissions, pvs, reference, residences, sworn_agents, token, webhooks,
+    audit, complaints, directory, feed, imports, incidents, injunctions, offences, ops,
+    organisations, principals, pv_transmissions, pvs, reference, residences, sworn_agents, token,
+    webhooks,
 };
 
 /// Every `/api/v1` operation; the contract is collected from these registrations.
 fn api_routes(cfg: &mut ServiceConfig) {
+    cfg.service(injunctions::create_injunction)
+        .service(injunctions::list_injunctions)
+        .service(injunctions::get_injunction)
+        .service(injunctions::record_step)
+        .service(injunctions::link);
     cfg.service(token::issue_token)
         .service(token::revoke_token)
         .service(organisations::create_organisation)

@@ -15,6 +15,7 @@ pub mod directory;
 pub mod feed;
 pub mod imports;
 pub mod incidents;
+pub mod injunctions;
 pub mod offences;
 pub mod ops;
 pub mod organisations;

@@ -550,7 +550,7 @@ fn scope(conn: &mut DbConn, caller: &Caller) -> AppResult<ComplaintScope> {
 }
 
 /// Loads a complaint the caller may see, or 404.
-fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<ComplaintRow> {
+pub(crate) fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<ComplaintRow> {
     // A caller whose role reads no complaint sees none (404 on a record, 403 on lists).
     let Ok(scope) = scope(conn, caller) else {
         return Err(AppError::not_found());
@@ -750,6 +750,7 @@ fn record_feed_event(conn: &mut DbConn, row: &ComplaintRow, step: &str) -> AppRe
             circonscription_code: row.circonscription_code.as_deref().filter(|_| police),
             parquet_id: row.parquet_id.as_deref().filter(|_| parquet),
             restricted: false,
+            for_prefecture: false,
             data: serde_json::json!({"status": row.status, "orientation": row.orientation, "version": row.version}),
         },
     )?;

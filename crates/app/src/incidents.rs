@@ -645,6 +645,7 @@ pub(crate) fn feed_event<'a>(row: &'a IncidentRow, event_type: &'a str) -> NewEv
             .filter(|_| row.shared_with_police),
         parquet_id: None,
         restricted: row.restricted,
+        for_prefecture: false,
         data: serde_json::json!({"status": row.status, "version": row.version}),
     }
 }

@@ -19,6 +19,7 @@ pub mod feed;
 pub mod idempotency;
 pub mod imports;
 pub mod incidents;
+pub mod injunctions;
 pub mod login_brake;
 pub mod offences;
 pub mod organisations;

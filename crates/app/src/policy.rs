@@ -339,13 +339,18 @@ pub fn read_notifications(caller: &Caller) -> AppResult<()> {
 }
 
 /// Reading the change feed: the bailleur's correspondent or integration (its own changes), the
-/// police correspondent, the parquet's magistrat and délégués; others none.
-pub fn feed_reader(caller: &Caller) -> AppResult<vigie_domain::complaint::Party> {
-    complaint_reader(caller).map_err(|_| {
-        AppError::forbidden(
-            "the change feed is read by a bailleur's correspondent or integration, the police correspondent and the parquet",
-        )
-    })
+/// police correspondent, the parquet's magistrat and délégués, the préfecture's officers (its
+/// injunctions); others none.
+pub fn feed_reader(caller: &Caller) -> AppResult<()> {
+    let prefecture =
+        caller.org_kind == vigie_domain::OrgKind::Prefecture && caller.has(Role::PrefectureOfficer);
+    if prefecture || complaint_reader(caller).is_ok() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "the change feed is read by a bailleur's correspondent or integration, the police correspondent, the parquet and the préfecture's officers",
+        ))
+    }
 }
 
 /// Managing webhook subscriptions: the admin or integration of an organisation that reads the feed

@@ -320,6 +320,7 @@ pub async fn create_transmission(
                     circonscription_code: None,
                     parquet_id: Some(&t.parquet_id),
                     restricted: false,
+                    for_prefecture: false,
                     data: serde_json::json!({"number": row.number, "revision": row.revision,
                         "transmission_id": t.id, "void": row.void}),
                 },

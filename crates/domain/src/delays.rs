@@ -19,6 +19,12 @@ pub enum DelayRule {
     AgrementRenewalNoticeDays,
     /// The longest prison penalty, in years, of a délit open to composition pénale (art. 41-2 CPP).
     CompositionPenaleMaxPrisonYears,
+    /// Days a landlord has to answer the préfet's injunction (art. L.442-4-3 CCH).
+    InjunctionAnswerDays,
+    /// Months a landlord that accepted has to bring the action (art. L.442-4-3 CCH).
+    InjunctionActionMonths,
+    /// Days before an injunction's deadline when the landlord's correspondent is alerted.
+    InjunctionAlertDays,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -54,6 +60,9 @@ impl LegalDelays {
             DelayRule::AgrementYears,
             DelayRule::AgrementRenewalNoticeDays,
             DelayRule::CompositionPenaleMaxPrisonYears,
+            DelayRule::InjunctionAnswerDays,
+            DelayRule::InjunctionActionMonths,
+            DelayRule::InjunctionAlertDays,
         ] {
             if !d.entries.iter().any(|e| e.rule == rule) {
                 return Err(DelaysError::Missing(rule));

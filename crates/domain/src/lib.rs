@@ -8,6 +8,7 @@ pub mod delays;
 pub mod directory;
 pub mod import;
 pub mod incident;
+pub mod injunction;
 pub mod natinf;
 pub mod offence;
 pub mod organisation;

@@ -74,6 +74,11 @@ pub async fn serve(settings: Settings, demo: bool) -> Result<(), StartError> {
                 Ok(_) => {}
                 Err(e) => log::warn!("idempotency key purge failed: {e}"),
             }
+            match vigie_app::injunctions::alert_due_deadlines(&housekeeping.app).await {
+                Ok(n) if n > 0 => log::info!("alerted {n} injunction deadlines"),
+                Ok(_) => {}
+                Err(e) => log::warn!("injunction deadline alerts failed: {e}"),
+            }
         }
     });
     let mut server = HttpServer::new(move || build_app(state.clone()))

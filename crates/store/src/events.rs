@@ -27,6 +27,8 @@ pub struct EventRow {
     /// A small JSON summary (status, version...); the resource itself is read from the API.
     pub data: String,
     pub created_at: NaiveDateTime,
+    /// The préfecture reads it (its injunctions).
+    pub for_prefecture: bool,
 }
 
 /// An event to record, with its audience.
@@ -41,6 +43,8 @@ pub struct NewEvent<'a> {
     /// The parquet that may read it, if any.
     pub parquet_id: Option<&'a str>,
     pub restricted: bool,
+    /// The préfecture may read it.
+    pub for_prefecture: bool,
     pub data: serde_json::Value,
 }
 
@@ -62,6 +66,7 @@ pub fn record(conn: &mut DbConn, e: NewEvent<'_>) -> StoreResult<i64> {
         circonscription_code: e.circonscription_code.map(str::to_owned),
         parquet_id: e.parquet_id.map(str::to_owned),
         restricted: e.restricted,
+        for_prefecture: e.for_prefecture,
         data: e.data.to_string(),
         created_at: now(),
     };
@@ -84,6 +89,8 @@ pub enum FeedScope {
     Parquet {
         parquet_id: String,
     },
+    /// The préfecture's officers: the events of its injunctions.
+    Prefecture,
 }
 
 impl FeedScope {
@@ -108,6 +115,7 @@ impl FeedScope {
                 circonscription_code: c,
             }),
             Ok(OrgKind::Parquet) => Some(Self::Parquet { parquet_id: org.id }),
+            Ok(OrgKind::Prefecture) => Some(Self::Prefecture),
             _ => None,
         })
     }
@@ -142,6 +150,7 @@ pub fn list(
         FeedScope::Parquet { parquet_id } => q
             .filter(events::parquet_id.eq(parquet_id))
             .filter(events::restricted.eq(false)),
+        FeedScope::Prefecture => q.filter(events::for_prefecture.eq(true)),
     };
     Ok(q.order(events::seq.asc()).limit(limit).load(conn)?)
 }
@@ -172,6 +181,7 @@ pub fn record_many(conn: &mut DbConn, batch: Vec<NewEvent<'_>>) -> StoreResult<(
             circonscription_code: e.circonscription_code.map(str::to_owned),
             parquet_id: e.parquet_id.map(str::to_owned),
             restricted: e.restricted,
+            for_prefecture: e.for_prefecture,
             data: e.data.to_string(),
             created_at: at,
         })

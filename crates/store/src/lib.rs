@@ -14,6 +14,7 @@ pub mod events;
 pub mod idempotency;
 pub mod imports;
 pub mod incidents;
+pub mod injunctions;
 pub mod login_failures;
 pub mod offences;
 pub mod organisations;

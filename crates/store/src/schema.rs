@@ -150,6 +150,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    injunctions (id) {
+        id -> Text,
+        org_id -> Text,
+        prefecture_id -> Text,
+        residence_id -> Nullable<Text>,
+        status -> Text,
+        next_deadline -> Nullable<Date>,
+        alerted_deadline -> Nullable<Date>,
+        content -> Text,
+        procedure -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     login_failures (login_key) {
         login_key -> Text,
         failures -> BigInt,
@@ -395,6 +412,7 @@ diesel::table! {
         restricted -> Bool,
         data -> Text,
         created_at -> Timestamp,
+        for_prefecture -> Bool,
     }
 }
 
@@ -496,4 +514,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_errors,
     token_revocations,
     login_failures,
+    injunctions,
 );

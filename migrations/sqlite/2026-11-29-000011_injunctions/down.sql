@@ -1,0 +1,3 @@
+DROP INDEX events_prefecture;
+ALTER TABLE events DROP COLUMN for_prefecture;
+DROP TABLE injunctions;
