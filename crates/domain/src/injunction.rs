@@ -298,9 +298,10 @@ impl Procedure {
                 self.action_late = self.action_by.is_some_and(|by| *summons_on > by);
                 self.status = ActionBrought;
             }
-            (InjunctionEvent::Substitute { decided_on, reason }, s)
-                if matches!(s, AwaitingAnswer | Accepted | Refused) =>
-            {
+            (
+                InjunctionEvent::Substitute { decided_on, reason },
+                AwaitingAnswer | Accepted | Refused,
+            ) => {
                 if !self.substitution_open(today) {
                     return Err(InjunctionError::SubstitutionNotOpen(
                         self.next_deadline().unwrap_or(today),
