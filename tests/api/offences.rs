@@ -67,7 +67,7 @@ both_backends!(the_catalogue_is_searchable, |b| {
     sorted.sort();
     sorted.dedup();
     assert_eq!(seen, sorted);
-    assert_eq!(seen.len(), 20);
+    assert_eq!(seen.len(), 21);
 });
 
 async fn csv_post(h: &Harness, token: &str, query: &str, body: &str) -> Answer {

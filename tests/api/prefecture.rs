@@ -407,3 +407,101 @@ both_backends!(a2_injunctions_follow_l442_4_3_with_each_partys_steps, |b| {
     substituted.expect(200, None);
     assert_eq!(substituted.body["status"], "substituted");
 });
+
+both_backends!(
+    a3_bans_last_a_month_at_most_and_are_seen_by_the_four_parties,
+    |b| {
+        let h = Harness::start(b).await;
+        let admin = h.admin().await;
+        let (officer, observer) = officer(&h, &admin).await;
+        let a = h.bailleur(&admin, "A", SIREN_A).await;
+        let corr = h
+            .member(&admin, &a, "a.corr", &["correspondent", "admin"])
+            .await;
+        let staff_member = h.member(&admin, &a, "a.staff", &["staff"]).await;
+        let police = h.org(&admin, json!({"kind": "police_circonscription", "name": "CSP Nanterre", "circonscription_code": "CSP-92050"})).await;
+        let cop = h
+            .member(&admin, &police, "p.corr", &["police_correspondent"])
+            .await;
+        let elsewhere = h.org(&admin, json!({"kind": "police_circonscription", "name": "CSP Clamart", "circonscription_code": "CSP-92023"})).await;
+        let other_cop = h
+            .member(&admin, &elsewhere, "p2.corr", &["police_correspondent"])
+            .await;
+        let parquet = h.org(&admin, org_body("parquet", "Parquet")).await;
+        let mag = h.member(&admin, &parquet, "mag", &["magistrate"]).await;
+        let other = h.bailleur(&admin, "B", SIREN_B).await;
+        let b_corr = h.member(&admin, &other, "b.corr", &["correspondent"]).await;
+        let res = h.residence(&corr, "R1", "92050").await;
+        let ban = |start: String, end: String, informed: String| {
+            json!({"bailleur_id": a, "residence_id": res, "person": {"name": "M. Y"},
+            "places": {"buildings": ["B"], "common_parts": ["hall B2"]},
+            "grounds": "Occupation répétée du hall B2 en réunion, liée au trafic.",
+            "start": start, "end": end, "procureur_informed_on": informed})
+        };
+        // The préfet's decision only; at most one month; the procureur informed first.
+        h.post("/api/v1/bans", &corr, &ban(day(1), day(20), day(0)))
+            .await
+            .expect(403, Some("forbidden"));
+        let too_long = h
+            .post("/api/v1/bans", &officer, &ban(day(1), day(40), day(0)))
+            .await;
+        too_long.expect(422, Some("validation_failed"));
+        assert_eq!(too_long.body["errors"][0]["code"], "ban_too_long");
+        let uninformed = h
+            .post("/api/v1/bans", &officer, &ban(day(0), day(20), day(1)))
+            .await;
+        uninformed.expect(422, Some("validation_failed"));
+        assert_eq!(
+            uninformed.body["errors"][0]["field"],
+            "procureur_informed_on"
+        );
+        let created = h
+            .post("/api/v1/bans", &officer, &ban(day(0), day(27), day(-1)))
+            .await;
+        created.expect(201, None);
+        assert_eq!(created.body["circonscription_code"], "CSP-92050");
+        assert_eq!(created.body["in_force"], true);
+        assert_eq!(created.body["breach_offence_code"], "CSI-L22-11-1");
+        let path = format!("/api/v1/bans/{}", created.body["id"].as_str().unwrap());
+
+        // Seen by the préfecture, the landlord's correspondent, the circonscription's police and the
+        // parquet; by no one else.
+        for t in [&officer, &corr, &cop, &mag] {
+            h.get(&path, t).await.expect(200, None);
+        }
+        for t in [&observer, &staff_member, &other_cop, &b_corr] {
+            h.get(&path, t).await.expect(404, Some("not_found"));
+        }
+        assert_eq!(
+            h.get("/api/v1/bans", &other_cop).await.body["items"],
+            json!([])
+        );
+
+        // Acknowledged once by the landlord and once by the police; not by the others.
+        let ack = format!("{path}/acknowledgement");
+        h.post(&ack, &officer, &json!({}))
+            .await
+            .expect(403, Some("forbidden"));
+        h.post(&ack, &corr, &json!({})).await.expect(200, None);
+        h.post(&ack, &corr, &json!({}))
+            .await
+            .expect(409, Some("already_acknowledged"));
+        let both = h.post(&ack, &cop, &json!({})).await;
+        both.expect(200, None);
+        assert!(both.body["bailleur_acknowledged_at"].is_string());
+        assert!(both.body["police_acknowledged_at"].is_string());
+
+        // A breach can be qualified as the offence, for facts since the law came into force.
+        let incident = h
+            .post(
+                "/api/v1/incidents",
+                &corr,
+                &incident_body(&res, "hall_occupation"),
+            )
+            .await;
+        incident.expect(201, None);
+        h.qualify(&corr, incident.body["id"].as_str().unwrap(), "CSI-L22-11-1")
+            .await
+            .expect(200, None);
+    }
+);

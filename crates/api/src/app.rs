@@ -16,13 +16,17 @@ use crate::error::{ApiError, REQUEST_ID};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::{
-    audit, complaints, directory, feed, imports, incidents, injunctions, offences, ops,
+    audit, bans, complaints, directory, feed, imports, incidents, injunctions, offences, ops,
     organisations, principals, pv_transmissions, pvs, reference, residences, sworn_agents, token,
     webhooks,
 };
 
 /// Every `/api/v1` operation; the contract is collected from these registrations.
 fn api_routes(cfg: &mut ServiceConfig) {
+    cfg.service(bans::create_ban)
+        .service(bans::list_bans)
+        .service(bans::get_ban)
+        .service(bans::acknowledge);
     cfg.service(injunctions::create_injunction)
         .service(injunctions::list_injunctions)
         .service(injunctions::get_injunction)

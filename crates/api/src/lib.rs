@@ -10,6 +10,7 @@ pub mod web;
 
 // Resources.
 pub mod audit;
+pub mod bans;
 pub mod complaints;
 pub mod directory;
 pub mod feed;

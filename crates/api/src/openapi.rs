@@ -31,6 +31,7 @@ with a stable `code`. Obtain a token at `POST /api/v1/auth/token`, then send `Au
         (name = "directory", description = "Designated contacts of the convention"),
         (name = "incidents", description = "Incidents: intake, qualification, routing, lifecycle"),
         (name = "sworn-agents", description = "Sworn agents' files: commission, the préfet's agrément on the bailleur's request, oath, suspension, withdrawal"),
+        (name = "bans", description = "The préfet's bans from premises (art. L.22-11-1 CSI), acknowledged by the landlord and the police"),
         (name = "injunctions", description = "The préfet's injunctions to sue for a lease's termination (art. L.442-4-3 CCH): deadlines and each party's steps"),
         (name = "pvs", description = "Procès-verbaux of sworn agents: drawing up, signature, corrections, deadlines"),
         (name = "pv-transmissions", description = "Transmission of PVs to the parquet, slips and acknowledgements"),

@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bans;
 pub mod caller;
 pub mod complaints;
 pub mod context;

@@ -25,6 +25,8 @@ pub enum DelayRule {
     InjunctionActionMonths,
     /// Days before an injunction's deadline when the landlord's correspondent is alerted.
     InjunctionAlertDays,
+    /// The longest ban from premises, in months (art. L.22-11-1 CSI).
+    BanMaxMonths,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -63,6 +65,7 @@ impl LegalDelays {
             DelayRule::InjunctionAnswerDays,
             DelayRule::InjunctionActionMonths,
             DelayRule::InjunctionAlertDays,
+            DelayRule::BanMaxMonths,
         ] {
             if !d.entries.iter().any(|e| e.rule == rule) {
                 return Err(DelaysError::Missing(rule));

@@ -2,6 +2,7 @@
 //! as pure types. Nothing here does IO; constructors refuse invalid values ("parse, don't validate").
 
 pub mod audit;
+pub mod ban;
 pub mod commune;
 pub mod complaint;
 pub mod delays;

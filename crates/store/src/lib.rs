@@ -5,6 +5,7 @@
 //! multi-backend connection cannot express.
 
 pub mod audit;
+pub mod bans;
 pub mod complaints;
 pub mod credentials;
 pub mod db;

@@ -150,6 +150,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    bans (id) {
+        id -> Text,
+        org_id -> Text,
+        prefecture_id -> Text,
+        residence_id -> Text,
+        circonscription_code -> Nullable<Text>,
+        start_on -> Date,
+        end_on -> Date,
+        procureur_informed_on -> Date,
+        bailleur_acknowledged_at -> Nullable<Timestamp>,
+        police_acknowledged_at -> Nullable<Timestamp>,
+        content -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     injunctions (id) {
         id -> Text,
         org_id -> Text,
@@ -515,4 +534,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     token_revocations,
     login_failures,
     injunctions,
+    bans,
 );
