@@ -566,3 +566,129 @@ both_backends!(
         h.post(&events, &p.mag, &orient).await.expect(200, None);
     }
 );
+
+/// A complaint for outrage to the gardien, filed straight to the procureur, registered and oriented
+/// to the TADPR track by the magistrat; returns its events path.
+async fn on_the_tadpr_track(h: &Harness, p: &Parties) -> String {
+    let outrage = qualified_incident(h, p, "outrage_to_staff", "CP-433-5-AL1", None).await;
+    let body = json!({"incident_ids": [outrage], "channel": "direct_to_prosecutor", "bailleur_victim": victims()});
+    let c = h.post("/api/v1/complaints", &p.corr, &body).await;
+    c.expect(201, None);
+    let events = format!(
+        "/api/v1/complaints/{}/events",
+        c.body["id"].as_str().unwrap()
+    );
+    h.post(&events, &p.corr, &json!({"kind": "file"}))
+        .await
+        .expect(200, None);
+    h.post(&events, &p.mag, &json!({"kind": "register", "receipt": {"number": "P-2", "date": today(), "service": "Bureau d'ordre"}}))
+        .await
+        .expect(200, None);
+    // Orienting is the magistrat's, not the délégué's.
+    h.post(
+        &events,
+        &p.dpr,
+        &json!({"kind": "orient", "orientation": "tadpr"}),
+    )
+    .await
+    .expect(403, Some("forbidden"));
+    h.post(
+        &events,
+        &p.mag,
+        &json!({"kind": "orient", "orientation": "tadpr"}),
+    )
+    .await
+    .expect(200, None);
+    events
+}
+
+// Part B.3 of the préfet issue: the TADPR steps (summons, measure, outcome) belong to a délégué du
+// procureur; the magistrat orients and closes.
+both_backends!(b3_tadpr_steps_belong_to_the_delegate, |b| {
+    let h = Harness::start(b).await;
+    let p = parties(&h).await;
+    let events = on_the_tadpr_track(&h, &p).await;
+    let now = chrono::Utc::now().to_rfc3339();
+    let summons = json!({"kind": "schedule_summons", "summons_at": now, "place": "MJD"});
+    let measure = json!({"kind": "record_measure", "measure": "stage"});
+    let outcome = json!({"kind": "record_outcome", "outcome": "executed"});
+    for step in [&summons, &measure, &outcome] {
+        for other in [&p.mag, &p.corr, &p.police] {
+            let a = h.post(&events, other, step).await;
+            assert!(
+                [403, 404].contains(&a.status.as_u16()),
+                "{}: {}",
+                step["kind"],
+                a.text
+            );
+        }
+        h.post(&events, &p.dpr, step).await.expect(200, None);
+    }
+    h.post(&events, &p.dpr, &json!({"kind": "close"}))
+        .await
+        .expect(403, Some("forbidden"));
+    h.post(&events, &p.mag, &json!({"kind": "close"}))
+        .await
+        .expect(200, None);
+});
+
+// Part B.4 of the préfet issue: dated steps follow each other; nothing is recorded before it
+// happened, so no delay is negative.
+both_backends!(
+    b4_steps_happen_in_time_order_and_no_delay_is_negative,
+    |b| {
+        let h = Harness::start(b).await;
+        let p = parties(&h).await;
+        let events = on_the_tadpr_track(&h, &p).await;
+        let ahead = (chrono::Utc::now() + chrono::Duration::days(10)).to_rfc3339();
+        h.post(
+            &events,
+            &p.dpr,
+            &json!({"kind": "schedule_summons", "summons_at": ahead, "place": "MJD"}),
+        )
+        .await
+        .expect(200, None);
+        for step in [
+            json!({"kind": "record_measure", "measure": "stage"}),
+            json!({"kind": "schedule_summons", "summons_at": "2025-01-01T09:00:00Z", "place": "MJD"}),
+        ] {
+            h.post(&events, &p.dpr, &step)
+                .await
+                .expect(422, Some("date_out_of_order"));
+        }
+        let now = chrono::Utc::now().to_rfc3339();
+        h.post(
+            &events,
+            &p.dpr,
+            &json!({"kind": "schedule_summons", "summons_at": now, "place": "MJD"}),
+        )
+        .await
+        .expect(200, None);
+        h.post(
+            &events,
+            &p.dpr,
+            &json!({"kind": "record_measure", "measure": "stage"}),
+        )
+        .await
+        .expect(200, None);
+        let done = h
+            .post(
+                &events,
+                &p.dpr,
+                &json!({"kind": "record_outcome", "outcome": "executed"}),
+            )
+            .await;
+        done.expect(200, None);
+        for delay in [
+            "filing_to_orientation_days",
+            "orientation_to_summons_days",
+            "summons_to_outcome_days",
+        ] {
+            assert!(
+                done.body["delays"][delay].as_i64().unwrap() >= 0,
+                "{delay}: {}",
+                done.text
+            );
+        }
+    }
+);
