@@ -505,3 +505,56 @@ both_backends!(
             .expect(200, None);
     }
 );
+
+// Restricted events reach the correspondents in the feed, never a webhook: a ban reaches the police
+// correspondent's feed, not the police organisation's webhook receiver.
+both_backends!(bans_and_injunctions_never_leave_by_webhook, |b| {
+    let h = Harness::start_with(b, crate::webhooks::PRIVATE_TARGETS).await;
+    let admin = h.admin().await;
+    let (officer, _) = officer(&h, &admin).await;
+    let a = h.bailleur(&admin, "A", SIREN_A).await;
+    let corr = h
+        .member(&admin, &a, "a.corr", &["correspondent", "admin"])
+        .await;
+    let police = h.org(&admin, json!({"kind": "police_circonscription", "name": "CSP Nanterre", "circonscription_code": "CSP-92050"})).await;
+    let cop = h
+        .member(&admin, &police, "p.corr", &["police_correspondent"])
+        .await;
+    let police_erp = h.member(&admin, &police, "p.admin", &["admin"]).await;
+    let (srv, got) = crate::webhooks::receiver(0);
+    for t in [&corr, &police_erp] {
+        h.post(
+            "/api/v1/webhooks",
+            t,
+            &json!({"url": srv.url("/hook"), "event_types": []}),
+        )
+        .await
+        .expect(201, None);
+    }
+    let res = h.residence(&corr, "R1", "92050").await;
+    h.post("/api/v1/bans", &officer, &json!({"bailleur_id": a, "residence_id": res, "person": {"name": "M. Y"},
+        "grounds": "Occupation répétée du hall.", "start": day(0), "end": day(10), "procureur_informed_on": day(0)}))
+        .await
+        .expect(201, None);
+    h.post(
+        "/api/v1/injunctions",
+        &officer,
+        &json!({"bailleur_id": a, "tenant": {"name": "M. X", "dwelling": "B31"},
+        "grounds": "Trafic.", "issued_on": day(0)}),
+    )
+    .await
+    .expect(201, None);
+    crate::webhooks::rounds(&h, &crate::webhooks::fast(), || false).await;
+    assert!(
+        got.lock().unwrap().is_empty(),
+        "a restricted event left by webhook"
+    );
+    let feed = h.get("/api/v1/events", &cop).await;
+    let types: Vec<&str> = feed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["ban.issued"]);
+});

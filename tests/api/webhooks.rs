@@ -17,14 +17,14 @@ use crate::support::*;
 
 /// What the receiver got: headers of interest and the body.
 #[derive(Clone, Debug)]
-struct Received {
+pub(crate) struct Received {
     event_id: String,
     signature: String,
     body: Vec<u8>,
 }
 
 /// A receiver that answers 500 to its first `failures` requests, then 200.
-fn receiver(failures: usize) -> (actix_test::TestServer, Arc<Mutex<Vec<Received>>>) {
+pub(crate) fn receiver(failures: usize) -> (actix_test::TestServer, Arc<Mutex<Vec<Received>>>) {
     let got: Arc<Mutex<Vec<Received>>> = Arc::default();
     let left = Arc::new(AtomicUsize::new(failures));
     let g = got.clone();

@@ -91,6 +91,13 @@ struct Content {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "01936f71-1a2b-7c3d-8e4f-5a6b7c8d9e0f", "bailleur_id": "01936f5e-8a4b-7c3d-9e2f-1a2b3c4d5e6f",
+    "prefecture_id": "01936f5e-9a4b-7c3d-9e2f-1a2b3c4d5e6f", "residence_id": "01936f5e-d4e5-7f60-8a72-8c9d0e1f2a3b",
+    "circonscription_code": "CSP-92050", "person": {"name": "M. Y"}, "places": {"buildings": ["B"], "common_parts": ["hall B2"]},
+    "grounds": "Occupation répétée du hall B2 en réunion, liée au trafic de stupéfiants.",
+    "start": "2026-12-01", "end": "2026-12-31", "procureur_informed_on": "2026-11-28", "in_force": true,
+    "breach_offence_code": "CSI-L22-11-1", "bailleur_acknowledged_at": "2026-12-01T08:30:00Z", "version": 2,
+    "created_at": "2026-11-28T15:00:00Z", "updated_at": "2026-12-01T08:30:00Z"}))]
 pub struct Ban {
     pub id: String,
     pub bailleur_id: String,

@@ -75,10 +75,14 @@ pub struct FeedPage {
 
 fn scope(conn: &mut vigie_store::DbConn, caller: &Caller) -> AppResult<FeedScope> {
     policy::feed_reader(caller)?;
+    // Restricted events (radicalisation signals, injunctions, bans) reach the correspondents only.
     FeedScope::of_org(
         conn,
         &caller.org_id,
-        caller.has(vigie_domain::Role::Correspondent),
+        caller.has_any(&[
+            vigie_domain::Role::Correspondent,
+            vigie_domain::Role::PoliceCorrespondent,
+        ]),
     )?
     .ok_or_else(|| AppError::forbidden("this organisation reads no change feed"))
 }

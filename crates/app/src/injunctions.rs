@@ -85,6 +85,15 @@ struct Content {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "01936f70-1a2b-7c3d-8e4f-5a6b7c8d9e0f", "bailleur_id": "01936f5e-8a4b-7c3d-9e2f-1a2b3c4d5e6f",
+    "prefecture_id": "01936f5e-9a4b-7c3d-9e2f-1a2b3c4d5e6f", "residence_id": "01936f5e-d4e5-7f60-8a72-8c9d0e1f2a3b",
+    "status": "accepted", "tenant": {"name": "M. X", "dwelling": "Bât. B, esc. B2, 3e étage, porte 31"},
+    "grounds": "Participation au trafic de stupéfiants dans le hall B2.",
+    "incident_ids": ["01936f60-1a2b-7c3d-8e4f-5a6b7c8d9e0e"], "complaint_ids": [],
+    "procedure": {"status": "accepted", "issued_on": "2026-11-27", "answer_by": "2026-12-12", "answered_on": "2026-11-29",
+        "answered_late": false, "action_by": "2026-12-29", "action_late": false},
+    "next_deadline": "2026-12-29", "days_left": 30, "next_steps": ["bring_action"], "version": 2,
+    "created_at": "2026-11-27T10:00:00Z", "updated_at": "2026-11-29T09:00:00Z"}))]
 pub struct Injunction {
     pub id: String,
     pub bailleur_id: String,

@@ -85,6 +85,8 @@ pub enum FeedScope {
     },
     Police {
         circonscription_code: String,
+        /// Restricted events shared with the police (read by its correspondent, not by webhooks).
+        include_restricted: bool,
     },
     Parquet {
         parquet_id: String,
@@ -94,9 +96,10 @@ pub enum FeedScope {
 }
 
 impl FeedScope {
-    /// What organisation `org_id` reads in the feed, by its kind: a bailleur its own events
-    /// (restricted ones only if `include_restricted`), a police circonscription what was shared with
-    /// or lodged at it, the parquet what was sent to it; other kinds nothing.
+    /// What organisation `org_id` reads in the feed, by its kind: a bailleur its own events, a
+    /// police circonscription what was shared with or lodged at it (restricted ones, for both, only
+    /// if `include_restricted`: a correspondent, never a webhook), the parquet what was sent to it,
+    /// the préfecture its injunctions and bans; other kinds nothing.
     pub fn of_org(
         conn: &mut DbConn,
         org_id: &str,
@@ -113,6 +116,7 @@ impl FeedScope {
             }),
             Ok(OrgKind::PoliceCirconscription) => org.circonscription_code.map(|c| Self::Police {
                 circonscription_code: c,
+                include_restricted,
             }),
             Ok(OrgKind::Parquet) => Some(Self::Parquet { parquet_id: org.id }),
             Ok(OrgKind::Prefecture) => Some(Self::Prefecture),
@@ -146,7 +150,15 @@ pub fn list(
         }
         FeedScope::Police {
             circonscription_code,
-        } => q.filter(events::circonscription_code.eq(circonscription_code)),
+            include_restricted,
+        } => {
+            let q = q.filter(events::circonscription_code.eq(circonscription_code));
+            if *include_restricted {
+                q
+            } else {
+                q.filter(events::restricted.eq(false))
+            }
+        }
         FeedScope::Parquet { parquet_id } => q
             .filter(events::parquet_id.eq(parquet_id))
             .filter(events::restricted.eq(false)),
