@@ -114,6 +114,21 @@ fn check_bounds<T: Serialize + utoipa::ToSchema>(form: &T) -> ApiResult<()> {
     }
 }
 
+/// An OAuth2 request, after the per-address brake (the TCP peer, not X-Forwarded-For: a client
+/// must not choose its own bucket), read and within its bounds.
+fn read_request<T>(state: &AppState, req: &HttpRequest, body: &[u8]) -> ApiResult<T>
+where
+    T: serde::de::DeserializeOwned + Serialize + utoipa::ToSchema,
+{
+    let peer = req
+        .peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+    state.token_rate_limiter.check(&format!("token:{peer}"))?;
+    let form: T = parse_body(req, body)?;
+    check_bounds(&form)?;
+    Ok(form)
+}
+
 /// HTTP Basic client authentication (RFC 6749 §2.3.1), which clients must be able to use.
 fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -154,13 +169,7 @@ pub async fn issue_token(
     req: HttpRequest,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    // The TCP peer, not X-Forwarded-For: a client must not choose its own bucket.
-    let peer = req
-        .peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
-    state.token_rate_limiter.check(&format!("token:{peer}"))?;
-    let form: TokenRequest = parse_body(&req, &body)?;
-    check_bounds(&form)?;
+    let form: TokenRequest = read_request(&state, &req, &body)?;
     let fields = [
         &form.client_id,
         &form.client_secret,
@@ -277,12 +286,7 @@ pub async fn revoke_token(
     req: HttpRequest,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    let peer = req
-        .peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
-    state.token_rate_limiter.check(&format!("token:{peer}"))?;
-    let form: RevokeRequest = parse_body(&req, &body)?;
-    check_bounds(&form)?;
+    let form: RevokeRequest = read_request(&state, &req, &body)?;
     let token = form.token.filter(|t| !t.trim().is_empty()).ok_or_else(|| {
         ApiError::bad_request("invalid_request", "`token` is required").oauth("invalid_request")
     })?;

@@ -13,13 +13,11 @@ use validator::Validate;
 use vigie_domain::delays::LegalDelays;
 use vigie_domain::{OrgKind, Role, ban};
 use vigie_store::bans::{self as repo, BanRow, BanScope};
-use vigie_store::complaints::{self as complaint_repo, NotificationRow};
-use vigie_store::events::NewEvent;
 use vigie_store::{DbConn, organisations, reference, residences};
 
+use crate::announce::Announcement;
 use crate::caller::Caller;
 use crate::context::App;
-use crate::directory::contacts_for;
 use crate::error::{AppError, AppResult};
 use crate::idempotency::{self, Answer, Created};
 use crate::page::{Listed, PageRequest, fetch_size, views_of};
@@ -187,44 +185,23 @@ fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<BanRow> {
     }
 }
 
+/// The feed event and the notifications of a change: the préfecture, the landlord's correspondent
+/// and the police correspondent of the circonscription (restricted: no other role, no webhook).
 fn announce(conn: &mut DbConn, row: &BanRow, event: &str, summary: &str) -> AppResult<()> {
-    let contacts = contacts_for(
+    crate::announce::announce(
         conn,
-        &row.org_id,
-        row.circonscription_code.as_deref(),
-        today(),
-    )?;
-    let at = vigie_store::now();
-    let notes: Vec<NotificationRow> = contacts
-        .into_iter()
-        .map(|c| NotificationRow {
-            id: vigie_store::new_id(),
-            recipient_org_id: c.organisation_id,
-            recipient_person_id: Some(c.holder.id),
-            contact_role: c.role.as_str().to_owned(),
-            event_type: format!("ban.{event}"),
-            resource_type: "ban".into(),
-            resource_id: row.id.clone(),
-            summary: summary.to_owned(),
-            created_at: at,
-        })
-        .collect();
-    complaint_repo::notify(conn, &notes)?;
-    vigie_store::events::record(
-        conn,
-        NewEvent {
-            event_type: &format!("ban.{event}"),
+        Announcement {
             resource_type: "ban",
             resource_id: &row.id,
+            event,
             org_id: &row.org_id,
             circonscription_code: row.circonscription_code.as_deref(),
-            parquet_id: None,
             restricted: true,
             for_prefecture: true,
+            summary: summary.to_owned(),
             data: serde_json::json!({"start": row.start_on, "end": row.end_on, "version": row.version}),
         },
-    )?;
-    Ok(())
+    )
 }
 
 /// Ban a person from premises

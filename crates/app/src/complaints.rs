@@ -20,7 +20,7 @@ use vigie_store::{DbConn, incidents, offences, organisations, residences};
 use crate::caller::Caller;
 use crate::context::App;
 use crate::directory::contacts_for;
-use crate::error::{AppError, AppResult, ErrorKind};
+use crate::error::{AppError, AppResult};
 use crate::idempotency::{self, Answer, Created};
 use crate::page::{Listed, PageRequest, fetch_size, views_of};
 use crate::policy;
@@ -596,16 +596,8 @@ pub async fn get_complaint(app: &App, caller: Caller, id: String) -> AppResult<C
 }
 
 fn complaint_error(e: ComplaintError, allowed: Vec<&'static str>) -> AppError {
-    let status = if e.is_conflict() {
-        ErrorKind::Conflict
-    } else {
-        ErrorKind::Invalid
-    };
-    let mut err = AppError::new(status, e.code(), e.to_string());
-    if matches!(e, ComplaintError::NotAllowed { .. }) {
-        err.allowed = Some(allowed.into_iter().map(str::to_owned).collect());
-    }
-    err
+    let allowed = matches!(e, ComplaintError::NotAllowed { .. }).then_some(allowed);
+    AppError::rule(e.is_conflict(), e.code(), e.to_string(), allowed)
 }
 
 /// The notifications of a step: one per designated contact in force (the bailleur's correspondent,

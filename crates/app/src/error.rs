@@ -122,6 +122,24 @@ impl AppError {
         )
     }
 
+    /// A refusal by a rule of a legal procedure: a conflict with the record's state (409), or data
+    /// the rule refuses (422); `allowed` lists the steps possible instead, when it helps.
+    pub fn rule(
+        conflict: bool,
+        code: &'static str,
+        detail: impl Into<String>,
+        allowed: Option<Vec<&'static str>>,
+    ) -> Self {
+        let kind = if conflict {
+            ErrorKind::Conflict
+        } else {
+            ErrorKind::Invalid
+        };
+        let mut e = Self::new(kind, code, detail);
+        e.allowed = allowed.map(|a| a.into_iter().map(str::to_owned).collect());
+        e
+    }
+
     /// A refusal about the whole input rather than one field (e.g. a reused idempotency key).
     pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> Self {
         Self::new(ErrorKind::Invalid, code, detail)

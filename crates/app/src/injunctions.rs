@@ -14,15 +14,13 @@ use vigie_domain::delays::{DelayRule, LegalDelays};
 use vigie_domain::injunction::{
     InjunctionError, InjunctionEvent, InjunctionParty, InjunctionStatus, Procedure,
 };
-use vigie_store::complaints::{self as complaint_repo, NotificationRow};
-use vigie_store::events::NewEvent;
 use vigie_store::injunctions::{self as repo, InjunctionFilter, InjunctionRow};
 use vigie_store::{DbConn, organisations, residences};
 
+use crate::announce::Announcement;
 use crate::caller::Caller;
 use crate::context::App;
-use crate::directory::contacts_for;
-use crate::error::{AppError, AppResult, ErrorKind};
+use crate::error::{AppError, AppResult};
 use crate::idempotency::{self, Answer, Created};
 use crate::page::{Listed, PageRequest, fetch_size, views_of};
 use crate::sworn_agents::today;
@@ -199,54 +197,28 @@ fn party(caller: &Caller, owner: InjunctionParty) -> AppResult<()> {
 }
 
 fn injunction_error(e: InjunctionError, allowed: Vec<&'static str>) -> AppError {
-    let kind = if e.is_conflict() {
-        ErrorKind::Conflict
-    } else {
-        ErrorKind::Invalid
-    };
-    let mut err = AppError::new(kind, e.code(), e.to_string());
-    if matches!(e, InjunctionError::NotAllowed { .. }) {
-        err.allowed = Some(allowed.into_iter().map(str::to_owned).collect());
-    }
-    err
+    let allowed = matches!(e, InjunctionError::NotAllowed { .. }).then_some(allowed);
+    AppError::rule(e.is_conflict(), e.code(), e.to_string(), allowed)
 }
 
 /// The feed event and the notifications of a change: the préfecture and the landlord's
 /// correspondent (restricted: no other role of the landlord, no webhook), and the landlord's
 /// designated correspondent notified.
 fn announce(conn: &mut DbConn, row: &InjunctionRow, event: &str, summary: String) -> AppResult<()> {
-    let contacts = contacts_for(conn, &row.org_id, None, today())?;
-    let at = vigie_store::now();
-    let notes: Vec<NotificationRow> = contacts
-        .into_iter()
-        .map(|c| NotificationRow {
-            id: vigie_store::new_id(),
-            recipient_org_id: c.organisation_id,
-            recipient_person_id: Some(c.holder.id),
-            contact_role: c.role.as_str().to_owned(),
-            event_type: format!("injunction.{event}"),
-            resource_type: "injunction".into(),
-            resource_id: row.id.clone(),
-            summary: summary.clone(),
-            created_at: at,
-        })
-        .collect();
-    complaint_repo::notify(conn, &notes)?;
-    vigie_store::events::record(
+    crate::announce::announce(
         conn,
-        NewEvent {
-            event_type: &format!("injunction.{event}"),
+        Announcement {
             resource_type: "injunction",
             resource_id: &row.id,
+            event,
             org_id: &row.org_id,
             circonscription_code: None,
-            parquet_id: None,
             restricted: true,
             for_prefecture: true,
+            summary,
             data: serde_json::json!({"status": row.status, "next_deadline": row.next_deadline, "version": row.version}),
         },
-    )?;
-    Ok(())
+    )
 }
 
 /// Enjoin a landlord to sue for a lease's termination

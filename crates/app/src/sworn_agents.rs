@@ -19,7 +19,7 @@ use vigie_store::{DbConn, StoreError, offences, residences};
 
 use crate::caller::Caller;
 use crate::context::App;
-use crate::error::{AppError, AppResult, ErrorKind};
+use crate::error::{AppError, AppResult};
 use crate::idempotency::{self, Answer, Created};
 use crate::page::{Listed, PageRequest, fetch_size, views_of};
 use crate::policy::{self, AgentFiles};
@@ -172,12 +172,7 @@ fn check_residences(conn: &mut DbConn, org_id: &str, ids: &[String]) -> AppResul
 
 /// A file rule refused: the file's state (409) or the event's data (422), under the rule's code.
 fn file_error(e: FileError) -> AppError {
-    let status = if e.is_conflict() {
-        ErrorKind::Conflict
-    } else {
-        ErrorKind::Invalid
-    };
-    AppError::new(status, e.code(), e.to_string())
+    AppError::rule(e.is_conflict(), e.code(), e.to_string(), None)
 }
 
 /// Every string of an event is 1 to 200 characters (reasons up to 2 000).
