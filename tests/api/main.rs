@@ -13,6 +13,7 @@ mod concurrency;
 mod contract;
 mod errors;
 mod feed;
+mod http_semantics;
 mod imports;
 mod incidents;
 mod legal_rules;

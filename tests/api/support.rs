@@ -246,7 +246,11 @@ impl Harness {
             None => req.send().await,
         }
         .expect("request sent");
-        let bytes = res.body().limit(64 * 1024 * 1024).await.expect("body");
+        let bytes = res
+            .body()
+            .limit(64 * 1024 * 1024)
+            .await
+            .unwrap_or_else(|e| panic!("body of {path}: {e:?}"));
         let text = String::from_utf8_lossy(&bytes).into_owned();
         Answer {
             status: res.status(),

@@ -173,7 +173,33 @@ fn path_error(_err: actix_web::error::PathError, _req: &HttpRequest) -> actix_we
     ApiError::not_found().into()
 }
 
+/// No route took the request: a known path with another method is a 405 with `Allow` (an `OPTIONS`
+/// request a 204 with `Allow`); an unknown path a 404.
 async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let methods = crate::web::contract::methods_of(req.path());
+    if !methods.is_empty() {
+        let mut allow: Vec<&str> = methods.iter().map(|m| m.as_str()).collect();
+        if allow.contains(&"GET") {
+            allow.push("HEAD");
+        }
+        allow.push("OPTIONS");
+        let allow = allow.join(", ");
+        if req.method() == actix_web::http::Method::OPTIONS {
+            return Ok(HttpResponse::NoContent()
+                .insert_header((header::ALLOW, allow))
+                .finish());
+        }
+        let e = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("{} is not allowed on {}: {allow}", req.method(), req.path()),
+        );
+        let mut res = actix_web::ResponseError::error_response(&e);
+        if let Ok(v) = HeaderValue::from_str(&allow) {
+            res.headers_mut().insert(header::ALLOW, v);
+        }
+        return Ok(res);
+    }
     let mut e = ApiError::not_found();
     e.code = "unknown_route";
     e.detail = format!("no operation at {} {}", req.method(), req.path());
@@ -219,12 +245,18 @@ fn cors(origins: &[String]) -> Cors {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             header::IF_MATCH,
+            header::IF_NONE_MATCH,
             header::ACCEPT,
         ])
         .allowed_header("idempotency-key")
         .allowed_header("x-request-id")
-        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER])
-        .expose_headers(["x-request-id"])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::LINK,
+        ])
+        .expose_headers(["x-request-id", "idempotent-replayed", "vigie-sync"])
         .max_age(3600);
     for o in origins {
         cors = cors.allowed_origin(o);
@@ -279,6 +311,7 @@ pub fn build_app(
         )
         .default_service(web::to(unknown_route))
         .wrap(from_fn(crate::web::contract::guard_parameters))
+        .wrap(from_fn(crate::web::semantics::head_and_conditional_get))
         .wrap(from_fn(refuse_nul))
         .wrap(cors(&state.cors_origins))
         .wrap(ErrorHandlers::new().default_handler(ensure_problem))
@@ -301,6 +334,9 @@ pub fn build_app(
                 Ok(res)
             })
         })
+        // Outermost, so that every answer is compressed as the client asked, the metrics page and
+        // the problems written by the safety net included.
+        .wrap(actix_web::middleware::Compress::default())
 }
 
 impl ApiError {

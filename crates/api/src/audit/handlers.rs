@@ -34,7 +34,7 @@ pub async fn list_audit(
         page.request()?,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(Page::of(&req, r, |r| r.id.clone())))
+    Ok(Page::respond(&req, r, |r| r.id.clone()))
 }
 
 /// Verify the audit chains

@@ -61,7 +61,7 @@ pub async fn list_bans(
         page.request()?,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(Page::of(&req, r, |v| v.id.clone())))
+    Ok(Page::respond(&req, r, |v| v.id.clone()))
 }
 
 /// Read a ban

@@ -63,7 +63,7 @@ pub async fn list_complaints(
         page.request()?,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(Page::of(&req, r, |v| v.id.clone())))
+    Ok(Page::respond(&req, r, |v| v.id.clone()))
 }
 
 /// Read a complaint
@@ -145,5 +145,5 @@ pub async fn list_notifications(
         page.request()?,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(Page::of(&req, r, |r| r.id.clone())))
+    Ok(Page::respond(&req, r, |r| r.id.clone()))
 }

@@ -123,5 +123,5 @@ pub async fn list_import_errors(
         page.request()?,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(Page::of(&req, listed, |e| e.line.to_string())))
+    Ok(Page::respond(&req, listed, |e| e.line.to_string()))
 }

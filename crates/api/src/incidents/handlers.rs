@@ -69,7 +69,7 @@ pub async fn list_incidents(
         page.request()?,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(Page::of(&req, listed, |v| v.id.clone())))
+    Ok(Page::respond(&req, listed, |v| v.id.clone()))
 }
 
 /// Read an incident

@@ -62,7 +62,7 @@ pub async fn list_injunctions(
         page.request()?,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(Page::of(&req, r, |v| v.id.clone())))
+    Ok(Page::respond(&req, r, |v| v.id.clone()))
 }
 
 /// Read an injunction

@@ -34,7 +34,7 @@ pub async fn list_offences(
         page.request()?,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(Page::of(&req, r, |r| r.code.clone())))
+    Ok(Page::respond(&req, r, |r| r.code.clone()))
 }
 
 /// Read an offence

@@ -62,7 +62,7 @@ pub async fn list_organisations(
         page.request()?,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(Page::of(&req, r, |r| r.id.clone())))
+    Ok(Page::respond(&req, r, |r| r.id.clone()))
 }
 
 /// Read an organisation

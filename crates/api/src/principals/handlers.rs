@@ -64,7 +64,7 @@ pub async fn list_people(
         page.request()?,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(Page::of(&req, r, |v| v.id.clone())))
+    Ok(Page::respond(&req, r, |v| v.id.clone()))
 }
 
 /// Read a person
@@ -168,7 +168,7 @@ pub async fn list_api_clients(
         page.request()?,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(Page::of(&req, r, |v| v.id.clone())))
+    Ok(Page::respond(&req, r, |v| v.id.clone()))
 }
 
 /// Update an API client

@@ -57,7 +57,7 @@ pub async fn list_transmissions(
 ) -> ApiResult<HttpResponse> {
     let r = pv_transmissions::list_transmissions(&state.app, caller.into_inner(), page.request()?)
         .await?;
-    Ok(HttpResponse::Ok().json(Page::of(&req, r, |v| v.id.clone())))
+    Ok(Page::respond(&req, r, |v| v.id.clone()))
 }
 
 /// Read a transmission slip

@@ -64,7 +64,7 @@ pub async fn list_pvs(
         page.request()?,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(Page::of(&req, r, |v| v.id.clone())))
+    Ok(Page::respond(&req, r, |v| v.id.clone()))
 }
 
 /// Read a PV

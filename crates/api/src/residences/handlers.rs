@@ -72,7 +72,7 @@ pub async fn list_residences(
     page: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let r = residences::list_residences(&state.app, caller.into_inner(), page.request()?).await?;
-    Ok(HttpResponse::Ok().json(Page::of(&req, r, |r| r.id.clone())))
+    Ok(Page::respond(&req, r, |r| r.id.clone()))
 }
 
 /// Read a residence
@@ -128,7 +128,7 @@ pub async fn list_staff(
     page: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let r = residences::list_staff(&state.app, caller.into_inner(), page.request()?).await?;
-    Ok(HttpResponse::Ok().json(Page::of(&req, r, |r| r.id.clone())))
+    Ok(Page::respond(&req, r, |r| r.id.clone()))
 }
 
 /// Update a staff member

@@ -205,6 +205,18 @@ fn operations() -> &'static [Operation] {
     })
 }
 
+/// The methods the contract has for `path` (empty: no such path).
+pub fn methods_of(path: &str) -> Vec<Method> {
+    let mut out: Vec<Method> = operations()
+        .iter()
+        .filter(|o| o.path.is_match(path))
+        .map(|o| o.method.clone())
+        .collect();
+    out.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    out.dedup();
+    out
+}
+
 /// What is wrong with a request's parameters, if anything.
 fn check_parameters(method: &Method, path: &str, query: &str) -> Result<(), ApiError> {
     let Some(op) = operations()

@@ -9,4 +9,5 @@ pub mod http;
 pub mod pagination;
 pub mod rate_limit;
 pub mod responses;
+pub mod semantics;
 pub mod state;

@@ -75,6 +75,26 @@ pub struct Page<T: ToSchema> {
     pub next: Option<String>,
 }
 
+impl<T: ToSchema + Serialize> Page<T> {
+    /// The 200 answer with the page, and the next page's link also as a `Link: <...>; rel="next"`
+    /// header (RFC 8288) for clients that follow links.
+    pub fn respond(
+        req: &HttpRequest,
+        listed: vigie_app::Listed<T>,
+        key: impl Fn(&T) -> String,
+    ) -> actix_web::HttpResponse {
+        let page = Self::of(req, listed, key);
+        let mut res = actix_web::HttpResponse::Ok();
+        if let Some(next) = &page.next {
+            res.insert_header((
+                actix_web::http::header::LINK,
+                format!("<{next}>; rel=\"next\""),
+            ));
+        }
+        res.json(page)
+    }
+}
+
 impl<T: ToSchema> Page<T> {
     /// The page of a use case's listing; `key` gives the item's cursor key.
     pub fn of(req: &HttpRequest, listed: vigie_app::Listed<T>, key: impl Fn(&T) -> String) -> Self {

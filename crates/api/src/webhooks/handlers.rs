@@ -51,7 +51,7 @@ pub async fn list_webhooks(
     page: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let r = webhooks::list_webhooks(&state.app, caller.into_inner(), page.request()?).await?;
-    Ok(HttpResponse::Ok().json(Page::of(&req, r, |r| r.id.clone())))
+    Ok(Page::respond(&req, r, |r| r.id.clone()))
 }
 
 /// Change a webhook
@@ -103,7 +103,7 @@ pub async fn list_deliveries(
         page.request()?,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(Page::of(&req, r, |r| r.id.clone())))
+    Ok(Page::respond(&req, r, |r| r.id.clone()))
 }
 
 /// Deliver again

@@ -1,0 +1,122 @@
+//! HTTP as clients and proxies expect it: conditional GET (304), HEAD, 405 with Allow and OPTIONS,
+//! compression, and the next page as a Link header.
+
+use serde_json::json;
+
+use crate::both_backends;
+use crate::support::*;
+
+both_backends!(reads_are_conditional_and_head_and_options_answer, |b| {
+    let h = Harness::start(b).await;
+    let admin = h.admin().await;
+    let org = h.bailleur(&admin, "A", SIREN_A).await;
+    let corr = h
+        .member(&admin, &org, "corr", &["correspondent", "admin"])
+        .await;
+    let res = h.residence(&corr, "R1", "92050").await;
+    let created = h
+        .post("/api/v1/incidents", &corr, &incident_body(&res, "dumping"))
+        .await;
+    created.expect(201, None);
+    let path = format!("/api/v1/incidents/{}", created.body["id"].as_str().unwrap());
+    let etag = created.header("etag").unwrap();
+
+    // If-None-Match with the current ETag: 304 without a body; with another, the record.
+    let same = h
+        .send("GET", &path, Some(&corr), &[("if-none-match", &etag)], None)
+        .await;
+    assert_eq!(same.status.as_u16(), 304);
+    assert!(same.text.is_empty());
+    assert_eq!(same.header("etag").as_deref(), Some(etag.as_str()));
+    let other = h
+        .send(
+            "GET",
+            &path,
+            Some(&corr),
+            &[("if-none-match", "\"v99\"")],
+            None,
+        )
+        .await;
+    other.expect(200, None);
+    // A change makes the old ETag stale.
+    h.patch(&path, &corr, &json!({"narrative": "Précisé."}), Some(&etag))
+        .await
+        .expect(200, None);
+    h.send("GET", &path, Some(&corr), &[("if-none-match", &etag)], None)
+        .await
+        .expect(200, None);
+
+    // HEAD: the headers of GET, no body.
+    let head = h.send("HEAD", &path, Some(&corr), &[], None).await;
+    assert_eq!(head.status.as_u16(), 200);
+    assert!(head.text.is_empty());
+    assert!(head.header("etag").is_some());
+    // Visibility holds for HEAD too.
+    let stranger = h.bailleur(&admin, "B", SIREN_B).await;
+    let b_corr = h
+        .member(&admin, &stranger, "b.corr", &["correspondent"])
+        .await;
+    assert_eq!(
+        h.send("HEAD", &path, Some(&b_corr), &[], None)
+            .await
+            .status
+            .as_u16(),
+        404
+    );
+
+    // A known path with another method: 405 and what is allowed; OPTIONS lists it.
+    let wrong = h.send("DELETE", &path, Some(&corr), &[], None).await;
+    wrong.expect(405, Some("method_not_allowed"));
+    assert_eq!(
+        wrong.header("allow").as_deref(),
+        Some("GET, PATCH, HEAD, OPTIONS")
+    );
+    let options = h
+        .send("OPTIONS", "/api/v1/incidents", None, &[], None)
+        .await;
+    assert_eq!(options.status.as_u16(), 204);
+    assert_eq!(
+        options.header("allow").as_deref(),
+        Some("GET, POST, HEAD, OPTIONS")
+    );
+    // An unknown path is still a 404.
+    h.send("DELETE", "/api/v1/nowhere", Some(&corr), &[], None)
+        .await
+        .expect(404, Some("unknown_route"));
+
+    // The next page is a Link header too.
+    h.post("/api/v1/incidents", &corr, &incident_body(&res, "dumping"))
+        .await
+        .expect(201, None);
+    let page = h.get("/api/v1/incidents?limit=1", &corr).await;
+    page.expect(200, None);
+    let next = page.body["next"].as_str().unwrap();
+    assert_eq!(page.header("link"), Some(format!("<{next}>; rel=\"next\"")));
+    let last = h.get(next, &corr).await;
+    assert!(last.header("link").is_none());
+});
+
+#[actix_web::test]
+async fn answers_are_compressed_when_the_client_asks() {
+    let h = Harness::start(Backend::Sqlite).await;
+    for (asked, got) in [("gzip", "gzip"), ("br", "br")] {
+        let mut res = h
+            .srv
+            .get("/openapi.json")
+            .insert_header(("accept-encoding", asked))
+            .no_decompress()
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        assert_eq!(
+            res.headers()
+                .get("content-encoding")
+                .and_then(|v| v.to_str().ok()),
+            Some(got)
+        );
+        let body = res.body().limit(10_000_000).await.unwrap();
+        // The contract is hundreds of kB as JSON; compressed it is a fraction of that.
+        assert!(body.len() < 100_000, "{asked}: {} bytes", body.len());
+    }
+}
