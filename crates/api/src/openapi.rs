@@ -104,3 +104,127 @@ pub fn declare_parameter_limits(api: &mut utoipa::openapi::OpenApi) {
         }
     }
 }
+
+/// Names the variants of every tagged union (`#[serde(tag = "kind")]` enums, which utoipa writes as
+/// a `oneOf` of inline objects) and gives the union a `discriminator`, and turns an `allOf` over
+/// such a union (a view that adds fields to it) into a union of named variants too. Client
+/// generators need both: without them openapi-python-client drops the schemas (and every model that
+/// holds one) and typed clients cannot tell the variants apart.
+pub fn name_union_variants(api: &mut utoipa::openapi::OpenApi) {
+    use serde_json::{Map, Value, json};
+    let Ok(mut doc) = serde_json::to_value(&*api) else {
+        return;
+    };
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let pascal = |s: &str| -> String {
+        s.split(['_', '-', '.'])
+            .map(|w| {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
+    // The tag of a union: a property every branch has with one constant value.
+    let tag_of = |branches: &[Value]| -> Option<(String, Vec<String>)> {
+        let first = branches.first()?.get("properties")?.as_object()?;
+        'candidates: for key in first.keys() {
+            let mut values = vec![];
+            for b in branches {
+                if b.get("$ref").is_some() {
+                    return None;
+                }
+                let Some(v) = b
+                    .pointer(&format!("/properties/{key}/enum"))
+                    .and_then(Value::as_array)
+                    .filter(|e| e.len() == 1)
+                    .and_then(|e| e[0].as_str())
+                else {
+                    continue 'candidates;
+                };
+                values.push(v.to_owned());
+            }
+            return Some((key.clone(), values));
+        }
+        None
+    };
+    let names: Vec<String> = schemas.keys().cloned().collect();
+    let mut added = Map::new();
+    for name in &names {
+        let Some(branches) = schemas[name].get("oneOf").and_then(Value::as_array).cloned() else {
+            continue;
+        };
+        let Some((tag, values)) = tag_of(&branches) else {
+            continue;
+        };
+        let mut refs = vec![];
+        let mut mapping = Map::new();
+        for (branch, value) in branches.into_iter().zip(values) {
+            let variant = format!("{name}{}", pascal(&value));
+            let r = format!("#/components/schemas/{variant}");
+            added.insert(variant, branch);
+            refs.push(json!({"$ref": r}));
+            mapping.insert(value, Value::String(r));
+        }
+        let s = &mut schemas[name];
+        s["oneOf"] = Value::Array(refs);
+        s["discriminator"] = json!({"propertyName": tag, "mapping": mapping});
+    }
+    // Views that extend a union (`allOf: [{$ref: Union}, {extra fields}]`).
+    let unions: Map<String, Value> = names
+        .iter()
+        .filter_map(|n| {
+            schemas[n]
+                .get("discriminator")
+                .map(|d| (format!("#/components/schemas/{n}"), d.clone()))
+        })
+        .collect();
+    for name in &names {
+        let Some(parts) = schemas[name].get("allOf").and_then(Value::as_array).cloned() else {
+            continue;
+        };
+        let Some((pos, disc)) = parts.iter().enumerate().find_map(|(i, p)| {
+            p.get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| unions.get(r))
+                .map(|d| (i, d.clone()))
+        }) else {
+            continue;
+        };
+        let extra: Vec<Value> = parts
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != pos)
+            .map(|(_, p)| p.clone())
+            .collect();
+        let mut refs = vec![];
+        let mut mapping = Map::new();
+        for (value, variant_ref) in disc["mapping"].as_object().cloned().unwrap_or_default() {
+            let variant = format!("{name}{}", pascal(&value));
+            let r = format!("#/components/schemas/{variant}");
+            let mut all_of = vec![json!({"$ref": variant_ref})];
+            all_of.extend(extra.iter().cloned());
+            added.insert(variant, json!({"allOf": all_of}));
+            refs.push(json!({"$ref": r}));
+            mapping.insert(value, Value::String(r));
+        }
+        let description = schemas[name].get("description").cloned();
+        let mut s = json!({"oneOf": refs, "discriminator": {"propertyName": disc["propertyName"], "mapping": mapping}});
+        if let Some(d) = description {
+            s["description"] = d;
+        }
+        schemas[name] = s;
+    }
+    for (k, v) in added {
+        schemas.entry(k).or_insert(v);
+    }
+    if let Ok(parsed) = serde_json::from_value(doc) {
+        *api = parsed;
+    }
+}
