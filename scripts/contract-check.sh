@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Validates openapi/openapi.json (openapi-spec-validator) and fuzzes a live server with schemathesis:
-# no server error, no response that breaks its own schema.
+# Validates openapi/openapi.json (openapi-spec-validator), generates a Python and a TypeScript client
+# with stock generators and runs a short script with each against a live server, and fuzzes it with
+# schemathesis: no server error, no response that breaks its own schema.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,6 +46,15 @@ if grep -q "removal of\|Unable to process schema" "$WORK/pyclient.log"; then
 fi
 "$VENV/bin/python" scripts/clients/python_smoke.py "$WORK/pyclient" "http://127.0.0.1:$PORT" \
     demo.correspondant demo-password-2026
+
+# And with TypeScript: types from openapi-typescript, the openapi-fetch client, `tsc --strict`.
+(
+    cd scripts/clients/ts
+    npm ci --no-audit --no-fund --loglevel=error
+    npx openapi-typescript ../../../openapi/openapi.json -o schema.d.ts > /dev/null
+    npx tsc -p .
+)
+node scripts/clients/ts/out/smoke.js "http://127.0.0.1:$PORT" demo.correspondant demo-password-2026
 
 # Two passes: the platform admin (organisations, reference data, audit) and a bailleur's correspondent
 # and admin from the demo data (residences, staff, designations, incidents).
