@@ -118,7 +118,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     let mut api = api;
     crate::openapi::declare_parameter_limits(&mut api);
-    crate::openapi::name_union_variants(&mut api);
+    crate::openapi::normalise(&mut api);
     api
 }
 
@@ -301,7 +301,7 @@ pub fn build_app(
         .split_for_parts();
     let mut api = api;
     crate::openapi::declare_parameter_limits(&mut api);
-    crate::openapi::name_union_variants(&mut api);
+    crate::openapi::normalise(&mut api);
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .route(
             "/docs",

@@ -14,8 +14,10 @@ use crate::error::{FieldError, Problem};
         description = "Shared backend of the Hauts-de-Seine social-housing security convention (5 September 2022): \
 bailleurs, police circonscriptions and the parquet de Nanterre. Every error is an RFC 9457 problem (`application/problem+json`) \
 with a stable `code`. Obtain a token at `POST /api/v1/auth/token`, then send `Authorization: Bearer <token>`.",
-        license(name = "EUPL-1.2"),
+        license(name = "EUPL-1.2", url = "https://interoperable-europe.ec.europa.eu/collection/eupl/eupl-text-eupl-12"),
+        contact(name = "Vigie maintainers", url = "https://vigie.example/contact"),
     ),
+    servers((url = "/", description = "The server that serves this document")),
     modifiers(&Security),
     components(schemas(Problem, FieldError)),
     tags(
@@ -110,11 +112,8 @@ pub fn declare_parameter_limits(api: &mut utoipa::openapi::OpenApi) {
 /// such a union (a view that adds fields to it) into a union of named variants too. Client
 /// generators need both: without them openapi-python-client drops the schemas (and every model that
 /// holds one) and typed clients cannot tell the variants apart.
-pub fn name_union_variants(api: &mut utoipa::openapi::OpenApi) {
+fn name_union_variants(doc: &mut serde_json::Value) {
     use serde_json::{Map, Value, json};
-    let Ok(mut doc) = serde_json::to_value(&*api) else {
-        return;
-    };
     let Some(schemas) = doc
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
@@ -157,7 +156,11 @@ pub fn name_union_variants(api: &mut utoipa::openapi::OpenApi) {
     let names: Vec<String> = schemas.keys().cloned().collect();
     let mut added = Map::new();
     for name in &names {
-        let Some(branches) = schemas[name].get("oneOf").and_then(Value::as_array).cloned() else {
+        let Some(branches) = schemas[name]
+            .get("oneOf")
+            .and_then(Value::as_array)
+            .cloned()
+        else {
             continue;
         };
         let Some((tag, values)) = tag_of(&branches) else {
@@ -186,7 +189,11 @@ pub fn name_union_variants(api: &mut utoipa::openapi::OpenApi) {
         })
         .collect();
     for name in &names {
-        let Some(parts) = schemas[name].get("allOf").and_then(Value::as_array).cloned() else {
+        let Some(parts) = schemas[name]
+            .get("allOf")
+            .and_then(Value::as_array)
+            .cloned()
+        else {
             continue;
         };
         let Some((pos, disc)) = parts.iter().enumerate().find_map(|(i, p)| {
@@ -224,6 +231,69 @@ pub fn name_union_variants(api: &mut utoipa::openapi::OpenApi) {
     for (k, v) in added {
         schemas.entry(k).or_insert(v);
     }
+}
+
+/// Names the page of `T` `PageT` (utoipa writes `Page_T`) and makes its items a reference to `T`
+/// instead of an inline copy, so that generated clients share one model per resource.
+fn name_pages(doc: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let pages: Vec<(String, String)> = schemas
+        .keys()
+        .filter_map(|k| {
+            k.strip_prefix("Page_")
+                .map(|item| (k.clone(), item.to_owned()))
+        })
+        .filter(|(_, item)| schemas.contains_key(item))
+        .collect();
+    let mut renamed = vec![];
+    for (page, item) in pages {
+        if let Some(mut schema) = schemas.remove(&page) {
+            if let Some(items) = schema.pointer_mut("/properties/items/items") {
+                *items = json!({"$ref": format!("#/components/schemas/{item}")});
+            }
+            let name = format!("Page{item}");
+            schemas.insert(name.clone(), schema);
+            renamed.push((
+                format!("#/components/schemas/{page}"),
+                format!("#/components/schemas/{name}"),
+            ));
+        }
+    }
+    fn rewrite(v: &mut Value, renamed: &[(String, String)]) {
+        match v {
+            Value::Object(map) => {
+                for (k, child) in map.iter_mut() {
+                    if k == "$ref"
+                        && let Value::String(r) = child
+                        && let Some((_, new)) = renamed.iter().find(|(old, _)| old == r)
+                    {
+                        *r = new.clone();
+                    } else {
+                        rewrite(child, renamed);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| rewrite(i, renamed)),
+            _ => {}
+        }
+    }
+    rewrite(doc, &renamed);
+}
+
+/// What the generated contract needs before integrators' tools read it: named union variants with
+/// discriminators, and named pages that reference their items.
+pub fn normalise(api: &mut utoipa::openapi::OpenApi) {
+    let Ok(mut doc) = serde_json::to_value(&*api) else {
+        return;
+    };
+    name_union_variants(&mut doc);
+    name_pages(&mut doc);
     if let Ok(parsed) = serde_json::from_value(doc) {
         *api = parsed;
     }

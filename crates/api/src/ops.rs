@@ -24,7 +24,9 @@ pub struct Health {
 ///
 /// The process answers; says nothing about the database.
 #[utoipa::path(tag = "operations", operation_id = "healthz",
-    responses((status = 200, description = "Alive", body = Health)), security(()))]
+    responses((status = 200, description = "Alive", body = Health),
+        (status = 400, description = "`nul_character`: the path or query holds %00", body = crate::error::Problem, content_type = "application/problem+json")),
+    security(()))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health {
@@ -45,7 +47,10 @@ enum NotReady {
 ///
 /// The database answers; a load balancer sends traffic only while this is 200.
 #[utoipa::path(tag = "operations", operation_id = "readyz",
-    responses((status = 200, description = "Ready", body = Health), NotReady), security(()))]
+    responses((status = 200, description = "Ready", body = Health),
+        (status = 400, description = "`nul_character`: the path or query holds %00", body = crate::error::Problem, content_type = "application/problem+json"),
+        NotReady),
+    security(()))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     state

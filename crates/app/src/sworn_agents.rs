@@ -26,12 +26,13 @@ use crate::policy::{self, AgentFiles};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-  "id": "01936f70-0000-7000-8000-000000000001", "staff_id": "01936f5e-e5f6-7071-8b83-9d0e1f2a3b4c", "agent_name": "Karim Benali",
+  "id": "01936f70-0000-7000-8000-000000000001", "org_id": "01936f5e-8a4b-7c3d-9e2f-1a2b3c4d5e6f",
+  "staff_id": "01936f5e-e5f6-7071-8b83-9d0e1f2a3b4c", "agent_name": "Karim Benali",
   "principal_id": "01936f5d-0000-7000-8000-000000000009", "regime": "garde_particulier", "status": "active", "status_on": "2026-11-28",
   "commission": {"residence_ids": ["01936f5e-d4e5-7f60-8a72-8c9d0e1f2a3b"], "offence_codes": ["CP-R634-2", "CP-322-1-I"], "issued_on": "2026-01-05"},
   "aptitude": {"certificate_ref": "APT-2026-117", "obtained_on": "2026-01-20"},
   "agrements": [{"arrete_number": "PREF-92-2026-0042", "prefet": "Préfet des Hauts-de-Seine", "start": "2026-02-01", "end": "2031-02-01",
-     "offence_codes": ["CP-R634-2", "CP-322-1-I"], "card_number": "GP-92-0042"}],
+     "offence_codes": ["CP-R634-2", "CP-322-1-I"], "card_number": "GP-92-0042", "recorded_by": "prefecture"}],
   "oath": {"tribunal": "Tribunal judiciaire de Nanterre", "sworn_on": "2026-02-10"},
   "suspensions": [], "agrement_end": "2031-02-01", "renewal_due": false, "version": 4,
   "created_at": "2026-01-05T09:00:00Z", "updated_at": "2026-02-10T15:00:00Z"

@@ -65,6 +65,10 @@ pub async fn list_bans(
 }
 
 /// Read a ban
+///
+/// The ban with its places, dates, the day the procureur was informed and the acknowledgements.
+/// 404 for anyone but the préfecture's officers, the landlord's correspondent, the police
+/// correspondent of the circonscription and the parquet.
 #[utoipa::path(
     tag = "bans", operation_id = "getBan",
     params(("id" = String, Path, description = "Ban id")),

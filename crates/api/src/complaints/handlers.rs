@@ -67,6 +67,9 @@ pub async fn list_complaints(
 }
 
 /// Read a complaint
+///
+/// The complaint with its status, receipt, orientation, TADPR track, delays in days and the steps
+/// possible next. 404 for anyone who may not read it.
 #[utoipa::path(
     tag = "complaints", operation_id = "getComplaint",
     params(("id" = String, Path, description = "Complaint id")),

@@ -73,6 +73,9 @@ pub async fn list_incidents(
 }
 
 /// Read an incident
+///
+/// The incident with its qualifications, prescription, routing (circonscription and contacts in
+/// force today) and ETag. 404 for anyone who may not read it.
 #[utoipa::path(
     tag = "incidents", operation_id = "getIncident",
     params(("id" = String, Path, description = "Incident id")),

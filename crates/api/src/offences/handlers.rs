@@ -38,6 +38,9 @@ pub async fn list_offences(
 }
 
 /// Read an offence
+///
+/// A catalogue entry by its stable code: articles, nature, flags, the longest prison penalty, and
+/// its dated versions (the fields give today's wording).
 #[utoipa::path(
     tag = "offences", operation_id = "getOffence",
     params(("code" = String, Path, description = "Offence code", example = "CP-433-5-AL1")),

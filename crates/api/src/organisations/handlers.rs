@@ -66,6 +66,8 @@ pub async fn list_organisations(
 }
 
 /// Read an organisation
+///
+/// An organisation as its members or the platform admin see it, with its ETag for updates.
 #[utoipa::path(
     tag = "organisations", operation_id = "getOrganisation",
     params(("id" = String, Path, description = "Organisation id")),

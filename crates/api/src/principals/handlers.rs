@@ -43,6 +43,9 @@ pub async fn create_person(
 }
 
 /// List an organisation's people
+///
+/// The organisation's people and their roles, for its admin or the platform admin;
+/// keyset-paginated.
 #[utoipa::path(
     tag = "people", operation_id = "listPeople",
     params(("org_id" = String, Path, description = "Organisation id"), PageQuery),
@@ -68,6 +71,9 @@ pub async fn list_people(
 }
 
 /// Read a person
+///
+/// A person of the organisation, with the ETag to send in `If-Match` when changing roles, password
+/// or status.
 #[utoipa::path(
     tag = "people", operation_id = "getPerson",
     params(("org_id" = String, Path, description = "Organisation id"), ("id" = String, Path, description = "Person id")),
@@ -147,6 +153,9 @@ pub async fn create_api_client(
 }
 
 /// List an organisation's API clients
+///
+/// The organisation's API clients (never their secrets), for its admin or the platform admin;
+/// keyset-paginated.
 #[utoipa::path(
     tag = "api-clients", operation_id = "listApiClients",
     params(("org_id" = String, Path, description = "Organisation id"), PageQuery),

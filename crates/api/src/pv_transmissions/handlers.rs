@@ -61,6 +61,9 @@ pub async fn list_transmissions(
 }
 
 /// Read a transmission slip
+///
+/// The transmission with its PVs, mode, date, deadline results and the parquet's acknowledgement.
+/// 404 for anyone who may not read it.
 #[utoipa::path(
     tag = "pv-transmissions", operation_id = "getPvTransmission",
     params(("id" = String, Path, description = "Transmission id")),

@@ -68,6 +68,9 @@ pub async fn list_pvs(
 }
 
 /// Read a PV
+///
+/// The PV with its numbered document, status, deadline and days left; a signed PV carries its
+/// content hash. 404 for anyone who may not read it.
 #[utoipa::path(
     tag = "pvs", operation_id = "getPv",
     params(("id" = String, Path, description = "PV id")),

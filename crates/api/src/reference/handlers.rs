@@ -56,6 +56,9 @@ pub async fn get_commune_circonscription(
 }
 
 /// List the circonscriptions
+///
+/// The police circonscriptions of the reference data, with how reliable each mapping source is.
+/// Any authenticated caller.
 #[utoipa::path(
     tag = "reference", operation_id = "listCirconscriptions",
     responses((status = 200, description = "Every circonscription", body = Vec<Circonscription>), AuthErrors),
@@ -92,6 +95,9 @@ pub async fn create_circonscription(
 }
 
 /// List commune → circonscription mappings
+///
+/// The dated mapping from communes to police circonscriptions (`commune` filters one commune): the
+/// one in force on a day routes the incidents of that day.
 #[utoipa::path(
     tag = "reference", operation_id = "listCommuneMappings",
     params(MappingQuery),

@@ -58,6 +58,8 @@ pub async fn put_residence(
 }
 
 /// List the bailleur's residences
+///
+/// The caller's bailleur's residences with their buildings and entrances; keyset-paginated.
 #[utoipa::path(
     tag = "residences", operation_id = "listResidences",
     params(PageQuery),
@@ -76,6 +78,8 @@ pub async fn list_residences(
 }
 
 /// Read a residence
+///
+/// A residence of the caller's bailleur, with its ETag.
 #[utoipa::path(
     tag = "residences", operation_id = "getResidence",
     params(("id" = String, Path, description = "Residence id")),
@@ -114,6 +118,9 @@ pub async fn create_staff(
 }
 
 /// List the bailleur's staff
+///
+/// The caller's bailleur's front-line staff (the victims and witnesses incidents name);
+/// keyset-paginated.
 #[utoipa::path(
     tag = "staff", operation_id = "listStaff",
     params(PageQuery),
@@ -132,6 +139,9 @@ pub async fn list_staff(
 }
 
 /// Update a staff member
+///
+/// Changes a staff member's names, role or sworn-guard flag. Admin and integration roles; send
+/// `If-Match` with the ETag you read (412 if stale).
 #[utoipa::path(
     tag = "staff", operation_id = "updateStaff",
     params(("id" = String, Path, description = "Staff id"), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),

@@ -37,6 +37,8 @@ pub async fn create_webhook(
 }
 
 /// List the organisation's webhooks
+///
+/// The caller's organisation's subscriptions (never their secrets); keyset-paginated.
 #[utoipa::path(
     tag = "webhooks", operation_id = "listWebhooks",
     params(PageQuery),
@@ -55,6 +57,9 @@ pub async fn list_webhooks(
 }
 
 /// Change a webhook
+///
+/// Changes a subscription's URL (checked by the target policy: 422 `target_not_allowed`), event
+/// types or active flag. Send `If-Match`.
 #[utoipa::path(
     tag = "webhooks", operation_id = "updateWebhook",
     params(("id" = String, Path, description = "Subscription id"), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
@@ -82,6 +87,9 @@ pub async fn update_webhook(
 }
 
 /// A webhook's delivery log
+///
+/// Each delivery of the subscription with its status, attempts, next attempt and a generic reason
+/// for the last failure (`timeout`, `refused: …`, `status N`).
 #[utoipa::path(
     tag = "webhooks", operation_id = "listWebhookDeliveries",
     params(("id" = String, Path, description = "Subscription id"), PageQuery),
