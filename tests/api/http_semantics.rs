@@ -120,3 +120,50 @@ async fn answers_are_compressed_when_the_client_asks() {
         assert!(body.len() < 100_000, "{asked}: {} bytes", body.len());
     }
 }
+
+both_backends!(
+    reference_data_is_cacheable_and_titles_follow_rfc_9110,
+    |b| {
+        let h = Harness::start(b).await;
+        let admin = h.admin().await;
+        for path in [
+            "/api/v1/communes",
+            "/api/v1/circonscriptions",
+            "/api/v1/offences/CP-433-5-AL1",
+        ] {
+            let a = h.get(path, &admin).await;
+            a.expect(200, None);
+            assert_eq!(
+                a.header("cache-control").as_deref(),
+                Some("private, max-age=300"),
+                "{path}"
+            );
+        }
+        // A record is not cacheable that way.
+        let org = h.bailleur(&admin, "A", SIREN_A).await;
+        let a = h.get(&format!("/api/v1/organisations/{org}"), &admin).await;
+        assert_ne!(
+            a.header("cache-control").as_deref(),
+            Some("private, max-age=300")
+        );
+        // 422 is "Unprocessable Content" (RFC 9110), not the older "Unprocessable Entity".
+        let bad = h
+            .post(
+                "/api/v1/organisations",
+                &admin,
+                &json!({"kind": "bailleur", "name": ""}),
+            )
+            .await;
+        bad.expect(422, Some("validation_failed"));
+        assert_eq!(bad.body["title"], "Unprocessable Content");
+        // The API explorer sends nothing to an online validator.
+        let init = h
+            .send("GET", "/docs/swagger-initializer.js", None, &[], None)
+            .await;
+        assert!(
+            init.text.contains("\"validatorUrl\": \"none\""),
+            "{}",
+            init.text
+        );
+    }
+);

@@ -302,43 +302,49 @@ pub fn build_app(
     let mut api = api;
     crate::openapi::declare_parameter_limits(&mut api);
     crate::openapi::normalise(&mut api);
-    app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
-        .route(
-            "/docs",
-            web::get().to(|| async {
-                HttpResponse::PermanentRedirect()
-                    .insert_header((header::LOCATION, "/docs/"))
-                    .finish()
-            }),
-        )
-        .default_service(web::to(unknown_route))
-        .wrap(from_fn(crate::web::contract::guard_parameters))
-        .wrap(from_fn(crate::web::semantics::head_and_conditional_get))
-        .wrap(from_fn(refuse_nul))
-        .wrap(cors(&state.cors_origins))
-        .wrap(ErrorHandlers::new().default_handler(ensure_problem))
-        .wrap(Logger::new("%a \"%r\" %s %b %Dms rid=%{x-request-id}o"))
-        .wrap(state.metrics.clone())
-        .wrap_fn(|req, srv| {
-            let id = req
-                .headers()
-                .get("x-request-id")
-                .and_then(valid_request_id)
-                .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-            req.extensions_mut().insert(id.clone());
-            let fut = srv.call(req);
-            REQUEST_ID.scope(id.clone(), async move {
-                let mut res: ServiceResponse<_> = fut.await?;
-                if let Ok(v) = HeaderValue::from_str(&id) {
-                    res.headers_mut()
-                        .insert(header::HeaderName::from_static("x-request-id"), v);
-                }
-                Ok(res)
-            })
+    // The UI validates nothing online: no request leaves for validator.swagger.io.
+    let ui_config = utoipa_swagger_ui::Config::from("/openapi.json").validator_url("none");
+    app.service(
+        SwaggerUi::new("/docs/{_:.*}")
+            .url("/openapi.json", api)
+            .config(ui_config),
+    )
+    .route(
+        "/docs",
+        web::get().to(|| async {
+            HttpResponse::PermanentRedirect()
+                .insert_header((header::LOCATION, "/docs/"))
+                .finish()
+        }),
+    )
+    .default_service(web::to(unknown_route))
+    .wrap(from_fn(crate::web::contract::guard_parameters))
+    .wrap(from_fn(crate::web::semantics::head_and_conditional_get))
+    .wrap(from_fn(refuse_nul))
+    .wrap(cors(&state.cors_origins))
+    .wrap(ErrorHandlers::new().default_handler(ensure_problem))
+    .wrap(Logger::new("%a \"%r\" %s %b %Dms rid=%{x-request-id}o"))
+    .wrap(state.metrics.clone())
+    .wrap_fn(|req, srv| {
+        let id = req
+            .headers()
+            .get("x-request-id")
+            .and_then(valid_request_id)
+            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        req.extensions_mut().insert(id.clone());
+        let fut = srv.call(req);
+        REQUEST_ID.scope(id.clone(), async move {
+            let mut res: ServiceResponse<_> = fut.await?;
+            if let Ok(v) = HeaderValue::from_str(&id) {
+                res.headers_mut()
+                    .insert(header::HeaderName::from_static("x-request-id"), v);
+            }
+            Ok(res)
         })
-        // Outermost, so that every answer is compressed as the client asked, the metrics page and
-        // the problems written by the safety net included.
-        .wrap(actix_web::middleware::Compress::default())
+    })
+    // Outermost, so that every answer is compressed as the client asked, the metrics page and
+    // the problems written by the safety net included.
+    .wrap(actix_web::middleware::Compress::default())
 }
 
 impl ApiError {

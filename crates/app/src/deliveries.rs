@@ -67,6 +67,18 @@ pub fn backoff(base: Duration, attempts: i64) -> Duration {
     base.saturating_mul(factor).min(Duration::from_secs(3600))
 }
 
+/// The delay before the next attempt of delivery `id`: the backoff, spread by ±20 % so that the
+/// deliveries that failed together (a receiver's outage) are not all retried at the same instant.
+/// The spread is derived from the delivery's id: the same delivery always gets the same delay.
+pub fn jittered_backoff(base: Duration, attempts: i64, id: &str) -> Duration {
+    use sha2::Digest;
+    let d = backoff(base, attempts);
+    let h = sha2::Sha256::digest(id.as_bytes());
+    // A fraction in [0, 1) from the first two bytes of the hash.
+    let unit = f64::from(u16::from_be_bytes([h[0], h[1]])) / 65536.0;
+    d.mul_f64(0.8 + 0.4 * unit)
+}
+
 fn payload(c: &Claimed) -> Vec<u8> {
     let e = &c.event;
     serde_json::json!({
@@ -145,9 +157,12 @@ pub async fn record(
                     status_code,
                     reason,
                 } => {
-                    let delay =
-                        chrono::Duration::from_std(backoff(policy.retry_base, o.attempts + 1))
-                            .unwrap_or(chrono::Duration::hours(1));
+                    let delay = chrono::Duration::from_std(jittered_backoff(
+                        policy.retry_base,
+                        o.attempts + 1,
+                        &o.delivery_id,
+                    ))
+                    .unwrap_or(chrono::Duration::hours(1));
                     let retry_at = vigie_store::now() + delay;
                     Attempt::Failed {
                         status_code,
@@ -175,6 +190,25 @@ mod tests {
         assert_eq!(backoff(base, 2), Duration::from_secs(60));
         assert_eq!(backoff(base, 5), Duration::from_secs(480));
         assert_eq!(backoff(base, 40), Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn retries_are_spread_around_the_backoff_and_stable_per_delivery() {
+        let base = Duration::from_secs(100);
+        let delays: Vec<Duration> = (0..50)
+            .map(|i| jittered_backoff(base, 1, &format!("delivery-{i}")))
+            .collect();
+        assert!(
+            delays
+                .iter()
+                .all(|d| *d >= Duration::from_secs(80) && *d < Duration::from_secs(120))
+        );
+        let distinct: std::collections::HashSet<_> = delays.iter().collect();
+        assert!(distinct.len() > 40, "spread: {}", distinct.len());
+        assert_eq!(
+            jittered_backoff(base, 3, "same"),
+            jittered_backoff(base, 3, "same")
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use vigie_app::offences;
 use super::dto::*;
 use crate::auth::Caller;
 use crate::error::ApiResult;
+use crate::http::ok_reference;
 use crate::pagination::{Page, PageQuery};
 use crate::responses::*;
 use crate::state::AppState;
@@ -54,7 +55,7 @@ pub async fn get_offence(
     code: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let r = offences::get_offence(&state.app, _caller.into_inner(), code.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(r))
+    Ok(ok_reference(&r))
 }
 
 #[derive(utoipa::IntoResponses)]

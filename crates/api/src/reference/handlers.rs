@@ -6,7 +6,7 @@ use vigie_app::reference;
 use super::dto::*;
 use crate::auth::Caller;
 use crate::error::ApiResult;
-use crate::http::Valid;
+use crate::http::{Valid, ok_reference};
 use crate::responses::*;
 use crate::state::AppState;
 
@@ -26,7 +26,7 @@ pub async fn list_communes(
     q: web::Query<OnDate>,
 ) -> ApiResult<HttpResponse> {
     let r = reference::list_communes(&state.app, _caller.into_inner(), q.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(r))
+    Ok(ok_reference(&r))
 }
 
 /// Circonscription of a commune
@@ -52,7 +52,7 @@ pub async fn get_commune_circonscription(
         q.into_inner(),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(r))
+    Ok(ok_reference(&r))
 }
 
 /// List the circonscriptions
@@ -70,7 +70,7 @@ pub async fn list_circonscriptions(
     _caller: Caller,
 ) -> ApiResult<HttpResponse> {
     let r = reference::list_circonscriptions(&state.app, _caller.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(r))
+    Ok(ok_reference(&r))
 }
 
 /// Create a circonscription
@@ -112,7 +112,7 @@ pub async fn list_commune_mappings(
 ) -> ApiResult<HttpResponse> {
     let r =
         reference::list_commune_mappings(&state.app, _caller.into_inner(), q.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(r))
+    Ok(ok_reference(&r))
 }
 
 /// Open a new commune mapping

@@ -170,11 +170,7 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         Problem {
             type_: format!("https://vigie.example/problems/{}", self.code),
-            title: self
-                .status()
-                .canonical_reason()
-                .unwrap_or("Error")
-                .to_owned(),
+            title: title_of(self.status()).to_owned(),
             status: self.status().as_u16(),
             detail: self.detail.clone(),
             code: self.code.to_owned(),
@@ -195,6 +191,16 @@ impl std::fmt::Display for ApiError {
             self.code,
             self.detail
         )
+    }
+}
+
+/// The reason phrase of a status as RFC 9110 names it (the `http` crate still says "Unprocessable
+/// Entity" and "Payload Too Large" after RFC 4918 and RFC 7231).
+fn title_of(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        413 => "Content Too Large",
+        422 => "Unprocessable Content",
+        _ => status.canonical_reason().unwrap_or("Error"),
     }
 }
 

@@ -137,6 +137,17 @@ fn describe(e: &validator::ValidationError) -> String {
     }
 }
 
+/// How long a client may reuse reference data (communes, circonscriptions, mappings, offences):
+/// they change by dated versions, rarely; private because every read is authenticated.
+pub const REFERENCE_CACHE: &str = "private, max-age=300";
+
+/// A 200 with reference data, cacheable for a few minutes.
+pub fn ok_reference<T: Serialize>(body: &T) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, REFERENCE_CACHE))
+        .json(body)
+}
+
 /// A resource version as an ETag.
 pub fn etag(version: i64) -> EntityTag {
     EntityTag::new_strong(format!("v{version}"))

@@ -18,6 +18,10 @@ pub enum AuthErrors {
     #[response(status = 429, content_type = "application/problem+json",
         headers(("Retry-After" = u64, description = "Seconds to wait")))]
     TooManyRequests(Problem),
+    /// An unexpected error: the answer names the request (`instance`), the cause stays in the
+    /// server's log.
+    #[response(status = 500, content_type = "application/problem+json")]
+    Internal(Problem),
     /// The database is unreachable; retry after `Retry-After` seconds.
     #[response(status = 503, content_type = "application/problem+json",
         headers(("Retry-After" = u64, description = "Seconds to wait")))]
