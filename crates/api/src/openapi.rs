@@ -286,14 +286,118 @@ fn name_pages(doc: &mut serde_json::Value) {
     rewrite(doc, &renamed);
 }
 
+/// Declares the headers every answer carries (`x-request-id`) and creations may carry
+/// (`Idempotent-Replayed`), so that clients see them in the contract.
+fn declare_common_headers(doc: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let request_id = json!({"description": "The request's id: the `x-request-id` you sent, or one Vigie made; quote it when asking for help.",
+        "schema": {"type": "string", "maxLength": 128}});
+    let replayed = json!({"description": "`true` when the answer repeats the first answer to the same `Idempotency-Key` and body.",
+        "schema": {"type": "string", "enum": ["true"]}});
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(ops) = item.as_object_mut() else {
+            continue;
+        };
+        for op in ops.values_mut() {
+            let idempotent = op["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["name"] == "Idempotency-Key"));
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            for (status, response) in responses.iter_mut() {
+                let Some(r) = response.as_object_mut() else {
+                    continue;
+                };
+                let headers = r.entry("headers").or_insert_with(|| json!({}));
+                if let Some(h) = headers.as_object_mut() {
+                    h.entry("x-request-id")
+                        .or_insert_with(|| request_id.clone());
+                    if idempotent && status == "201" {
+                        h.entry("Idempotent-Replayed")
+                            .or_insert_with(|| replayed.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The OpenAPI 3.1 `webhooks` section: one entry per event type a subscription may receive, with
+/// the payload and the headers that sign and identify it.
+fn declare_webhooks(doc: &mut serde_json::Value) {
+    use serde_json::{Map, Value, json};
+    let types: Vec<&str> = vigie_app::feed::EVENT_TYPES.to_vec();
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        schemas.insert(
+            "WebhookEvent".into(),
+            json!({
+                "type": "object",
+                "description": "What a webhook delivery carries: the feed event. Read the resource itself from the API.",
+                "required": ["id", "seq", "type", "resource_type", "resource_id", "data", "occurred_at"],
+                "properties": {
+                    "id": {"type": "string", "maxLength": 64, "description": "The event's id, the same on every retry: de-duplicate with it."},
+                    "seq": {"type": "integer", "format": "int64", "minimum": 1, "maximum": i64::MAX},
+                    "type": {"type": "string", "enum": types},
+                    "resource_type": {"type": "string", "maxLength": 64},
+                    "resource_id": {"type": "string", "maxLength": 64},
+                    "data": {"type": "object", "description": "A small summary (status, version...)."},
+                    "occurred_at": {"type": "string", "format": "date-time", "maxLength": 40}
+                },
+                "example": {"id": "01936f60-1a2b-7c3d-8e4f-5a6b7c8d9e0f", "seq": 1043, "type": "incident.created",
+                    "resource_type": "incident", "resource_id": "01936f60-1a2b-7c3d-8e4f-5a6b7c8d9e0e",
+                    "data": {"status": "reported", "version": 1}, "occurred_at": "2026-11-28T08:05:00.123456Z"}
+            }),
+        );
+    }
+    let header = |name: &str, description: &str| {
+        json!({"name": name, "in": "header", "required": true, "description": description,
+            "schema": {"type": "string", "maxLength": 200}})
+    };
+    let mut hooks = Map::new();
+    for t in types {
+        hooks.insert(
+            t.to_owned(),
+            json!({"post": {
+                "operationId": format!("webhook_{}", t.replace('.', "_")),
+                "summary": format!("`{t}` delivered to a subscription"),
+                "description": "Sent as a `POST` to the subscription's URL, signed with its secret: `Vigie-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">`. Answer 2xx within 10 s; anything else is retried with jittered exponential backoff for at least 24 hours.",
+                "tags": ["webhooks"],
+                // Vigie calls the receiver: no bearer token, the signature authenticates the call.
+                "security": [],
+                "parameters": [
+                    header("Vigie-Signature", "`t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" with the secret>`"),
+                    header("Vigie-Event-Id", "The event's id, the same on every retry"),
+                    header("Vigie-Event-Type", "The event type"),
+                    header("Vigie-Delivery-Id", "This delivery's id")
+                ],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WebhookEvent"}}}},
+                "responses": {
+                    "200": {"description": "Received (any 2xx)"},
+                    "400": {"description": "Refused (any other answer): the delivery is retried"}
+                }
+            }}),
+        );
+    }
+    doc["webhooks"] = Value::Object(hooks);
+}
+
 /// What the generated contract needs before integrators' tools read it: named union variants with
-/// discriminators, and named pages that reference their items.
+/// discriminators, named pages that reference their items, the common headers, and the webhooks.
 pub fn normalise(api: &mut utoipa::openapi::OpenApi) {
     let Ok(mut doc) = serde_json::to_value(&*api) else {
         return;
     };
     name_union_variants(&mut doc);
     name_pages(&mut doc);
+    declare_common_headers(&mut doc);
+    declare_webhooks(&mut doc);
     if let Ok(parsed) = serde_json::from_value(doc) {
         *api = parsed;
     }
