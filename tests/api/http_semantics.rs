@@ -167,3 +167,71 @@ both_backends!(
         );
     }
 );
+
+both_backends!(every_location_answers_get, |b| {
+    let h = Harness::start(b).await;
+    let admin = h.admin().await;
+    let org = h.bailleur(&admin, "A", SIREN_A).await;
+    let corr = h
+        .member(&admin, &org, "corr", &["correspondent", "admin"])
+        .await;
+    let follow = |token: String, created: Answer| {
+        let h = &h;
+        async move {
+            created.expect(201, None);
+            let location = created.header("location").expect("Location");
+            let read = h.get(&location, &token).await;
+            read.expect(200, None);
+            assert_eq!(read.body["id"], created.body["id"], "{location}");
+        }
+    };
+    follow(
+        admin.clone(),
+        h.post(
+            "/api/v1/organisations",
+            &admin,
+            &json!({"kind": "parquet", "name": "P"}),
+        )
+        .await,
+    )
+    .await;
+    follow(
+        admin.clone(),
+        h.post(
+            &format!("/api/v1/organisations/{org}/api-clients"),
+            &admin,
+            &json!({"name": "ERP", "roles": ["integration"]}),
+        )
+        .await,
+    )
+    .await;
+    follow(corr.clone(), h.post("/api/v1/staff", &corr, &json!({"first_name": "Jo", "last_name": "Doe", "role": "gardien", "sworn_guard": false})).await).await;
+    follow(
+        corr.clone(),
+        h.post(
+            "/api/v1/webhooks",
+            &corr,
+            &json!({"url": "https://erp.bailleur.example/hook", "event_types": []}),
+        )
+        .await,
+    )
+    .await;
+    let circ = h
+        .post(
+            "/api/v1/circonscriptions",
+            &admin,
+            &json!({"code": "CSP-TEST-1", "name": "CSP Test", "reliability": "verified"}),
+        )
+        .await;
+    circ.expect(201, None);
+    let read = h.get(&circ.header("location").unwrap(), &admin).await;
+    read.expect(200, None);
+    assert_eq!(read.body["code"], "CSP-TEST-1");
+    // Another bailleur's record behind a Location is still a 404.
+    let other = h.bailleur(&admin, "B", SIREN_B).await;
+    let b_admin = h.member(&admin, &other, "b.admin", &["admin"]).await;
+    let staff = h.post("/api/v1/staff", &corr, &json!({"first_name": "Al", "last_name": "Bo", "role": "gardien", "sworn_guard": false})).await;
+    h.get(&staff.header("location").unwrap(), &b_admin)
+        .await
+        .expect(404, Some("not_found"));
+});

@@ -343,6 +343,23 @@ pub async fn get_person(app: &App, caller: Caller, path: (String, String)) -> Ap
     Person::try_from(row)
 }
 
+/// Read an API client
+pub async fn get_api_client(
+    app: &App,
+    caller: Caller,
+    path: (String, String),
+) -> AppResult<ApiClient> {
+    let (org_id, id) = path;
+    policy::read_members(&caller, &org_id)?;
+    let row = app
+        .db(move |conn| {
+            repo::find_in_org(conn, PrincipalKind::ApiClient, &org_id, &id)?
+                .ok_or_else(AppError::not_found)
+        })
+        .await?;
+    ApiClient::try_from(row)
+}
+
 /// Update a person
 ///
 /// Change name, email, roles, password, or deactivate (`active: false`: no new tokens).

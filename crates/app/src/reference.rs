@@ -141,6 +141,18 @@ pub async fn get_commune_circonscription(
     Ok(Circonscription::from(circ))
 }
 
+/// Read a circonscription
+pub async fn get_circonscription(
+    app: &App,
+    _caller: Caller,
+    code: String,
+) -> AppResult<Circonscription> {
+    let circ = app
+        .db(move |conn| repo::find_circonscription(conn, &code)?.ok_or_else(AppError::not_found))
+        .await?;
+    Ok(Circonscription::from(circ))
+}
+
 /// List the circonscriptions
 pub async fn list_circonscriptions(app: &App, _caller: Caller) -> AppResult<Vec<Circonscription>> {
     let list = app

@@ -291,6 +291,16 @@ pub async fn list_staff(app: &App, caller: Caller, page: PageRequest) -> AppResu
     views_of(rows, limit, Staff::try_from)
 }
 
+/// Read a staff member
+pub async fn get_staff(app: &App, caller: Caller, id: String) -> AppResult<Staff> {
+    policy::bailleur_member(&caller).map_err(|_| AppError::not_found())?;
+    let org = caller.org_id.clone();
+    let row = app
+        .db(move |conn| repo::find_staff(conn, &org, &id)?.ok_or_else(AppError::not_found))
+        .await?;
+    Staff::try_from(row)
+}
+
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"role": "agent_de_proximite", "active": true}))]

@@ -164,6 +164,12 @@ pub async fn list_webhooks(
     views_of(rows, limit, |r| view(r, false))
 }
 
+/// Read a webhook
+pub async fn get_webhook(app: &App, caller: Caller, id: String) -> AppResult<Subscription> {
+    app.db(move |conn| view(own(conn, &caller, &id)?, false))
+        .await
+}
+
 fn own(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<SubscriptionRow> {
     policy::manage_webhooks(caller)?;
     repo::get_subscription(conn, id)?

@@ -235,3 +235,23 @@ pub async fn rotate_api_client_secret(
     .await?;
     Ok(ok_with_etag(&r, r.client.version))
 }
+
+/// Read an API client
+///
+/// An API client of the organisation (where its creation points), never its secret; with the ETag
+/// to send in `If-Match` when renaming it, changing its roles or revoking it.
+#[utoipa::path(
+    tag = "api-clients", operation_id = "getApiClient",
+    params(("org_id" = String, Path, description = "Organisation id"), ("id" = String, Path, description = "API client id")),
+    responses((status = 200, description = "The API client", body = ApiClient, headers(("ETag" = String))), AuthErrors, NotFound),
+    security(("bearer" = []))
+)]
+#[get("/organisations/{org_id}/api-clients/{id}")]
+pub async fn get_api_client(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let r = principals::get_api_client(&state.app, caller.into_inner(), path.into_inner()).await?;
+    Ok(ok_with_etag(&r, r.version))
+}

@@ -135,3 +135,23 @@ pub async fn open_commune_mapping(
     let r = reference::open_commune_mapping(&state.app, caller.into_inner(), body).await?;
     Ok(HttpResponse::Created().json(r))
 }
+
+/// Read a circonscription
+///
+/// A police circonscription of the reference data by its code (where its creation points).
+#[utoipa::path(
+    tag = "reference", operation_id = "getCirconscription",
+    params(("code" = String, Path, description = "Circonscription code", example = "CSP-92050")),
+    responses((status = 200, description = "The circonscription", body = Circonscription), AuthErrors, NotFound),
+    security(("bearer" = []))
+)]
+#[get("/circonscriptions/{code}")]
+pub async fn get_circonscription(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let r =
+        reference::get_circonscription(&state.app, caller.into_inner(), code.into_inner()).await?;
+    Ok(ok_reference(&r))
+}

@@ -167,3 +167,22 @@ pub async fn update_staff(
     .await?;
     Ok(ok_with_etag(&r, r.version))
 }
+
+/// Read a staff member
+///
+/// A staff member of the caller's bailleur (where `POST /staff` points), with its ETag.
+#[utoipa::path(
+    tag = "staff", operation_id = "getStaff",
+    params(("id" = String, Path, description = "Staff id")),
+    responses((status = 200, description = "The staff member", body = Staff, headers(("ETag" = String))), AuthErrors, NotFound),
+    security(("bearer" = []))
+)]
+#[get("/staff/{id}")]
+pub async fn get_staff(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let r = residences::get_staff(&state.app, caller.into_inner(), id.into_inner()).await?;
+    Ok(ok_with_etag(&r, r.version))
+}

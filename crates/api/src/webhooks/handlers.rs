@@ -132,3 +132,23 @@ pub async fn redeliver(
     let r = webhooks::redeliver(&state.app, caller.into_inner(), path.into_inner()).await?;
     Ok(HttpResponse::Accepted().json(r))
 }
+
+/// Read a webhook
+///
+/// A subscription of the caller's organisation (where `POST /webhooks` points), never its secret;
+/// with its ETag.
+#[utoipa::path(
+    tag = "webhooks", operation_id = "getWebhook",
+    params(("id" = String, Path, description = "Subscription id")),
+    responses((status = 200, description = "The subscription", body = Subscription, headers(("ETag" = String))), AuthErrors, NotFound),
+    security(("bearer" = []))
+)]
+#[get("/webhooks/{id}")]
+pub async fn get_webhook(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let r = webhooks::get_webhook(&state.app, caller.into_inner(), id.into_inner()).await?;
+    Ok(ok_with_etag(&r, r.version))
+}
