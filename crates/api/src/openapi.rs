@@ -388,6 +388,64 @@ fn declare_webhooks(doc: &mut serde_json::Value) {
     doc["webhooks"] = Value::Object(hooks);
 }
 
+/// The closed sets of values that the code keeps as strings, declared as enums: import job and
+/// delivery statuses, the event types of subscriptions, the OAuth2 grant types.
+fn declare_value_sets(doc: &mut serde_json::Value) {
+    use serde_json::json;
+    let sets: [(&str, &str, &[&str], bool); 6] = [
+        ("ImportJob", "status", vigie_app::imports::STATUSES, false),
+        (
+            "Delivery",
+            "status",
+            vigie_app::webhooks::DELIVERY_STATUSES,
+            false,
+        ),
+        (
+            "Subscription",
+            "event_types",
+            vigie_app::feed::EVENT_TYPES,
+            true,
+        ),
+        (
+            "CreateSubscription",
+            "event_types",
+            vigie_app::feed::EVENT_TYPES,
+            true,
+        ),
+        (
+            "UpdateSubscription",
+            "event_types",
+            vigie_app::feed::EVENT_TYPES,
+            true,
+        ),
+        (
+            "TokenRequest",
+            "grant_type",
+            &["client_credentials", "password"],
+            false,
+        ),
+    ];
+    for (schema, property, values, items) in sets {
+        let path = format!("/components/schemas/{schema}/properties/{property}");
+        let Some(p) = doc.pointer_mut(&path) else {
+            continue;
+        };
+        let target = if items {
+            match p.get_mut("items") {
+                Some(i) => i,
+                None => continue,
+            }
+        } else {
+            p
+        };
+        if let Some(o) = target.as_object_mut() {
+            o.insert("enum".into(), json!(values));
+            o.remove("maxLength");
+            o.remove("minLength");
+        }
+    }
+}
+
 /// What the generated contract needs before integrators' tools read it: named union variants with
 /// discriminators, named pages that reference their items, the common headers, and the webhooks.
 pub fn normalise(api: &mut utoipa::openapi::OpenApi) {
@@ -397,6 +455,7 @@ pub fn normalise(api: &mut utoipa::openapi::OpenApi) {
     name_union_variants(&mut doc);
     name_pages(&mut doc);
     declare_common_headers(&mut doc);
+    declare_value_sets(&mut doc);
     declare_webhooks(&mut doc);
     if let Ok(parsed) = serde_json::from_value(doc) {
         *api = parsed;

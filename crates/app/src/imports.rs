@@ -29,6 +29,9 @@ const CHUNK: usize = 1000;
 /// Rows written per statement batch in `all_or_nothing` mode, which is one transaction anyway.
 const BIG_CHUNK: usize = 10_000;
 
+/// Every status a job takes (declared in the contract as the closed set of `ImportJob.status`).
+pub const STATUSES: &[&str] = &["queued", "running", "succeeded", "failed", "interrupted"];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
@@ -58,7 +61,9 @@ pub struct ImportJob {
     /// or a database error: whole chunks may be written, post the file again), `interrupted` (the
     /// server stopped: post the file again; rows already written come back `unchanged`).
     pub status: String,
+    #[schema(value_type = Format)]
     pub format: String,
+    #[schema(value_type = Mode)]
     pub mode: String,
     pub dry_run: bool,
     pub total_rows: i64,

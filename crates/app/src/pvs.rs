@@ -179,6 +179,7 @@ pub struct PvDocument {
 pub struct TransmissionRef {
     pub id: String,
     pub transmitted_on: NaiveDate,
+    #[schema(value_type = vigie_domain::pv::TransmissionMode)]
     pub mode: String,
     /// Sent after the deadline: the PV is void (nullité), whatever the parquet does with it.
     pub void: bool,

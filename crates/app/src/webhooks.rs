@@ -223,6 +223,9 @@ pub async fn update_webhook(
     .await
 }
 
+/// Every status a delivery takes (declared in the contract as the closed set of `Delivery.status`).
+pub const DELIVERY_STATUSES: &[&str] = &["pending", "delivered", "failed"];
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Delivery {
     pub id: String,
