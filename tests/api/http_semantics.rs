@@ -235,3 +235,42 @@ both_backends!(every_location_answers_get, |b| {
         .await
         .expect(404, Some("not_found"));
 });
+
+both_backends!(
+    answers_say_where_the_caller_stands_against_its_rate_limit,
+    |b| {
+        let h = Harness::start_with(
+            b,
+            &["--rate-limit-per-second", "5", "--rate-limit-burst", "10"],
+        )
+        .await;
+        let admin = h.admin().await;
+        let a = h.get("/api/v1/organisations", &admin).await;
+        a.expect(200, None);
+        assert_eq!(
+            a.header("ratelimit-policy").as_deref(),
+            Some("\"principal\";q=10;w=2")
+        );
+        assert_eq!(
+            a.header("ratelimit").as_deref(),
+            Some("\"principal\";r=9;t=1")
+        );
+        let mut last = a;
+        for _ in 0..20 {
+            last = h.get("/api/v1/organisations", &admin).await;
+            if last.status.as_u16() == 429 {
+                break;
+            }
+        }
+        last.expect(429, Some("rate_limited"));
+        let state = last.header("ratelimit").unwrap();
+        assert!(state.starts_with("\"principal\";r=0;t="), "{state}");
+        // Unauthenticated answers carry none.
+        assert!(
+            h.send("GET", "/healthz", None, &[], None)
+                .await
+                .header("ratelimit")
+                .is_none()
+        );
+    }
+);

@@ -261,7 +261,13 @@ fn cors(origins: &[String]) -> Cors {
             header::RETRY_AFTER,
             header::LINK,
         ])
-        .expose_headers(["x-request-id", "idempotent-replayed", "vigie-sync"])
+        .expose_headers([
+            "x-request-id",
+            "idempotent-replayed",
+            "vigie-sync",
+            "ratelimit",
+            "ratelimit-policy",
+        ])
         .max_age(3600);
     for o in origins {
         cors = cors.allowed_origin(o);

@@ -294,6 +294,10 @@ fn declare_common_headers(doc: &mut serde_json::Value) {
         "schema": {"type": "string", "maxLength": 128}});
     let replayed = json!({"description": "`true` when the answer repeats the first answer to the same `Idempotency-Key` and body.",
         "schema": {"type": "string", "enum": ["true"]}});
+    let policy = json!({"description": "The caller's rate limit policy (draft-ietf-httpapi-ratelimit-headers): `\"principal\";q=<requests>;w=<seconds>`. Absent when limiting is off.",
+        "schema": {"type": "string", "maxLength": 100}});
+    let state = json!({"description": "Where the caller stands: `\"principal\";r=<remaining>;t=<seconds until the quota is full again>`. Absent when limiting is off.",
+        "schema": {"type": "string", "maxLength": 100}});
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
@@ -305,6 +309,9 @@ fn declare_common_headers(doc: &mut serde_json::Value) {
             let idempotent = op["parameters"]
                 .as_array()
                 .is_some_and(|ps| ps.iter().any(|p| p["name"] == "Idempotency-Key"));
+            let authenticated = op["security"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
             let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
                 continue;
             };
@@ -316,6 +323,11 @@ fn declare_common_headers(doc: &mut serde_json::Value) {
                 if let Some(h) = headers.as_object_mut() {
                     h.entry("x-request-id")
                         .or_insert_with(|| request_id.clone());
+                    if authenticated && status != "401" {
+                        h.entry("RateLimit-Policy")
+                            .or_insert_with(|| policy.clone());
+                        h.entry("RateLimit").or_insert_with(|| state.clone());
+                    }
                     if idempotent && status == "201" {
                         h.entry("Idempotent-Replayed")
                             .or_insert_with(|| replayed.clone());

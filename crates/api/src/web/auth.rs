@@ -247,7 +247,20 @@ impl Caller {
         // Revoked tokens (deactivated account or organisation, roles or secret changed, explicit
         // revoke) are refused here, from this process's copy of the revocations.
         vigie_app::revocation::admit(&state.app, &claims.facts()).await?;
-        state.rate_limiter.check(&claims.sub)?;
+        // Where the caller stands against its rate limit, for the `RateLimit` headers of the answer
+        // (the 429 included).
+        match state.rate_limiter.check(&claims.sub) {
+            Ok(Some(rate)) => {
+                req.extensions_mut().insert(rate);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                if let Some(rate) = state.rate_limiter.exhausted(e.retry_after.unwrap_or(1)) {
+                    req.extensions_mut().insert(rate);
+                }
+                return Err(e);
+            }
+        }
         let request_id = req.extensions().get::<String>().cloned();
         let caller = Caller(vigie_app::Caller {
             sub: claims.sub,

@@ -1,7 +1,9 @@
 //! HTTP as clients and proxies expect it, for every route at once: `HEAD` answers what `GET` would
-//! without the body, and a `GET` whose `If-None-Match` names the current `ETag` is a `304` without
-//! the body (RFC 9110 §9.3.2 and §13.1.2).
+//! without the body, a `GET` whose `If-None-Match` names the current `ETag` is a `304` without the
+//! body (RFC 9110 §9.3.2 and §13.1.2), and an authenticated answer says where the caller stands
+//! against its rate limit (`RateLimit-Policy`, `RateLimit`).
 
+use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
@@ -28,7 +30,22 @@ pub async fn head_and_conditional_get(
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let res = next.call(req).await?.map_into_boxed_body();
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    // The caller's rate limit, as the authentication left it (draft-ietf-httpapi-ratelimit-headers).
+    let rate = res
+        .request()
+        .extensions()
+        .get::<crate::rate_limit::RateState>()
+        .copied();
+    if let Some(rate) = rate {
+        let (policy, state): (String, String) = rate.headers();
+        for (name, value) in [("ratelimit-policy", policy), ("ratelimit", state)] {
+            if let Ok(v) = header::HeaderValue::from_str(&value) {
+                res.headers_mut()
+                    .insert(header::HeaderName::from_static(name), v);
+            }
+        }
+    }
     let etag = res
         .headers()
         .get(header::ETAG)
