@@ -131,7 +131,7 @@ both_backends!(incidents_are_routed_to_contacts_with_cmsp_recognised, |b| {
     assert_eq!(
         h.get("/api/v1/designations?on=2026-11-28", &p_token)
             .await
-            .body
+            .body["items"]
             .as_array()
             .unwrap()
             .len(),

@@ -8,7 +8,8 @@ both_backends!(communes_and_their_circonscriptions, |b| {
     let admin = h.admin().await;
     let communes = h.get("/api/v1/communes", &admin).await;
     communes.expect(200, None);
-    let list = communes.body.as_array().unwrap();
+    let list = communes.body["items"].as_array().unwrap();
+    assert!(communes.body.get("next_cursor").is_none());
     assert_eq!(list.len(), 36);
     assert!(
         list.iter()
@@ -32,7 +33,7 @@ both_backends!(communes_and_their_circonscriptions, |b| {
     assert_eq!(circ("92060").await, "CSP-92023"); // Le Plessis-Robinson
     assert_eq!(circ("92050").await, "CSP-92050"); // Nanterre: default one per commune
     let circs = h.get("/api/v1/circonscriptions", &admin).await;
-    assert_eq!(circs.body.as_array().unwrap().len(), 33);
+    assert_eq!(circs.body["items"].as_array().unwrap().len(), 33);
     h.get("/api/v1/communes/75056/circonscription", &admin)
         .await
         .expect(404, Some("not_found"));
@@ -83,7 +84,7 @@ both_backends!(mappings_are_dated_and_editable, |b| {
     let history = h
         .get("/api/v1/commune-mappings?commune=92050", &admin)
         .await;
-    let hist = history.body.as_array().unwrap();
+    let hist = history.body["items"].as_array().unwrap();
     assert_eq!(hist.len(), 2);
     assert_eq!(hist[0]["valid_to"], "2030-01-01");
     // Appended in date order only; unknown references are field errors.

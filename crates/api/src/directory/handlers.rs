@@ -7,6 +7,7 @@ use super::dto::{ContactView, Designate, DirectoryQuery};
 use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::http::Valid;
+use crate::pagination::Page;
 use crate::responses::{AuthErrors, BodyErrors, Conflict, QueryErrors};
 use crate::state::AppState;
 
@@ -37,7 +38,7 @@ pub async fn designate(
 #[utoipa::path(
     tag = "directory", operation_id = "listDesignations",
     params(DirectoryQuery),
-    responses((status = 200, description = "Contacts", body = Vec<ContactView>), AuthErrors, QueryErrors),
+    responses((status = 200, description = "Contacts", body = Page<ContactView>), AuthErrors, QueryErrors),
     security(("bearer" = []))
 )]
 #[get("/designations")]
@@ -47,5 +48,5 @@ pub async fn list_designations(
     q: web::Query<DirectoryQuery>,
 ) -> ApiResult<HttpResponse> {
     let list = directory::list(&state.app, caller.into_inner(), q.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(list))
+    Ok(HttpResponse::Ok().json(Page::whole(list)))
 }

@@ -7,6 +7,7 @@ use super::dto::*;
 use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::http::{Valid, ok_reference};
+use crate::pagination::Page;
 use crate::responses::*;
 use crate::state::AppState;
 
@@ -16,7 +17,7 @@ use crate::state::AppState;
 #[utoipa::path(
     tag = "reference", operation_id = "listCommunes",
     params(OnDate),
-    responses((status = 200, description = "Every commune", body = Vec<Commune>), AuthErrors, QueryErrors),
+    responses((status = 200, description = "Every commune", body = Page<Commune>), AuthErrors, QueryErrors),
     security(("bearer" = []))
 )]
 #[get("/communes")]
@@ -26,7 +27,7 @@ pub async fn list_communes(
     q: web::Query<OnDate>,
 ) -> ApiResult<HttpResponse> {
     let r = reference::list_communes(&state.app, _caller.into_inner(), q.into_inner()).await?;
-    Ok(ok_reference(&r))
+    Ok(ok_reference(&Page::whole(r)))
 }
 
 /// Circonscription of a commune
@@ -61,7 +62,7 @@ pub async fn get_commune_circonscription(
 /// Any authenticated caller.
 #[utoipa::path(
     tag = "reference", operation_id = "listCirconscriptions",
-    responses((status = 200, description = "Every circonscription", body = Vec<Circonscription>), AuthErrors),
+    responses((status = 200, description = "Every circonscription", body = Page<Circonscription>), AuthErrors),
     security(("bearer" = []))
 )]
 #[get("/circonscriptions")]
@@ -70,7 +71,7 @@ pub async fn list_circonscriptions(
     _caller: Caller,
 ) -> ApiResult<HttpResponse> {
     let r = reference::list_circonscriptions(&state.app, _caller.into_inner()).await?;
-    Ok(ok_reference(&r))
+    Ok(ok_reference(&Page::whole(r)))
 }
 
 /// Create a circonscription
@@ -101,7 +102,7 @@ pub async fn create_circonscription(
 #[utoipa::path(
     tag = "reference", operation_id = "listCommuneMappings",
     params(MappingQuery),
-    responses((status = 200, description = "Mappings", body = Vec<CommuneMapping>), AuthErrors, QueryErrors),
+    responses((status = 200, description = "Mappings", body = Page<CommuneMapping>), AuthErrors, QueryErrors),
     security(("bearer" = []))
 )]
 #[get("/commune-mappings")]
@@ -112,7 +113,7 @@ pub async fn list_commune_mappings(
 ) -> ApiResult<HttpResponse> {
     let r =
         reference::list_commune_mappings(&state.app, _caller.into_inner(), q.into_inner()).await?;
-    Ok(ok_reference(&r))
+    Ok(ok_reference(&Page::whole(r)))
 }
 
 /// Open a new commune mapping

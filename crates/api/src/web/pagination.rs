@@ -96,6 +96,16 @@ impl<T: ToSchema + Serialize> Page<T> {
 }
 
 impl<T: ToSchema> Page<T> {
+    /// A list that is bounded by nature (the reference data, the directory) as one page without a
+    /// next one: the same shape as every other list, for clients that page generically.
+    pub fn whole(items: Vec<T>) -> Self {
+        Self {
+            items,
+            next_cursor: None,
+            next: None,
+        }
+    }
+
     /// The page of a use case's listing; `key` gives the item's cursor key.
     pub fn of(req: &HttpRequest, listed: vigie_app::Listed<T>, key: impl Fn(&T) -> String) -> Self {
         Self::from_items(req, listed.items, listed.more, key)
