@@ -121,7 +121,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .configure(ops_routes)
         .split_for_parts();
     let mut api = api;
-    crate::openapi::declare_parameter_limits(&mut api);
     crate::openapi::normalise(&mut api);
     api
 }
@@ -310,7 +309,6 @@ pub fn build_app(
         .configure(ops_routes)
         .split_for_parts();
     let mut api = api;
-    crate::openapi::declare_parameter_limits(&mut api);
     crate::openapi::normalise(&mut api);
     // The UI validates nothing online: no request leaves for validator.swagger.io.
     let ui_config = utoipa_swagger_ui::Config::from("/openapi.json").validator_url("none");

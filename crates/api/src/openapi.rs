@@ -77,7 +77,7 @@ impl Modify for Security {
 
 /// Gives every string parameter that declares no bound of its own the maximum length the server
 /// enforces for its name (`web::contract::parameter_max_len`), so that the contract states it.
-pub fn declare_parameter_limits(api: &mut utoipa::openapi::OpenApi) {
+fn declare_parameter_limits(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::RefOr;
     use utoipa::openapi::schema::{Schema, SchemaType, Type};
     for item in api.paths.paths.values_mut() {
@@ -458,9 +458,11 @@ fn declare_value_sets(doc: &mut serde_json::Value) {
     }
 }
 
-/// What the generated contract needs before integrators' tools read it: named union variants with
-/// discriminators, named pages that reference their items, the common headers, and the webhooks.
+/// What the generated contract needs before integrators' tools read it: the parameters' bounds,
+/// named union variants with discriminators, named pages that reference their items, the common
+/// headers, the closed value sets and the webhooks.
 pub fn normalise(api: &mut utoipa::openapi::OpenApi) {
+    declare_parameter_limits(api);
     let Ok(mut doc) = serde_json::to_value(&*api) else {
         return;
     };

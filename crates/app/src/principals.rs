@@ -330,17 +330,21 @@ pub async fn list_people(
     .await
 }
 
+/// A principal of `kind` in `org_id`, for a caller who may read the organisation's members.
+async fn get_principal(
+    app: &App,
+    caller: &Caller,
+    kind: PrincipalKind,
+    (org_id, id): (String, String),
+) -> AppResult<PrincipalRow> {
+    policy::read_members(caller, &org_id)?;
+    app.db(move |conn| repo::find_in_org(conn, kind, &org_id, &id)?.ok_or_else(AppError::not_found))
+        .await
+}
+
 /// Read a person
 pub async fn get_person(app: &App, caller: Caller, path: (String, String)) -> AppResult<Person> {
-    let (org_id, id) = path;
-    policy::read_members(&caller, &org_id)?;
-    let row = app
-        .db(move |conn| {
-            repo::find_in_org(conn, PrincipalKind::Person, &org_id, &id)?
-                .ok_or_else(AppError::not_found)
-        })
-        .await?;
-    Person::try_from(row)
+    Person::try_from(get_principal(app, &caller, PrincipalKind::Person, path).await?)
 }
 
 /// Read an API client
@@ -349,15 +353,7 @@ pub async fn get_api_client(
     caller: Caller,
     path: (String, String),
 ) -> AppResult<ApiClient> {
-    let (org_id, id) = path;
-    policy::read_members(&caller, &org_id)?;
-    let row = app
-        .db(move |conn| {
-            repo::find_in_org(conn, PrincipalKind::ApiClient, &org_id, &id)?
-                .ok_or_else(AppError::not_found)
-        })
-        .await?;
-    ApiClient::try_from(row)
+    ApiClient::try_from(get_principal(app, &caller, PrincipalKind::ApiClient, path).await?)
 }
 
 /// Update a person
