@@ -6,9 +6,9 @@ use vigie_store::DbConn;
 use vigie_store::complaints::{self as notifications, NotificationRow};
 use vigie_store::events::NewEvent;
 
+use crate::calendar::today;
 use crate::directory::contacts_for;
 use crate::error::AppResult;
-use crate::sworn_agents::today;
 
 /// A change to announce.
 pub(crate) struct Announcement<'a> {

@@ -16,12 +16,12 @@ use vigie_store::bans::{self as repo, BanRow, BanScope};
 use vigie_store::{DbConn, organisations, reference, residences};
 
 use crate::announce::Announcement;
+use crate::calendar::today;
 use crate::caller::Caller;
 use crate::context::App;
 use crate::error::{AppError, AppResult};
 use crate::idempotency::{self, Answer, Created};
 use crate::page::{Listed, PageRequest, fetch_size, views_of};
-use crate::sworn_agents::today;
 
 /// The catalogue entry of a breach of a ban.
 pub const BREACH_OFFENCE_CODE: &str = "CSI-L22-11-1";

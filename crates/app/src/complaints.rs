@@ -17,6 +17,7 @@ use vigie_domain::pv::local_day;
 use vigie_store::complaints::{self as repo, ComplaintRow, ComplaintScope, NotificationRow};
 use vigie_store::{DbConn, incidents, offences, organisations, residences};
 
+use crate::calendar::today;
 use crate::caller::Caller;
 use crate::context::App;
 use crate::directory::contacts_for;
@@ -24,7 +25,6 @@ use crate::error::{AppError, AppResult};
 use crate::idempotency::{self, Answer, Created};
 use crate::page::{Listed, PageRequest, fetch_size, views_of};
 use crate::policy;
-use crate::sworn_agents::today;
 
 /// The bailleur as a legal-person victim (name and SIREN come from its record).
 #[derive(Debug, Clone, Deserialize, Serialize, Validate, ToSchema)]

@@ -18,12 +18,12 @@ use vigie_store::injunctions::{self as repo, InjunctionFilter, InjunctionRow};
 use vigie_store::{DbConn, organisations, residences};
 
 use crate::announce::Announcement;
+use crate::calendar::today;
 use crate::caller::Caller;
 use crate::context::App;
 use crate::error::{AppError, AppResult};
 use crate::idempotency::{self, Answer, Created};
 use crate::page::{Listed, PageRequest, fetch_size, views_of};
-use crate::sworn_agents::today;
 
 /// The tenant whose lease is at stake.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]

@@ -11,6 +11,7 @@ mod announce;
 pub mod audit;
 pub mod auth;
 pub mod bans;
+pub mod calendar;
 pub mod caller;
 pub mod complaints;
 pub mod context;

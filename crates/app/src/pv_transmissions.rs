@@ -14,6 +14,7 @@ use vigie_store::pvs::{
 };
 use vigie_store::{DbConn, offences, organisations, sworn_agents};
 
+use crate::calendar::today;
 use crate::caller::Caller;
 use crate::context::App;
 use crate::error::{AppError, AppResult, ErrorKind};
@@ -22,7 +23,7 @@ use crate::page::{Listed, PageRequest, fetch_size, views_of};
 use crate::policy;
 use crate::policy::PvAccess;
 use crate::pvs::{PvDocument, state_error, visible};
-use crate::sworn_agents::{caller_principal_id, today};
+use crate::sworn_agents::caller_principal_id;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SlipOffence {

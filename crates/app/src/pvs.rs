@@ -18,6 +18,7 @@ use vigie_store::pvs::{self as repo, PvFilter, PvRow, PvScope};
 use vigie_store::sworn_agents::{self as agents, AgentRow};
 use vigie_store::{DbConn, offences, organisations, residences};
 
+use crate::calendar::today;
 use crate::caller::Caller;
 use crate::context::App;
 use crate::error::{AppError, AppResult, ErrorKind, FieldError};
@@ -25,7 +26,7 @@ use crate::idempotency::{self, Answer, Created};
 use crate::page::{Listed, PageRequest, fetch_size, views_of};
 use crate::policy;
 use crate::policy::PvAccess;
-use crate::sworn_agents::{caller_principal_id, decode_file, offence_facts, today};
+use crate::sworn_agents::{caller_principal_id, decode_file, offence_facts};
 
 /// A statement heard by the agent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

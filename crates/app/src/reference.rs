@@ -10,6 +10,7 @@ use vigie_domain::offence::Reliability;
 use vigie_store::StoreError;
 use vigie_store::reference::{self as repo, CirconscriptionRow, MappingError, MappingRow};
 
+use crate::calendar::today;
 use crate::caller::Caller;
 use crate::context::App;
 use crate::error::{AppError, AppResult};
@@ -82,10 +83,6 @@ impl From<MappingRow> for CommuneMapping {
 pub struct OnDate {
     /// The date at which the mapping is read (default: today).
     pub on: Option<NaiveDate>,
-}
-
-fn today() -> NaiveDate {
-    Utc::now().date_naive()
 }
 
 /// List the communes

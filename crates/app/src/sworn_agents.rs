@@ -8,7 +8,6 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 use vigie_domain::Role;
 use vigie_domain::delays::{DelayRule, LegalDelays};
-use vigie_domain::pv::local_day;
 use vigie_domain::sworn::{
     AgentFile, Agrement, AgrementRefusal, AgrementRequest, Aptitude, Commission, FileError,
     FileEvent, FileStatus, Oath, OffenceFacts, Regime, Suspension, Withdrawal, check_commission,
@@ -17,6 +16,7 @@ use vigie_store::principals::PrincipalKind;
 use vigie_store::sworn_agents::{self as repo, AgentFilter, AgentRow};
 use vigie_store::{DbConn, StoreError, offences, residences};
 
+use crate::calendar::today;
 use crate::caller::Caller;
 use crate::context::App;
 use crate::error::{AppError, AppResult};
@@ -118,11 +118,6 @@ fn view(conn: &mut DbConn, row: AgentRow, on: NaiveDate) -> AppResult<SwornAgent
         created_at: row.created_at.and_utc(),
         updated_at: row.updated_at.and_utc(),
     })
-}
-
-/// Today in the Hauts-de-Seine.
-pub fn today() -> NaiveDate {
-    local_day(Utc::now())
 }
 
 /// The catalogue facts of `codes`; an unknown code is a 422 on `field`.
