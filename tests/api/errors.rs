@@ -153,3 +153,80 @@ both_backends!(database_outage_is_503_and_recovers, |b| {
     }
     assert!(ok, "the service did not recover");
 });
+
+both_backends!(every_problem_type_resolves_to_its_page_on_the_server, |b| {
+    let h = Harness::start(b).await;
+    let admin = h.admin().await;
+    // A real refusal: its type is a path on this server (no public URL configured)...
+    let missing = h
+        .get(
+            "/api/v1/incidents/01936f60-0000-7000-8000-000000000000",
+            &admin,
+        )
+        .await;
+    missing.expect(404, Some("not_found"));
+    let type_uri = missing.body["type"].as_str().unwrap().to_owned();
+    assert_eq!(type_uri, "/problems/not_found");
+    // ...that answers without a token: JSON for programs...
+    let page = h.send("GET", &type_uri, None, &[], None).await;
+    page.expect(200, None);
+    assert_eq!(page.body["code"], "not_found");
+    assert_eq!(page.body["statuses"], json!([404]));
+    assert!(page.body["fix"].as_str().unwrap().len() > 10);
+    assert!(page.header("cache-control").unwrap().contains("max-age"));
+    // ...HTML for a browser, with the code spans rendered and the text escaped.
+    let html = h
+        .send(
+            "GET",
+            "/problems/precondition_failed",
+            None,
+            &[("accept", "text/html,application/xhtml+xml,*/*;q=0.8")],
+            None,
+        )
+        .await;
+    html.expect(200, None);
+    assert!(
+        html.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        html.text
+            .contains("<h2><a href=\"/problems/precondition_failed\">precondition_failed</a></h2>")
+    );
+    assert!(html.text.contains("<code>ETag</code>"), "{}", html.text);
+    // The index lists every code the contract lists, in the same order.
+    let index = h.send("GET", "/problems", None, &[], None).await;
+    let listed: Vec<&str> = index
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    let contract: serde_json::Value =
+        serde_json::from_str(include_str!("../../openapi/openapi.json")).unwrap();
+    let declared: Vec<&str> =
+        contract["components"]["schemas"]["Problem"]["properties"]["code"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+    assert_eq!(listed, declared);
+    assert!(listed.contains(&"validation_failed") && listed.contains(&"unknown_route"));
+    // An unknown code is a 404 problem, itself documented.
+    h.send("GET", "/problems/no_such_code", None, &[], None)
+        .await
+        .expect(404, Some("not_found"));
+});
+
+both_backends!(problem_types_are_absolute_under_the_public_url, |b| {
+    let h = Harness::start_with(b, &["--public-url", "https://vigie.example.org/"]).await;
+    let a = h.get("/api/v1/incidents", "not-a-token").await;
+    a.expect(401, Some("invalid_token"));
+    assert_eq!(
+        a.body["type"],
+        "https://vigie.example.org/problems/invalid_token"
+    );
+});

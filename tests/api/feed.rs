@@ -93,25 +93,43 @@ both_backends!(the_feed_is_ordered_scoped_and_resumable, |b| {
         12
     );
     assert_eq!(types(&all.body)[12], "incident.updated");
-    assert_eq!(all.body["next_cursor"], "13");
-    assert_eq!(all.body["has_more"], false);
-    // Resumable: two at a time, then nothing new.
+    // One page holds everything: no next page, and the position to poll from later.
+    assert_eq!(all.body.get("next_cursor"), None);
+    assert_eq!(all.header("link"), None);
+    let resume = all.body["resume_cursor"].as_str().unwrap().to_owned();
+    // Paged two at a time like every other list: next_cursor, next and Link while more wait.
     let page = h.get("/api/v1/events?limit=2", &corr).await;
     assert_eq!(seqs(&page.body), vec![1, 2]);
-    assert_eq!(page.body["has_more"], true);
-    let next = h
-        .get(
-            &format!(
-                "/api/v1/events?after={}&limit=100",
-                page.body["next_cursor"].as_str().unwrap()
-            ),
-            &corr,
-        )
+    let next_link = page.body["next"].as_str().unwrap().to_owned();
+    assert_eq!(
+        page.header("link"),
+        Some(format!("<{next_link}>; rel=\"next\""))
+    );
+    let mut seen = seqs(&page.body);
+    let mut next = page.body["next_cursor"].as_str().map(str::to_owned);
+    while let Some(cursor) = next {
+        let p = h
+            .get(&format!("/api/v1/events?limit=5&cursor={cursor}"), &corr)
+            .await;
+        p.expect(200, None);
+        seen.extend(seqs(&p.body));
+        next = p.body["next_cursor"].as_str().map(str::to_owned);
+    }
+    assert_eq!(seen, (1..=13).collect::<Vec<_>>());
+    // The link of a page is the next page itself.
+    let via_link = h.get(&next_link, &corr).await;
+    assert_eq!(seqs(&via_link.body), vec![3, 4]);
+    // Nothing new since the resume position: an empty page that resumes where it was.
+    let idle = h
+        .get(&format!("/api/v1/events?cursor={resume}"), &corr)
         .await;
-    assert_eq!(seqs(&next.body), (3..=13).collect::<Vec<_>>());
-    let idle = h.get("/api/v1/events?after=13", &corr).await;
     assert_eq!(idle.body["items"], json!([]));
-    assert_eq!(idle.body["next_cursor"], "13");
+    assert_eq!(idle.body["resume_cursor"], resume.as_str());
+    assert_eq!(idle.body.get("next_cursor"), None);
+    // The deprecated numeric `after` still reads from a seq.
+    let legacy = h.get("/api/v1/events?after=11", &corr).await;
+    assert_eq!(seqs(&legacy.body), vec![12, 13]);
+    assert_eq!(legacy.body["resume_cursor"], resume.as_str());
     // Scoped: the police see the shared incident only; another bailleur nothing; staff may not read.
     let police_feed = h.get("/api/v1/events", &p).await;
     let ids: Vec<&str> = police_feed.body["items"]
@@ -129,6 +147,9 @@ both_backends!(the_feed_is_ordered_scoped_and_resumable, |b| {
         .await
         .expect(403, Some("forbidden"));
     h.get("/api/v1/events?after=abc", &corr)
+        .await
+        .expect(422, Some("validation_failed"));
+    h.get("/api/v1/events?cursor=%21%21", &corr)
         .await
         .expect(422, Some("validation_failed"));
     h.get("/api/v1/events?limit=0", &corr)

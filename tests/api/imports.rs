@@ -358,28 +358,70 @@ both_backends!(
 both_backends!(the_import_command_reports_and_fails_on_bad_rows, |b| {
     let h = Harness::start(b).await;
     let corr = setup(&h).await;
+    // An API client of the bailleur: the command gets its own token from its credentials.
+    let admin = h.admin().await;
+    let orgs = h.get("/api/v1/organisations", &admin).await;
+    let org = orgs.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "A")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let erp = h
+        .post(
+            &format!("/api/v1/organisations/{org}/api-clients"),
+            &admin,
+            &json!({"name": "ERP", "roles": ["integration"]}),
+        )
+        .await;
+    erp.expect(201, None);
+    let client_id = erp.body["client_id"].as_str().unwrap().to_owned();
+    let client_secret = erp.body["client_secret"].as_str().unwrap().to_owned();
     let dir = tempfile::tempdir().unwrap();
-    let run = |file: &std::path::Path, extra: &[&str]| {
+    let api = h.srv.url("");
+    let vigie = |file: &std::path::Path, args: &[&str], env: &[(&str, &str)]| {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_vigie"));
         cmd.arg("import")
             .arg(file)
-            .args(["--api", &h.srv.url("")])
-            .args(extra)
-            .env("VIGIE_TOKEN", &corr)
+            .args(args)
             .env("RUST_LOG", "error")
+            .env_remove("VIGIE_TOKEN")
+            .env_remove("VIGIE_CLIENT_ID")
+            .env_remove("VIGIE_CLIENT_SECRET")
             .env_remove("VIGIE_DATABASE_URL");
-        cmd.output().unwrap()
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
     };
     let good = dir.path().join("good.csv");
-    std::fs::write(&good, good_rows(500)).unwrap();
-    let out = run(&good, &[]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout} {}",
-        String::from_utf8_lossy(&out.stderr)
+    std::fs::write(&good, good_rows(1500)).unwrap();
+    // 0: every row imported, with client credentials from the environment; counts read as people
+    // write them.
+    let (code, out) = vigie(
+        &good,
+        &["--api", &api],
+        &[
+            ("VIGIE_CLIENT_ID", &client_id),
+            ("VIGIE_CLIENT_SECRET", &client_secret),
+        ],
     );
-    assert!(stdout.contains("created 500"), "{stdout}");
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("created 1,500"), "{out}");
+    assert!(
+        out.contains("1,500 rows in ") && out.contains(" rows/s)"),
+        "{out}"
+    );
+    // 1: rows failed; their errors are written next to the file (token from the environment).
     let bad = dir.path().join("bad.csv");
     std::fs::write(
         &bad,
@@ -391,23 +433,67 @@ both_backends!(the_import_command_reports_and_fails_on_bad_rows, |b| {
         .map(str::to_owned)),
     )
     .unwrap();
-    let out = run(&bad, &["--mode", "valid_rows_only"]);
-    assert!(!out.status.success(), "rows failed: the exit code says so");
+    let (code, out) = vigie(
+        &bad,
+        &["--api", &api, "--mode", "valid_rows_only"],
+        &[("VIGIE_TOKEN", &corr)],
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("created 1,"), "{out}");
     let errors = std::fs::read_to_string(dir.path().join("bad.csv.errors.csv")).unwrap();
     assert!(
         errors.starts_with("line;field;code;message\n3;occurred_at;invalid_date;"),
         "{errors}"
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("created 1"));
-    // A refused token is a clear error and a failure.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigie"))
-        .arg("import")
-        .arg(&good)
-        .args(["--api", &h.srv.url(""), "--token", "not-a-token"])
-        .output()
+    // 2: a wrong command line (no credentials at all, or an unknown mode).
+    assert_eq!(vigie(&good, &["--api", &api], &[]).0, Some(2));
+    assert_eq!(
+        vigie(
+            &good,
+            &["--api", &api, "--token", "t", "--mode", "some"],
+            &[]
+        )
+        .0,
+        Some(2)
+    );
+    // 3: refused: a token that is not one, or a wrong client secret, with the reason.
+    let (code, out) = vigie(&good, &["--api", &api, "--token", "not-a-token"], &[]);
+    assert_eq!(code, Some(3), "{out}");
+    assert!(out.contains("refused (401 invalid_token)"), "{out}");
+    let (code, out) = vigie(
+        &good,
+        &[
+            "--api",
+            &api,
+            "--client-id",
+            &client_id,
+            "--client-secret",
+            "wrong",
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(3), "{out}");
+    assert!(out.contains("invalid_client"), "{out}");
+    // 4: nothing listens there.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
         .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("refused"));
+    let (code, out) = vigie(
+        &good,
+        &["--api", &format!("http://{closed}"), "--token", "t"],
+        &[],
+    );
+    assert_eq!(code, Some(4), "{out}");
+    assert!(out.contains("cannot reach"), "{out}");
+    // 5: no such file.
+    let (code, out) = vigie(
+        &dir.path().join("missing.csv"),
+        &["--api", &api, "--token", "t"],
+        &[],
+    );
+    assert_eq!(code, Some(5), "{out}");
+    assert!(out.contains("cannot read"), "{out}");
 });
 
 both_backends!(a_database_error_ends_the_job_as_failed, |b| {

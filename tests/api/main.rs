@@ -11,6 +11,7 @@ mod auth;
 mod complaints;
 mod concurrency;
 mod contract;
+mod directory;
 mod errors;
 mod feed;
 mod http_semantics;

@@ -165,7 +165,7 @@ both_backends!(bootstrap_and_demo, |b| {
     assert_eq!(orgs.iter().filter(|o| o.kind == "bailleur").count(), 2);
     // Residences, staff and one designated contact per role, once however often the demo is loaded.
     let designations = h
-        .with_conn(|c| vigie_store::designations::list(c, None, None))
+        .with_conn(|c| vigie_store::designations::list(c, Default::default(), None, 1000))
         .unwrap();
     let mut roles: Vec<&str> = designations.iter().map(|d| d.role.as_str()).collect();
     roles.sort_unstable();

@@ -179,6 +179,12 @@ impl Answer {
             );
             assert_eq!(self.body["code"], code, "{}", self.text);
             assert_eq!(self.body["status"], status);
+            // The type names the code's page (RFC 9457 §3.1.1).
+            let type_uri = self.body["type"].as_str().unwrap_or_default();
+            assert!(
+                type_uri.ends_with(&format!("/problems/{code}")),
+                "type {type_uri} does not name the page of {code}"
+            );
         }
         self
     }

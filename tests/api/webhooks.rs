@@ -20,7 +20,38 @@ use crate::support::*;
 pub(crate) struct Received {
     event_id: String,
     signature: String,
+    headers: HashMap<String, String>,
     body: Vec<u8>,
+}
+
+impl Received {
+    /// Checks the Standard Webhooks signature with that specification's own library, as a
+    /// receiver would (timestamp tolerance included).
+    pub(crate) fn verify_standard(&self, standard_secret: &str) -> bool {
+        let mut headers = http::HeaderMap::new();
+        for n in ["webhook-id", "webhook-timestamp", "webhook-signature"] {
+            if let Some(v) = self.headers.get(n) {
+                headers.insert(n, http::HeaderValue::from_str(v).unwrap());
+            }
+        }
+        standardwebhooks::Webhook::new(standard_secret)
+            .unwrap()
+            .verify(&self.body, &headers)
+            .is_ok()
+    }
+
+    /// Whether one of the `v1=` signatures of `Vigie-Signature` is the secret's.
+    pub(crate) fn signed_by(&self, secret: &str) -> bool {
+        let mut parts = self.signature.split(',');
+        let t: i64 = parts
+            .next()
+            .unwrap()
+            .trim_start_matches("t=")
+            .parse()
+            .unwrap();
+        let expected = signature(secret, t, &self.body);
+        parts.any(|p| p.trim_start_matches("v1=") == expected)
+    }
 }
 
 /// A receiver that answers 500 to its first `failures` requests, then 200.
@@ -47,6 +78,16 @@ pub(crate) fn receiver(failures: usize) -> (actix_test::TestServer, Arc<Mutex<Ve
                     g.lock().unwrap().push(Received {
                         event_id: h("vigie-event-id"),
                         signature: h("vigie-signature"),
+                        headers: req
+                            .headers()
+                            .iter()
+                            .map(|(k, v)| {
+                                (
+                                    k.as_str().to_owned(),
+                                    v.to_str().unwrap_or_default().to_owned(),
+                                )
+                            })
+                            .collect(),
                         body: body.to_vec(),
                     });
                     let fail = left
@@ -109,6 +150,12 @@ pub(crate) async fn bailleur_with_webhook(
     sub.expect(201, None);
     let secret = sub.body["secret"].as_str().unwrap().to_owned();
     assert!(secret.len() >= 32);
+    assert!(
+        sub.body["standard_secret"]
+            .as_str()
+            .unwrap()
+            .starts_with("whsec_")
+    );
     let res = h.residence(&corr, "RES-1", "92050").await;
     (
         corr,
@@ -126,6 +173,7 @@ both_backends!(
         let url = srv.url("/hook");
         let (corr, sub, secret, res) =
             bailleur_with_webhook(&h, &url, json!(["incident.created"])).await;
+        let standard_secret = vigie_app::deliveries::standard_secret(&secret);
         h.post(
             "/api/v1/webhooks",
             &corr,
@@ -175,6 +223,13 @@ both_backends!(
             let t: i64 = t.trim_start_matches("t=").parse().unwrap();
             assert_eq!(v1, signature(&secret, t, &r.body));
             assert!((chrono::Utc::now().timestamp() - t).abs() < 300);
+            // Standard Webhooks: the message id is the event id, and its library accepts it.
+            assert_eq!(r.headers["webhook-id"], r.event_id);
+            assert_eq!(r.headers["webhook-timestamp"], t.to_string());
+            assert!(r.verify_standard(&standard_secret));
+            assert!(!r.verify_standard(&vigie_app::deliveries::standard_secret(
+                "x".repeat(32).as_str()
+            )));
             let body: Value = serde_json::from_slice(&r.body).unwrap();
             assert_eq!(body["type"], "incident.created");
             assert_eq!(body["resource_id"], id);
@@ -304,3 +359,115 @@ async fn two_workers_on_postgresql_never_send_an_event_twice() {
     assert_eq!(per_event.len(), 20);
     assert!(per_event.values().all(|n| *n == 1), "{per_event:?}");
 }
+
+both_backends!(
+    a_rotated_secret_signs_beside_the_previous_one_during_the_grace,
+    |b| {
+        let h = Harness::start_with(b, PRIVATE_TARGETS).await;
+        let (srv, got) = receiver(0);
+        let (corr, sub, old, res) =
+            bailleur_with_webhook(&h, &srv.url("/hook"), json!(["incident.created"])).await;
+        let path = format!("/api/v1/webhooks/{sub}/secret-rotation");
+        // Reading never shows a secret.
+        let read = h.get(&format!("/api/v1/webhooks/{sub}"), &corr).await;
+        assert_eq!(read.body.get("secret"), None);
+        assert_eq!(read.body.get("standard_secret"), None);
+        let etag = read.header("etag").unwrap();
+        // Only the organisation's admin or integration; an unknown grace is refused.
+        let admin = h.admin().await;
+        let orgs = h.get("/api/v1/organisations", &admin).await;
+        let org = orgs.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == "A")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let staff = h.member(&admin, &org, "a.staff", &["staff"]).await;
+        h.post(&path, &staff, &json!({}))
+            .await
+            .expect(403, Some("forbidden"));
+        h.post(&path, &corr, &json!({"grace_hours": 500}))
+            .await
+            .expect(422, Some("validation_failed"));
+        // Rotation with the default grace: the new secret shown once, the previous one's end given.
+        let rotated = h
+            .send(
+                "POST",
+                &path,
+                Some(&corr),
+                &[("content-type", "application/json"), ("if-match", &etag)],
+                Some(b"{}".to_vec()),
+            )
+            .await;
+        rotated.expect(200, None);
+        let new = rotated.body["secret"].as_str().unwrap().to_owned();
+        assert_ne!(new, old);
+        let until = chrono::DateTime::parse_from_rfc3339(
+            rotated.body["previous_secret_expires_at"].as_str().unwrap(),
+        )
+        .unwrap();
+        let hours = (until.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_minutes();
+        assert!((23 * 60..=24 * 60).contains(&hours), "{hours} minutes");
+        // A stale If-Match is refused.
+        h.send(
+            "POST",
+            &path,
+            Some(&corr),
+            &[("content-type", "application/json"), ("if-match", &etag)],
+            Some(b"{}".to_vec()),
+        )
+        .await
+        .expect(412, Some("precondition_failed"));
+        // During the grace, each delivery is signed by both secrets in both schemes.
+        h.post("/api/v1/incidents", &corr, &incident_body(&res, "dumping"))
+            .await
+            .expect(201, None);
+        let cfg = fast();
+        rounds(&h, &cfg, || !got.lock().unwrap().is_empty()).await;
+        let first = got.lock().unwrap()[0].clone();
+        assert!(
+            first.signed_by(&new) && first.signed_by(&old),
+            "{}",
+            first.signature
+        );
+        assert!(first.verify_standard(&vigie_app::deliveries::standard_secret(&new)));
+        assert!(first.verify_standard(&vigie_app::deliveries::standard_secret(&old)));
+        // A rotation without grace: only the newest secret signs; the audit trail has both rotations.
+        let again = h
+            .post(
+                &path,
+                &corr,
+                &json!({"grace_hours": 0, "secret": "n".repeat(40)}),
+            )
+            .await;
+        again.expect(200, None);
+        assert_eq!(again.body.get("previous_secret_expires_at"), None);
+        h.post("/api/v1/incidents", &corr, &incident_body(&res, "dumping"))
+            .await
+            .expect(201, None);
+        rounds(&h, &cfg, || got.lock().unwrap().len() >= 2).await;
+        let second = got.lock().unwrap()[1].clone();
+        assert!(second.signed_by(&"n".repeat(40)));
+        assert!(!second.signed_by(&new) && !second.signed_by(&old));
+        assert!(!second.verify_standard(&vigie_app::deliveries::standard_secret(&new)));
+        let audit = h
+            .get(
+                "/api/v1/audit?action=webhook_subscription.secret_rotated",
+                &admin,
+            )
+            .await;
+        assert_eq!(
+            audit.body["items"].as_array().map(Vec::len),
+            Some(2),
+            "{}",
+            audit.text
+        );
+        assert!(
+            !audit.text.contains(&new),
+            "the audit trail never holds a secret"
+        );
+    }
+);

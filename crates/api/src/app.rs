@@ -12,13 +12,13 @@ use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, scope, service_config::ServiceConfig};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::error::{ApiError, REQUEST_ID};
+use crate::error::{ApiError, PROBLEM_BASE, REQUEST_ID};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::{
     audit, bans, complaints, directory, feed, imports, incidents, injunctions, offences, ops,
-    organisations, principals, pv_transmissions, pvs, reference, residences, sworn_agents, token,
-    webhooks,
+    organisations, principals, problems, pv_transmissions, pvs, reference, residences,
+    sworn_agents, token, webhooks,
 };
 
 /// Every `/api/v1` operation; the contract is collected from these registrations.
@@ -68,6 +68,8 @@ fn api_routes(cfg: &mut ServiceConfig) {
         .service(residences::update_staff)
         .service(directory::designate)
         .service(directory::list_designations)
+        .service(directory::get_designation)
+        .service(directory::end_designation)
         .service(incidents::create_incident)
         .service(incidents::list_incidents)
         .service(incidents::get_incident)
@@ -101,6 +103,7 @@ fn api_routes(cfg: &mut ServiceConfig) {
         .service(webhooks::list_webhooks)
         .service(webhooks::get_webhook)
         .service(webhooks::update_webhook)
+        .service(webhooks::rotate_secret)
         .service(webhooks::list_deliveries)
         .service(webhooks::redeliver)
         .service(imports::create_import)
@@ -109,7 +112,10 @@ fn api_routes(cfg: &mut ServiceConfig) {
 }
 
 fn ops_routes(cfg: &mut ServiceConfig) {
-    cfg.service(ops::healthz).service(ops::readyz);
+    cfg.service(ops::healthz)
+        .service(ops::readyz)
+        .service(problems::list_problem_types)
+        .service(problems::get_problem_type);
 }
 
 /// The OpenAPI document of this build.
@@ -206,6 +212,7 @@ async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     }
     let mut e = ApiError::not_found();
     e.code = "unknown_route";
+    debug_assert!(vigie_app::problems::find(e.code).is_some());
     e.detail = format!("no operation at {} {}", req.method(), req.path());
     Err(e)
 }
@@ -224,15 +231,15 @@ fn ensure_problem<B: MessageBody + 'static>(
     }
     let status = res.status();
     let code = match status {
-        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::BAD_REQUEST => "invalid_request",
         StatusCode::NOT_FOUND => "not_found",
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::UNAUTHORIZED => "invalid_token",
         StatusCode::FORBIDDEN => "forbidden",
         s if s.is_server_error() => "internal_error",
-        _ => "error",
+        _ => "http_error",
     };
     let detail = status.canonical_reason().unwrap_or("error").to_owned();
     let problem = ApiError::new(status, code, detail).error_response_for_net();
@@ -293,6 +300,7 @@ pub fn build_app(
     >,
 > {
     let limits = state.limits.clone();
+    let problem_base = state.problem_base.clone();
     let (app, api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
@@ -333,7 +341,8 @@ pub fn build_app(
     .wrap(ErrorHandlers::new().default_handler(ensure_problem))
     .wrap(Logger::new("%a \"%r\" %s %b %Dms rid=%{x-request-id}o"))
     .wrap(state.metrics.clone())
-    .wrap_fn(|req, srv| {
+    .wrap_fn(move |req, srv| {
+        let problem_base = problem_base.clone();
         let id = req
             .headers()
             .get("x-request-id")
@@ -341,8 +350,9 @@ pub fn build_app(
             .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
         req.extensions_mut().insert(id.clone());
         let fut = srv.call(req);
+        let scoped = PROBLEM_BASE.scope(problem_base, fut);
         REQUEST_ID.scope(id.clone(), async move {
-            let mut res: ServiceResponse<_> = fut.await?;
+            let mut res: ServiceResponse<_> = scoped.await?;
             if let Ok(v) = HeaderValue::from_str(&id) {
                 res.headers_mut()
                     .insert(header::HeaderName::from_static("x-request-id"), v);

@@ -21,6 +21,7 @@ pub mod offences;
 pub mod ops;
 pub mod organisations;
 pub mod principals;
+pub mod problems;
 pub mod pv_transmissions;
 pub mod pvs;
 pub mod reference;

@@ -42,6 +42,7 @@ with a stable `code`. Obtain a token at `POST /api/v1/auth/token`, then send `Au
         (name = "webhooks", description = "Signed webhook deliveries of the change feed"),
         (name = "imports", description = "Bulk import of incidents (CSV, NDJSON) as jobs with per-row errors"),
         (name = "operations", description = "Health and readiness"),
+        (name = "problems", description = "What each problem code means and how to get past it: the pages problem `type` URIs point to"),
     )
 )]
 pub struct ApiDoc;
@@ -379,7 +380,7 @@ fn declare_webhooks(doc: &mut serde_json::Value) {
             json!({"post": {
                 "operationId": format!("webhook_{}", t.replace('.', "_")),
                 "summary": format!("`{t}` delivered to a subscription"),
-                "description": "Sent as a `POST` to the subscription's URL, signed with its secret: `Vigie-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">`. Answer 2xx within 10 s; anything else is retried with jittered exponential backoff for at least 24 hours.",
+                "description": format!("Sent as a `POST` to the subscription's URL, signed with its secret in two schemes: `Vigie-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">`, and Standard Webhooks' `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of \"<id>.<t>.<body>\">` (key: `standard_secret`). Refuse a timestamp more than {tolerance} s from your clock. During a secret rotation's grace period each header carries one signature per secret: accept any that matches. Answer 2xx within 10 s; anything else is retried with jittered exponential backoff for at least 24 hours.", tolerance = vigie_app::deliveries::SIGNATURE_TOLERANCE_SECS),
                 "tags": ["webhooks"],
                 // Vigie calls the receiver: no bearer token, the signature authenticates the call.
                 "security": [],
@@ -387,7 +388,10 @@ fn declare_webhooks(doc: &mut serde_json::Value) {
                     header("Vigie-Signature", "`t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" with the secret>`"),
                     header("Vigie-Event-Id", "The event's id, the same on every retry"),
                     header("Vigie-Event-Type", "The event type"),
-                    header("Vigie-Delivery-Id", "This delivery's id")
+                    header("Vigie-Delivery-Id", "This delivery's id"),
+                    header("webhook-id", "Standard Webhooks: the event's id, the same on every retry"),
+                    header("webhook-timestamp", "Standard Webhooks: unix seconds when sent"),
+                    header("webhook-signature", "Standard Webhooks: `v1,<base64 signature>`, space-separated, one per secret in force")
                 ],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WebhookEvent"}}}},
                 "responses": {
@@ -401,10 +405,19 @@ fn declare_webhooks(doc: &mut serde_json::Value) {
 }
 
 /// The closed sets of values that the code keeps as strings, declared as enums: import job and
-/// delivery statuses, the event types of subscriptions, the OAuth2 grant types.
+/// delivery statuses, the event types of subscriptions, the OAuth2 grant types, the problem codes.
 fn declare_value_sets(doc: &mut serde_json::Value) {
     use serde_json::json;
-    let sets: [(&str, &str, &[&str], bool); 6] = [
+    let problem_codes: Vec<&str> = vigie_app::problems::codes().collect();
+    let event_types: Vec<&str> = vigie_app::feed::EVENT_TYPES
+        .iter()
+        .chain(vigie_app::feed::RESTRICTED_EVENT_TYPES)
+        .copied()
+        .collect();
+    let sets: [(&str, &str, &[&str], bool); 9] = [
+        ("Event", "type", &event_types, false),
+        ("Problem", "code", &problem_codes, false),
+        ("ProblemTypeDoc", "code", &problem_codes, false),
         ("ImportJob", "status", vigie_app::imports::STATUSES, false),
         (
             "Delivery",
@@ -458,6 +471,20 @@ fn declare_value_sets(doc: &mut serde_json::Value) {
     }
 }
 
+/// Parameters kept for clients written against an earlier contract (utoipa's `IntoParams` cannot
+/// mark a field deprecated without deprecating it for Rust too).
+fn declare_deprecations(doc: &mut serde_json::Value) {
+    const DEPRECATED: &[(&str, &str)] = &[("/api/v1/events", "after")];
+    for (path, name) in DEPRECATED {
+        let pointer = format!("/paths/{}/get/parameters", path.replace('/', "~1"));
+        if let Some(params) = doc.pointer_mut(&pointer).and_then(|p| p.as_array_mut()) {
+            for p in params.iter_mut().filter(|p| p["name"] == *name) {
+                p["deprecated"] = serde_json::Value::Bool(true);
+            }
+        }
+    }
+}
+
 /// What the generated contract needs before integrators' tools read it: the parameters' bounds,
 /// named union variants with discriminators, named pages that reference their items, the common
 /// headers, the closed value sets and the webhooks.
@@ -470,6 +497,7 @@ pub fn normalise(api: &mut utoipa::openapi::OpenApi) {
     name_pages(&mut doc);
     declare_common_headers(&mut doc);
     declare_value_sets(&mut doc);
+    declare_deprecations(&mut doc);
     declare_webhooks(&mut doc);
     if let Ok(parsed) = serde_json::from_value(doc) {
         *api = parsed;

@@ -33,6 +33,11 @@ pub(crate) struct Announcement<'a> {
 /// Records the notifications and the feed event of a change, in the change's transaction.
 pub(crate) fn announce(conn: &mut DbConn, a: Announcement<'_>) -> AppResult<()> {
     let event_type = format!("{}.{}", a.resource_type, a.event);
+    // The contract lists every event type: a new one must be added to the feed's lists.
+    debug_assert!(
+        crate::feed::is_event_type(&event_type),
+        "event type {event_type} is not listed in vigie_app::feed"
+    );
     let at = vigie_store::now();
     let notes: Vec<NotificationRow> =
         contacts_for(conn, a.org_id, a.circonscription_code, today())?

@@ -51,6 +51,10 @@ pub enum Outcome {
     },
 }
 
+/// How far a delivery's timestamp may be from the receiver's clock before the receiver should
+/// refuse it as a replay (both signature schemes sign the timestamp). Standard Webhooks' default.
+pub const SIGNATURE_TOLERANCE_SECS: i64 = 300;
+
 /// `hex(HMAC-SHA256(secret, "<timestamp>.<body>"))`: what `Vigie-Signature: t=…,v1=…` carries.
 pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
     // HMAC takes keys of any length: this cannot fail.
@@ -94,18 +98,82 @@ fn payload(c: &Claimed) -> Vec<u8> {
     .into_bytes()
 }
 
+/// The Standard Webhooks signature (`webhook-signature: v1,<this>`):
+/// `base64(HMAC-SHA256(secret, "<id>.<timestamp>.<body>"))`.
+pub fn standard_signature(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> String {
+    use base64::Engine;
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC key");
+    mac.update(id.as_bytes());
+    mac.update(b".");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// The secret as Standard Webhooks libraries take it: `whsec_` and the key's bytes in base64.
+pub fn standard_secret(secret: &str) -> String {
+    use base64::Engine;
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(secret.as_bytes())
+    )
+}
+
+/// The secrets that sign a delivery sent at `now`: the current one, and the previous one during
+/// its grace period after a rotation.
+fn signing_secrets(sub: &vigie_store::webhooks::SubscriptionRow, now: NaiveDateTime) -> Vec<&str> {
+    let mut out = vec![sub.secret.as_str()];
+    if let (Some(previous), Some(until)) = (&sub.previous_secret, sub.previous_secret_expires_at)
+        && until > now
+    {
+        out.push(previous);
+    }
+    out
+}
+
+/// The headers that sign a delivery, in both schemes: Vigie's (`Vigie-Signature: t=…,v1=…[,v1=…]`)
+/// and Standard Webhooks' (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,… [v1,…]`),
+/// one signature per secret in force.
+pub fn signing_headers(
+    secrets: &[&str],
+    event_id: &str,
+    timestamp: i64,
+    body: &[u8],
+) -> Vec<(&'static str, String)> {
+    let vigie: Vec<String> = secrets
+        .iter()
+        .map(|s| format!("v1={}", signature(s, timestamp, body)))
+        .collect();
+    let standard: Vec<String> = secrets
+        .iter()
+        .map(|s| format!("v1,{}", standard_signature(s, event_id, timestamp, body)))
+        .collect();
+    vec![
+        (
+            "vigie-signature",
+            format!("t={timestamp},{}", vigie.join(",")),
+        ),
+        ("webhook-id", event_id.to_owned()),
+        ("webhook-timestamp", timestamp.to_string()),
+        ("webhook-signature", standard.join(" ")),
+    ]
+}
+
 fn outgoing(c: Claimed) -> Outgoing {
     let body = payload(&c);
-    let t = chrono::Utc::now().timestamp();
-    let sig = signature(&c.subscription.secret, t, &body);
+    let now = chrono::Utc::now();
+    let t = now.timestamp();
+    let secrets = signing_secrets(&c.subscription, now.naive_utc());
+    let mut headers = vec![
+        ("content-type", "application/json".into()),
+        ("vigie-event-id", c.event.id.clone()),
+        ("vigie-event-type", c.event.event_type.clone()),
+        ("vigie-delivery-id", c.delivery.id.clone()),
+    ];
+    headers.extend(signing_headers(&secrets, &c.event.id, t, &body));
     Outgoing {
-        headers: vec![
-            ("content-type", "application/json".into()),
-            ("vigie-event-id", c.event.id.clone()),
-            ("vigie-event-type", c.event.event_type.clone()),
-            ("vigie-delivery-id", c.delivery.id.clone()),
-            ("vigie-signature", format!("t={t},v1={sig}")),
-        ],
+        headers,
         body,
         delivery_id: c.delivery.id,
         url: c.subscription.url,
@@ -209,6 +277,65 @@ mod tests {
             jittered_backoff(base, 3, "same"),
             jittered_backoff(base, 3, "same")
         );
+    }
+
+    #[test]
+    fn both_schemes_sign_with_every_secret_in_force() {
+        let h = signing_headers(&["new-secret", "old-secret"], "evt_1", 1_700_000_000, b"{}");
+        let get = |n: &str| {
+            h.iter()
+                .find(|(k, _)| *k == n)
+                .map(|(_, v)| v.clone())
+                .unwrap()
+        };
+        assert_eq!(
+            get("vigie-signature"),
+            format!(
+                "t=1700000000,v1={},v1={}",
+                signature("new-secret", 1_700_000_000, b"{}"),
+                signature("old-secret", 1_700_000_000, b"{}")
+            )
+        );
+        let standard = get("webhook-signature");
+        let parts: Vec<&str> = standard.split(' ').collect();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(
+            parts[0],
+            format!(
+                "v1,{}",
+                standard_signature("new-secret", "evt_1", 1_700_000_000, b"{}")
+            )
+        );
+        assert_eq!(get("webhook-id"), "evt_1");
+        assert_eq!(get("webhook-timestamp"), "1700000000");
+        assert_eq!(standard_secret("abc"), "whsec_YWJj");
+    }
+
+    #[test]
+    fn the_previous_secret_signs_only_during_its_grace_period() {
+        let at = |h: u32| {
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 29)
+                .unwrap()
+                .and_hms_opt(h, 0, 0)
+                .unwrap()
+        };
+        let sub = vigie_store::webhooks::SubscriptionRow {
+            id: "s".into(),
+            org_id: "o".into(),
+            url: "https://erp.example/hook".into(),
+            event_types: "[]".into(),
+            secret: "new".into(),
+            active: true,
+            last_enqueued_seq: 0,
+            previous_secret: Some("old".into()),
+            previous_secret_expires_at: Some(at(12)),
+            created_by: "x".into(),
+            version: 2,
+            created_at: at(0),
+            updated_at: at(0),
+        };
+        assert_eq!(signing_secrets(&sub, at(11)), vec!["new", "old"]);
+        assert_eq!(signing_secrets(&sub, at(12)), vec!["new"]);
     }
 
     #[test]

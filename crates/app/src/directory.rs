@@ -16,6 +16,7 @@ use vigie_store::{DbConn, StoreError, organisations};
 use crate::caller::Caller;
 use crate::context::App;
 use crate::error::{AppError, AppResult};
+use crate::page::{Listed, PageRequest, views_of};
 use crate::policy;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -28,10 +29,13 @@ pub struct PersonRef {
 
 /// A designated contact as shown in an incident's routing.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({"role": "police_correspondent", "organisation_id": "01936f5e-f607-7182-9c94-0e1f2a3b4c5d",
+#[schema(example = json!({"id": "01936f5f-2930-74b5-8fc7-3b4c5d6e7f80", "role": "police_correspondent", "organisation_id": "01936f5e-f607-7182-9c94-0e1f2a3b4c5d",
     "organisation_name": "Commissariat de Nanterre", "holder": {"id": "01936f5f-0718-7293-8da5-1f2a3b4c5d6e", "display_name": "Capitaine Anne Roux"},
     "valid_from": "2026-01-01"}))]
 pub struct ContactView {
+    /// The designation's id (`/designations/{id}`).
+    #[schema(max_length = 64)]
+    pub id: String,
     pub role: ContactRole,
     pub organisation_id: String,
     pub organisation_name: String,
@@ -66,6 +70,7 @@ fn contact_view(conn: &mut DbConn, d: DesignationRow) -> AppResult<Option<Contac
     };
     Ok(Some(ContactView {
         role: d.role()?,
+        id: d.id,
         organisation_id: org.id,
         organisation_name: org.name,
         holder,
@@ -296,25 +301,91 @@ pub async fn designate(app: &App, caller: Caller, body: Designate) -> AppResult<
 #[into_params(parameter_in = Query)]
 pub struct DirectoryQuery {
     pub role: Option<ContactRole>,
+    #[param(max_length = 64)]
     pub org_id: Option<String>,
     /// Only designations in force on this date (default: the whole history).
     pub on: Option<NaiveDate>,
 }
 
-/// The designated contacts, readable by every party of the convention.
-pub async fn list(app: &App, _caller: Caller, q: DirectoryQuery) -> AppResult<Vec<ContactView>> {
+/// The designated contacts, readable by every party of the convention, in the order they were
+/// recorded.
+pub async fn list(
+    app: &App,
+    _caller: Caller,
+    q: DirectoryQuery,
+    page: PageRequest,
+) -> AppResult<Listed<ContactView>> {
     app.db(move |conn| {
-        let rows = repo::list(conn, q.role.map(ContactRole::as_str), q.org_id.as_deref())?;
-        let mut out = vec![];
-        for d in rows {
-            if let Some(on) = q.on
-                && (d.valid_from > on || d.valid_to.is_some_and(|end| end <= on))
-            {
-                continue;
-            }
-            out.extend(contact_view(conn, d)?);
-        }
-        Ok(out)
+        let filter = repo::DesignationFilter {
+            role: q.role.map(ContactRole::as_str),
+            org_id: q.org_id.as_deref(),
+            on: q.on,
+        };
+        let rows = repo::list(conn, filter, page.after.as_deref(), page.fetch())?;
+        let listed = views_of(rows, page.limit, |d| contact_view(conn, d))?;
+        Ok(Listed {
+            items: listed.items.into_iter().flatten().collect(),
+            more: listed.more,
+        })
     })
     .await
+}
+
+/// One designation, readable by every party of the convention.
+pub async fn get(app: &App, _caller: Caller, id: String) -> AppResult<ContactView> {
+    app.db(move |conn| {
+        let row = repo::find(conn, &id)?.ok_or_else(AppError::not_found)?;
+        contact_view(conn, row)?.ok_or_else(AppError::not_found)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"on": "2026-12-15"}))]
+pub struct EndDesignation {
+    /// The day it ends: the holder is no longer the contact from this day (local date in France).
+    pub on: NaiveDate,
+}
+
+/// Ends a designation: its holder leaves the post with no successor named yet. The designating
+/// organisation's admin, or the platform admin.
+pub async fn end(
+    app: &App,
+    caller: Caller,
+    id: String,
+    body: EndDesignation,
+) -> AppResult<ContactView> {
+    let actor = caller.actor();
+    let view = app
+        .tx(move |conn| {
+            let row = repo::find(conn, &id)?.ok_or_else(AppError::not_found)?;
+            // Every party reads the directory: another organisation is refused, not told "no such".
+            policy::manage_members(&caller, &row.org_id).map_err(|e| match e.kind {
+                crate::error::ErrorKind::NotFound => AppError::forbidden(
+                    "only the designating organisation's admin ends its designations",
+                ),
+                _ => e,
+            })?;
+            if body.on <= row.valid_from {
+                return Err(AppError::invalid_field(
+                    "on",
+                    "before_start",
+                    format!("the designation starts on {}: end it after", row.valid_from),
+                ));
+            }
+            if let Some(end) = row.valid_to
+                && end <= body.on
+            {
+                return Err(AppError::conflict(
+                    "designation_ended",
+                    format!("this designation already ends on {end}"),
+                ));
+            }
+            let row = repo::end(conn, &actor, row, body.on)?;
+            contact_view(conn, row)?.ok_or_else(AppError::internal)
+        })
+        .await?;
+    app.routing.clear();
+    Ok(view)
 }

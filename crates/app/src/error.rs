@@ -78,6 +78,12 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(kind: ErrorKind, code: &'static str, detail: impl Into<String>) -> Self {
+        // The contract lists every code and each `type` URI resolves to its catalogue page: a
+        // code without an entry is a defect that the test suites (debug builds) must catch.
+        debug_assert!(
+            crate::problems::find(code).is_some(),
+            "problem code `{code}` has no entry in vigie_app::problems::CATALOGUE"
+        );
         Self {
             kind,
             code,

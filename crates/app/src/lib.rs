@@ -30,6 +30,7 @@ pub mod page;
 pub mod patch;
 pub mod policy;
 pub mod principals;
+pub mod problems;
 pub mod pv_transmissions;
 pub mod pvs;
 pub mod reference;

@@ -24,18 +24,34 @@ pub struct Subscription {
     /// Event types delivered; empty: all the organisation may see.
     pub event_types: Vec<String>,
     pub active: bool,
-    /// Shown only in the answer that creates the subscription: sign-check deliveries with it.
+    /// Shown only in the answers that create the subscription or rotate its secret: check
+    /// `Vigie-Signature` with it.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub secret: Option<String>,
+    /// The same secret as Standard Webhooks libraries take it (`whsec_` and base64): check
+    /// `webhook-signature` with it. Shown with `secret` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 300)]
+    pub standard_secret: Option<String>,
+    /// After a rotation: until then, the previous secret still signs beside the new one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_secret_expires_at: Option<DateTime<Utc>>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 fn view(row: SubscriptionRow, with_secret: bool) -> AppResult<Subscription> {
+    let now = vigie_store::now();
     Ok(Subscription {
         event_types: row.event_types()?,
+        standard_secret: with_secret.then(|| crate::deliveries::standard_secret(&row.secret)),
         secret: with_secret.then_some(row.secret),
+        previous_secret_expires_at: row
+            .previous_secret_expires_at
+            .filter(|until| *until > now)
+            .map(|t| t.and_utc()),
         id: row.id,
         url: row.url,
         active: row.active,
@@ -127,6 +143,8 @@ pub async fn create_webhook(
                 .unwrap_or_else(|| vigie_store::credentials::random_token(32)),
             active: true,
             last_enqueued_seq: 0,
+            previous_secret: None,
+            previous_secret_expires_at: None,
             created_by: by,
             version: 1,
             created_at: at,
@@ -218,7 +236,61 @@ pub async fn update_webhook(
         if let Some(a) = body.active {
             row.active = a;
         }
-        view(repo::save_subscription(conn, &actor, row, expected)?, false)
+        let action = "webhook_subscription.updated";
+        view(
+            repo::save_subscription(conn, &actor, row, expected, action)?,
+            false,
+        )
+    })
+    .await
+}
+
+/// How long the previous secret signs after a rotation, by default and at most.
+pub const DEFAULT_SECRET_GRACE_HOURS: u32 = 24;
+pub const MAX_SECRET_GRACE_HOURS: u32 = 168;
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"grace_hours": 24}))]
+pub struct RotateSecret {
+    /// Your own new secret (32 to 200 characters); one is generated when absent.
+    #[validate(length(min = 32, max = 200))]
+    #[schema(min_length = 32, max_length = 200)]
+    pub secret: Option<String>,
+    /// Hours during which the previous secret still signs beside the new one, 0 to 168
+    /// (default 24): time to deploy the new secret on the receiver.
+    #[validate(range(max = 168))]
+    #[schema(minimum = 0, maximum = 168)]
+    pub grace_hours: Option<u32>,
+}
+
+/// Rotate a webhook's secret
+pub async fn rotate_secret(
+    app: &App,
+    caller: Caller,
+    expected_version: Option<i64>,
+    id: String,
+    body: RotateSecret,
+) -> AppResult<Subscription> {
+    let grace = body.grace_hours.unwrap_or(DEFAULT_SECRET_GRACE_HOURS);
+    let actor = caller.actor();
+    app.tx(move |conn| {
+        let mut row = own(conn, &caller, &id)?;
+        let new = body
+            .secret
+            .unwrap_or_else(|| vigie_store::credentials::random_token(32));
+        let previous = std::mem::replace(&mut row.secret, new);
+        (row.previous_secret, row.previous_secret_expires_at) = if grace == 0 {
+            (None, None)
+        } else {
+            let until = vigie_store::now() + chrono::Duration::hours(i64::from(grace));
+            (Some(previous), Some(until))
+        };
+        let action = "webhook_subscription.secret_rotated";
+        view(
+            repo::save_subscription(conn, &actor, row, expected_version, action)?,
+            true,
+        )
     })
     .await
 }

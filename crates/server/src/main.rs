@@ -39,18 +39,43 @@ enum Command {
         #[command(subcommand)]
         command: NatinfCommand,
     },
-    /// Import incidents from a CSV or NDJSON file through a running Vigie API (token in VIGIE_TOKEN).
+    /// Import incidents from a CSV or NDJSON file through a running Vigie API.
+    ///
+    /// Authenticates with an API client of the bailleur (`--client-id` and `--client-secret`: the
+    /// command gets its own token) or with a token obtained elsewhere (`--token`). Streams the file,
+    /// follows the job, prints the counts and the rate, and writes the failed rows' errors as
+    /// `line;field;code;message` next to the file.
+    #[command(after_help = vigie::import_cli::EXIT_CODES_HELP)]
     Import {
+        /// The file: CSV (`;`-separated, header row) or NDJSON (`.ndjson`, `.jsonl`).
         file: PathBuf,
-        /// Base URL of the API, e.g. https://vigie.example.
-        #[arg(long)]
+        /// Base URL of the API.
+        #[arg(long, env = "VIGIE_API_URL", default_value = "http://127.0.0.1:8080")]
         api: String,
-        /// An access token of the bailleur (POST /api/v1/auth/token).
-        #[arg(long, env = "VIGIE_TOKEN", hide_env_values = true)]
-        token: String,
-        /// `all_or_nothing` or `valid_rows_only`.
-        #[arg(long, default_value = "all_or_nothing")]
-        mode: String,
+        /// An access token of the bailleur (POST /api/v1/auth/token), instead of client credentials.
+        #[arg(
+            long,
+            env = "VIGIE_TOKEN",
+            hide_env_values = true,
+            conflicts_with = "client_id",
+            required_unless_present = "client_id"
+        )]
+        token: Option<String>,
+        /// The id of an API client of the bailleur with the integration role.
+        #[arg(long, env = "VIGIE_CLIENT_ID", requires = "client_secret")]
+        client_id: Option<String>,
+        /// That client's secret.
+        #[arg(
+            long,
+            env = "VIGIE_CLIENT_SECRET",
+            hide_env_values = true,
+            requires = "client_id"
+        )]
+        client_secret: Option<String>,
+        /// `all_or_nothing`: one bad row and nothing is written; `valid_rows_only`: the valid rows
+        /// are written and the bad ones reported.
+        #[arg(long, value_enum, default_value_t = ImportMode::AllOrNothing)]
+        mode: ImportMode,
         /// Check every row, write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -69,6 +94,15 @@ enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+}
+
+/// What an import writes when some rows are bad.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ImportMode {
+    #[value(name = "all_or_nothing")]
+    AllOrNothing,
+    #[value(name = "valid_rows_only")]
+    ValidRowsOnly,
 }
 
 #[derive(Subcommand)]
@@ -154,21 +188,36 @@ fn run(cli: Cli) -> Result<ExitCode, StartError> {
             file,
             api,
             token,
+            client_id,
+            client_secret,
             mode,
             dry_run,
             errors_file,
         } => {
+            use vigie::import_cli::Credentials;
+            let credentials = match (token, client_id, client_secret) {
+                (_, Some(id), Some(secret)) => Credentials::Client { id, secret },
+                (Some(t), _, _) => Credentials::Token(t),
+                // clap requires a token or both client credentials.
+                _ => {
+                    return Err(StartError::Config(
+                        "give --token or --client-id and --client-secret".into(),
+                    ));
+                }
+            };
             let args = vigie::import_cli::ImportArgs {
                 file,
                 api,
-                token,
-                mode,
+                credentials,
+                mode: match mode {
+                    ImportMode::AllOrNothing => "all_or_nothing",
+                    ImportMode::ValidRowsOnly => "valid_rows_only",
+                }
+                .to_owned(),
                 dry_run,
                 errors_file,
             };
-            return actix_web::rt::System::new()
-                .block_on(vigie::import_cli::run(args))
-                .map_err(StartError::Config);
+            return Ok(actix_web::rt::System::new().block_on(vigie::import_cli::run(args)));
         }
         Command::Migrate => {
             startup::open_store(&s)?;

@@ -8,6 +8,11 @@ pub struct Settings {
     #[arg(long, env = "VIGIE_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
     /// Address and port to listen on.
+    /// The URL clients reach the API at (e.g. `https://vigie.example.org`), behind any proxy:
+    /// problem `type` URIs are absolute under it. Unset: they are paths on this server.
+    #[arg(long, env = "VIGIE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     #[arg(long, env = "VIGIE_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
     /// Folder for the generated JWT secret (and the default SQLite file).

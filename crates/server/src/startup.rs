@@ -241,6 +241,7 @@ pub fn app_state(s: &Settings, store: Store) -> Result<web::Data<AppState>, Star
             max_import_bytes: s.max_import_bytes,
         },
         cors_origins: s.cors_origins.clone(),
+        problem_base: vigie_api::error::problem_base(s.public_url.as_deref()).into(),
         metrics,
     }))
 }

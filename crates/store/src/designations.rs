@@ -130,25 +130,73 @@ pub fn in_force(
         .optional()?)
 }
 
+/// Which designations a directory page shows.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DesignationFilter<'a> {
+    pub role: Option<&'a str>,
+    pub org_id: Option<&'a str>,
+    /// Only those in force on this day.
+    pub on: Option<NaiveDate>,
+}
+
+/// A page of designations in the order they were recorded (ids are time-ordered), after `after`.
 pub fn list(
     conn: &mut DbConn,
-    role: Option<&str>,
-    org_id: Option<&str>,
+    f: DesignationFilter<'_>,
+    after: Option<&str>,
+    limit: i64,
 ) -> StoreResult<Vec<DesignationRow>> {
     let mut q = designations::table
         .select(DesignationRow::as_select())
         .into_boxed();
-    if let Some(r) = role {
+    if let Some(r) = f.role {
         q = q.filter(designations::role.eq(r));
     }
-    if let Some(o) = org_id {
+    if let Some(o) = f.org_id {
         q = q.filter(designations::org_id.eq(o));
     }
-    Ok(q.order((
-        designations::role.asc(),
-        designations::org_id.asc(),
-        designations::valid_from.asc(),
-    ))
-    .limit(1000)
-    .load(conn)?)
+    if let Some(on) = f.on {
+        q = q.filter(designations::valid_from.le(on)).filter(
+            designations::valid_to
+                .is_null()
+                .or(designations::valid_to.gt(on)),
+        );
+    }
+    if let Some(a) = after {
+        q = q.filter(designations::id.gt(a));
+    }
+    Ok(q.order(designations::id.asc()).limit(limit).load(conn)?)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> StoreResult<Option<DesignationRow>> {
+    Ok(designations::table
+        .find(id)
+        .select(DesignationRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Ends a designation on `on` (its last day in force is the day before), audited.
+pub fn end(
+    conn: &mut DbConn,
+    actor: &Actor,
+    mut row: DesignationRow,
+    on: NaiveDate,
+) -> StoreResult<DesignationRow> {
+    diesel::update(designations::table.find(&row.id))
+        .set(designations::valid_to.eq(Some(on)))
+        .execute(conn)?;
+    row.valid_to = Some(on);
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: "designation.ended",
+            resource_type: "designation",
+            resource_id: &row.id,
+            org_id: Some(&row.org_id),
+            state: &row,
+        },
+    )?;
+    Ok(row)
 }

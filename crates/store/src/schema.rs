@@ -444,6 +444,8 @@ diesel::table! {
         secret -> Text,
         active -> Bool,
         last_enqueued_seq -> BigInt,
+        previous_secret -> Nullable<Text>,
+        previous_secret_expires_at -> Nullable<Timestamp>,
         created_by -> Text,
         version -> BigInt,
         created_at -> Timestamp,

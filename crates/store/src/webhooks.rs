@@ -26,6 +26,10 @@ pub struct SubscriptionRow {
     pub active: bool,
     /// The last feed position turned into deliveries.
     pub last_enqueued_seq: i64,
+    /// After a rotation, the secret that still signs beside the new one until it expires.
+    #[serde(skip)]
+    pub previous_secret: Option<String>,
+    pub previous_secret_expires_at: Option<NaiveDateTime>,
     pub created_by: String,
     pub version: i64,
     pub created_at: NaiveDateTime,
@@ -120,12 +124,13 @@ pub fn list_subscriptions(
         .load(conn)?)
 }
 
-/// Writes a changed subscription (url, types, active) under its version; audits `action`.
+/// Writes a changed subscription (url, types, active, secrets) under its version; audits `action`.
 pub fn save_subscription(
     conn: &mut DbConn,
     actor: &Actor,
     mut row: SubscriptionRow,
     expected: Option<i64>,
+    action: &str,
 ) -> StoreResult<SubscriptionRow> {
     let current = row.version;
     crate::error::check_version(expected, current)?;
@@ -140,12 +145,15 @@ pub fn save_subscription(
         webhook_subscriptions::url.eq(&row.url),
         webhook_subscriptions::event_types.eq(&row.event_types),
         webhook_subscriptions::active.eq(row.active),
+        webhook_subscriptions::secret.eq(&row.secret),
+        webhook_subscriptions::previous_secret.eq(&row.previous_secret),
+        webhook_subscriptions::previous_secret_expires_at.eq(row.previous_secret_expires_at),
         webhook_subscriptions::version.eq(row.version),
         webhook_subscriptions::updated_at.eq(row.updated_at),
     ))
     .execute(conn)?;
     crate::error::updated_once(n)?;
-    audited(conn, actor, "webhook_subscription.updated", &row)?;
+    audited(conn, actor, action, &row)?;
     Ok(row)
 }
 

@@ -11,8 +11,30 @@ tokio::task_local! {
     pub static REQUEST_ID: String;
 }
 
+tokio::task_local! {
+    /// Where the problem `type` URIs of the request being served point (see [`problem_base`]).
+    pub static PROBLEM_BASE: std::sync::Arc<str>;
+}
+
 pub fn current_request_id() -> Option<String> {
     REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// The prefix of problem `type` URIs: absolute under the public URL when the operator gives one,
+/// else the path on this server (RFC 9457 §3.1.1 resolves it against the request's URL).
+pub fn problem_base(public_url: Option<&str>) -> String {
+    match public_url.map(|u| u.trim_end_matches('/')) {
+        Some(u) if !u.is_empty() => format!("{u}/problems/"),
+        _ => "/problems/".to_owned(),
+    }
+}
+
+/// The `type` URI of a code, under the base of the request being served.
+pub fn problem_type_uri(code: &str) -> String {
+    let base = PROBLEM_BASE
+        .try_with(|b| b.to_string())
+        .unwrap_or_else(|_| problem_base(None));
+    format!("{base}{code}")
 }
 
 pub use vigie_app::error::{AppError, ErrorKind, FieldError};
@@ -20,7 +42,7 @@ pub use vigie_app::error::{AppError, ErrorKind, FieldError};
 /// RFC 9457 problem details, as every error of this API is answered.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
-    "type": "https://vigie.example/problems/validation_failed",
+    "type": "https://vigie.example.org/problems/validation_failed",
     "title": "Unprocessable Content",
     "status": 422,
     "detail": "the request has invalid fields",
@@ -29,8 +51,10 @@ pub use vigie_app::error::{AppError, ErrorKind, FieldError};
     "errors": [{"field": "siren", "code": "siren_checksum", "message": "the SIREN check digit is wrong (Luhn)"}]
 }))]
 pub struct Problem {
-    /// A URI naming the problem type; its last segment is `code`.
+    /// A URI naming the problem type; its last segment is `code`. It resolves to a page that
+    /// explains the code (`/problems/{code}` on this server, or under its public URL).
     #[serde(rename = "type")]
+    #[schema(format = "uri-reference", max_length = 512)]
     pub type_: String,
     pub title: String,
     pub status: u16,
@@ -169,7 +193,7 @@ impl ApiError {
 
     pub fn problem(&self) -> Problem {
         Problem {
-            type_: format!("https://vigie.example/problems/{}", self.code),
+            type_: problem_type_uri(self.code),
             title: title_of(self.status()).to_owned(),
             status: self.status().as_u16(),
             detail: self.detail.clone(),

@@ -44,23 +44,28 @@ impl PageQuery {
 
     /// The key after which the page starts.
     pub fn after(&self) -> ApiResult<Option<String>> {
-        self.cursor
-            .as_deref()
-            .map(|c| {
-                URL_SAFE_NO_PAD
-                    .decode(c)
-                    .ok()
-                    .and_then(|b| String::from_utf8(b).ok())
-                    .ok_or_else(|| {
-                        ApiError::invalid_field(
-                            "cursor",
-                            "invalid_cursor",
-                            "this cursor was not issued by this API",
-                        )
-                    })
-            })
-            .transpose()
+        self.cursor.as_deref().map(decode_cursor).transpose()
     }
+}
+
+/// The opaque cursor of a key.
+pub fn encode_cursor(key: &str) -> String {
+    URL_SAFE_NO_PAD.encode(key)
+}
+
+/// The key of a cursor this API issued.
+pub fn decode_cursor(cursor: &str) -> ApiResult<String> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                "cursor",
+                "invalid_cursor",
+                "this cursor was not issued by this API",
+            )
+        })
 }
 
 /// One page of a list, in a stable order.
@@ -119,7 +124,7 @@ impl<T: ToSchema> Page<T> {
         key: impl Fn(&T) -> String,
     ) -> Self {
         let next_cursor = if more {
-            items.last().map(|r| URL_SAFE_NO_PAD.encode(key(r)))
+            items.last().map(|r| encode_cursor(&key(r)))
         } else {
             None
         };

@@ -28,6 +28,9 @@ pub struct AppState {
     pub token_rate_limiter: RateLimiter,
     pub limits: Limits,
     pub cors_origins: Vec<String>,
+    /// Where problem `type` URIs point: `{public_url}/problems/{code}`, or `/problems/{code}`
+    /// (resolved against the request's own URL) when no public URL is set.
+    pub problem_base: std::sync::Arc<str>,
     /// Request counts and latencies by route and status, plus the pool gauges (`/metrics`).
     pub metrics: actix_web_prom::PrometheusMetrics,
     /// The use cases.

@@ -1,3 +1,5 @@
 //! The wire types of this resource: the use cases' own input and views.
 
-pub use vigie_app::webhooks::{CreateSubscription, Delivery, Subscription, UpdateSubscription};
+pub use vigie_app::webhooks::{
+    CreateSubscription, Delivery, RotateSecret, Subscription, UpdateSubscription,
+};

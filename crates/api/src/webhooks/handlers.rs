@@ -13,11 +13,17 @@ use crate::state::AppState;
 
 /// Subscribe to events
 ///
-/// Deliveries are `POST` requests with the event as JSON, signed with HMAC-SHA256: header
-/// `Vigie-Signature: t=<unix seconds>,v1=<hex HMAC of "<t>.<body>" with the secret>`, plus
-/// `Vigie-Event-Id` (the same on every retry: de-duplicate with it) and `Vigie-Event-Type`. A non-2xx
-/// answer or no answer in 10 s is retried with exponential backoff for at least 24 hours. Only
-/// events recorded after the subscription are delivered. The organisation's admin or integration.
+/// Deliveries are `POST` requests with the event as JSON, signed twice with HMAC-SHA256:
+/// - Vigie's scheme: `Vigie-Signature: t=<unix seconds>,v1=<hex HMAC of "<t>.<body>">`;
+/// - Standard Webhooks (standardwebhooks.com, for its libraries): `webhook-id` (the event id),
+///   `webhook-timestamp` and `webhook-signature: v1,<base64 HMAC of "<id>.<t>.<body>">`, checked
+///   with `standard_secret`.
+///
+/// Refuse a delivery whose timestamp is more than 300 seconds from your clock (replays). During a
+/// rotation's grace period each header carries one signature per secret: accept any that matches.
+/// `Vigie-Event-Id` is the same on every retry: de-duplicate with it. A non-2xx answer or no answer
+/// in 10 s is retried with jittered exponential backoff for at least 24 hours. Only events recorded
+/// after the subscription are delivered. The organisation's admin or integration.
 #[utoipa::path(
     tag = "webhooks", operation_id = "createWebhook",
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
@@ -76,6 +82,38 @@ pub async fn update_webhook(
     Valid(body): Valid<UpdateSubscription>,
 ) -> ApiResult<HttpResponse> {
     let r = webhooks::update_webhook(
+        &state.app,
+        caller.into_inner(),
+        if_match(&req)?,
+        id.into_inner(),
+        body,
+    )
+    .await?;
+    Ok(ok_with_etag(&r, r.version))
+}
+
+/// Rotate a webhook's secret
+///
+/// Replaces the signing secret and answers the new one (shown only now). For `grace_hours` (default
+/// 24, at most 168) the previous secret still signs every delivery beside the new one, so the
+/// receiver can switch without refusing any. Send `If-Match`. The organisation's admin or
+/// integration.
+#[utoipa::path(
+    tag = "webhooks", operation_id = "rotateWebhookSecret",
+    params(("id" = String, Path, description = "Subscription id"), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    request_body = RotateSecret,
+    responses((status = 200, description = "Rotated; the new secret is shown only now", body = Subscription, headers(("ETag" = String))), AuthErrors, BodyErrors, NotFound, Stale),
+    security(("bearer" = []))
+)]
+#[post("/webhooks/{id}/secret-rotation")]
+pub async fn rotate_secret(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    Valid(body): Valid<RotateSecret>,
+) -> ApiResult<HttpResponse> {
+    let r = webhooks::rotate_secret(
         &state.app,
         caller.into_inner(),
         if_match(&req)?,
