@@ -112,3 +112,64 @@ fn every_reference_resolves() {
         .collect();
     assert!(missing.is_empty(), "unresolved references: {missing:?}");
 }
+
+/// OWASP API security rules: every string of the contract has a `maxLength` and every integer
+/// a `minimum` and `maximum`, so that validators and fuzzers know the server's limits.
+#[test]
+fn every_value_is_bounded() {
+    let doc: Value = serde_json::from_str(&vigie_api::openapi().to_pretty_json().unwrap()).unwrap();
+    let mut unbounded = vec![];
+    fn walk(v: &Value, path: &str, out: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                let is = |t: &str| match o.get("type") {
+                    Some(Value::String(s)) => s == t,
+                    Some(Value::Array(a)) => a.iter().any(|x| x == t),
+                    _ => false,
+                };
+                if is("string")
+                    && !o.contains_key("maxLength")
+                    && !o.contains_key("enum")
+                    && !o.contains_key("const")
+                {
+                    out.push(format!("{path}: string without maxLength"));
+                }
+                if is("integer") && !(o.contains_key("minimum") && o.contains_key("maximum")) {
+                    out.push(format!("{path}: integer without bounds"));
+                }
+                for (k, x) in o {
+                    walk(x, &format!("{path}/{k}"), out);
+                }
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    walk(x, &format!("{path}[{i}]"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(&doc, "", &mut unbounded);
+    assert!(
+        unbounded.is_empty(),
+        "{} unbounded values: {:#?}",
+        unbounded.len(),
+        &unbounded[..unbounded.len().min(30)]
+    );
+    // Every operation that takes a token declares 429 and 500.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let authenticated = op["security"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+            if authenticated {
+                for status in ["429", "500"] {
+                    assert!(
+                        op["responses"].get(status).is_some(),
+                        "{method} {path}: {status}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -29,6 +29,7 @@ pub struct AuditEvent {
     /// The chain: the owning organisation's id, or `platform`.
     pub chain: String,
     pub seq: i64,
+    #[serde(with = "vigie_domain::timestamp")]
     pub at: DateTime<Utc>,
     /// `person:<login>`, `client:<client_id>` or `system`.
     pub actor: String,

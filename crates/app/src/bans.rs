@@ -94,8 +94,8 @@ struct Content {
     "circonscription_code": "CSP-92050", "person": {"name": "M. Y"}, "places": {"buildings": ["B"], "common_parts": ["hall B2"]},
     "grounds": "Occupation répétée du hall B2 en réunion, liée au trafic de stupéfiants.",
     "start": "2026-12-01", "end": "2026-12-31", "procureur_informed_on": "2026-11-28", "in_force": true,
-    "breach_offence_code": "CSI-L22-11-1", "bailleur_acknowledged_at": "2026-12-01T08:30:00Z", "version": 2,
-    "created_at": "2026-11-28T15:00:00Z", "updated_at": "2026-12-01T08:30:00Z"}))]
+    "breach_offence_code": "CSI-L22-11-1", "bailleur_acknowledged_at": "2026-12-01T08:30:00.000000Z", "version": 2,
+    "created_at": "2026-11-28T15:00:00.000000Z", "updated_at": "2026-12-01T08:30:00.000000Z"}))]
 pub struct Ban {
     pub id: String,
     pub bailleur_id: String,
@@ -114,11 +114,15 @@ pub struct Ban {
     /// The offence a breach is qualified with.
     pub breach_offence_code: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub bailleur_acknowledged_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub police_acknowledged_at: Option<DateTime<Utc>>,
     pub version: i64,
+    #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "vigie_domain::timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -144,7 +144,9 @@ pub struct ComplaintContent {
     pub facts: String,
     pub place: String,
     pub insee_code: String,
+    #[serde(with = "vigie_domain::timestamp")]
     pub occurred_from: DateTime<Utc>,
+    #[serde(with = "vigie_domain::timestamp")]
     pub occurred_to: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bailleur_victim: Option<BailleurVictim>,
@@ -202,20 +204,28 @@ pub struct Complaint {
     /// The steps possible now.
     pub next_steps: Vec<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub filed_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub registered_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub transmitted_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub oriented_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub outcome_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub closed_at: Option<DateTime<Utc>>,
     pub delays: Delays,
     pub version: i64,
+    #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "vigie_domain::timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -761,6 +771,7 @@ pub struct Notification {
     pub resource_type: String,
     pub resource_id: String,
     pub summary: String,
+    #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
 }
 

@@ -66,6 +66,7 @@ pub struct Event {
     /// A summary (status, version...); read the resource for the rest.
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
+    #[serde(with = "vigie_domain::timestamp")]
     pub occurred_at: DateTime<Utc>,
 }
 

@@ -54,7 +54,7 @@ impl Mode {
 #[schema(example = json!({"id": "01936fa0-0000-7000-8000-000000000001", "status": "succeeded", "format": "csv", "mode": "valid_rows_only",
     "dry_run": false, "total_rows": 100000, "processed_rows": 100000, "progress_percent": 100, "created": 99990, "updated": 0,
     "unchanged": 0, "failed": 10, "errors": "/api/v1/imports/01936fa0-0000-7000-8000-000000000001/errors",
-    "created_at": "2026-11-28T10:00:00Z", "finished_at": "2026-11-28T10:00:41Z"}))]
+    "created_at": "2026-11-28T10:00:00.000000Z", "finished_at": "2026-11-28T10:00:41.000000Z"}))]
 pub struct ImportJob {
     pub id: String,
     /// `queued`, `running`, `succeeded`, `failed` (bad rows in all-or-nothing mode: nothing written;
@@ -79,8 +79,10 @@ pub struct ImportJob {
     pub message: Option<String>,
     /// Where the per-row errors are listed.
     pub errors: String,
+    #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub finished_at: Option<DateTime<Utc>>,
 }
 

@@ -86,7 +86,7 @@ pub struct Routing {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
   "id": "01936f60-1a2b-7c3d-8e4f-5a6b7c8d9e0f", "residence_id": "01936f5e-d4e5-7f60-8a72-8c9d0e1f2a3b", "building": "B", "entrance": "B1",
-  "common_part": "hall", "occurred_at": "2026-11-27T21:40:00Z", "reported_at": "2026-11-28T08:05:00Z", "category": "outrage_to_staff",
+  "common_part": "hall", "occurred_at": "2026-11-27T21:40:00.000000Z", "reported_at": "2026-11-28T08:05:00.000000Z", "category": "outrage_to_staff",
   "narrative": "Le gardien a été insulté dans le hall alors qu'il fermait le local poubelles.",
   "victims": [{"kind": "staff", "staff_id": "01936f5e-e5f6-7071-8b83-9d0e1f2a3b4c", "acting_in_functions": true, "cmsp_recognised": true}],
   "persons": [{"kind": "described", "description": "homme, 20-25 ans, veste noire"}], "witnesses": [], "evidence": [],
@@ -96,7 +96,7 @@ pub struct Routing {
   "prescription": {"date": "2032-11-27", "years": 6, "basis_offence_code": "CP-433-5-AL1"},
   "routing": {"insee_code": "92050", "commune": "Nanterre", "circonscription_code": "CSP-92050", "circonscription_name": "CSP Nanterre",
      "shared_with_police": true, "contacts": []},
-  "restricted": false, "version": 3, "created_at": "2026-11-28T08:05:00Z", "updated_at": "2026-11-28T09:12:00Z"
+  "restricted": false, "version": 3, "created_at": "2026-11-28T08:05:00.000000Z", "updated_at": "2026-11-28T09:12:00.000000Z"
 }))]
 pub struct Incident {
     pub id: String,
@@ -107,9 +107,12 @@ pub struct Incident {
     pub entrance: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub common_part: Option<String>,
+    #[serde(with = "vigie_domain::timestamp")]
     pub occurred_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub ended_at: Option<DateTime<Utc>>,
+    #[serde(with = "vigie_domain::timestamp")]
     pub reported_at: DateTime<Utc>,
     pub category: Category,
     pub narrative: String,
@@ -131,7 +134,9 @@ pub struct Incident {
     /// police correspondent of its circonscription; no one else (not the parquet).
     pub restricted: bool,
     pub version: i64,
+    #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "vigie_domain::timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -139,7 +144,7 @@ pub struct Incident {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
   "residence_id": "01936f5e-d4e5-7f60-8a72-8c9d0e1f2a3b", "building": "B", "entrance": "B1", "common_part": "hall",
-  "occurred_at": "2026-11-27T21:40:00Z", "category": "outrage_to_staff",
+  "occurred_at": "2026-11-27T21:40:00.000000Z", "category": "outrage_to_staff",
   "narrative": "Le gardien a été insulté dans le hall alors qu'il fermait le local poubelles.",
   "victims": [{"kind": "staff", "staff_id": "01936f5e-e5f6-7071-8b83-9d0e1f2a3b4c", "acting_in_functions": true}],
   "persons": [{"kind": "described", "description": "homme, 20-25 ans, veste noire"}],
@@ -158,9 +163,12 @@ pub struct CreateIncident {
     #[validate(length(max = 100))]
     #[schema(max_length = 100)]
     pub common_part: Option<String>,
+    #[serde(with = "vigie_domain::timestamp")]
     pub occurred_at: DateTime<Utc>,
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub ended_at: Option<DateTime<Utc>>,
     /// When the bailleur learnt of it (default: now).
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub reported_at: Option<DateTime<Utc>>,
     pub category: Category,
     #[schema(min_length = 1, max_length = 10000)]
@@ -199,7 +207,9 @@ pub struct UpdateIncident {
     #[validate(length(max = 100))]
     #[schema(max_length = 100)]
     pub common_part: Option<String>,
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub occurred_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub ended_at: Option<DateTime<Utc>>,
     pub category: Option<Category>,
     #[schema(min_length = 1, max_length = 10000)]
@@ -272,10 +282,13 @@ pub struct IncidentQuery {
     /// Offence code of an attached qualification, e.g. `CP-433-5-AL1`.
     pub qualification: Option<String>,
     /// Facts on or after this instant.
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub occurred_from: Option<DateTime<Utc>>,
     /// Facts before this instant.
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub occurred_to: Option<DateTime<Utc>>,
     /// Changed on or after this instant (for ERPs catching up).
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub updated_since: Option<DateTime<Utc>>,
 }
 

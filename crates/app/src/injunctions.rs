@@ -91,7 +91,7 @@ struct Content {
     "procedure": {"status": "accepted", "issued_on": "2026-11-27", "answer_by": "2026-12-12", "answered_on": "2026-11-29",
         "answered_late": false, "action_by": "2026-12-29", "action_late": false},
     "next_deadline": "2026-12-29", "days_left": 30, "next_steps": ["bring_action"], "version": 2,
-    "created_at": "2026-11-27T10:00:00Z", "updated_at": "2026-11-29T09:00:00Z"}))]
+    "created_at": "2026-11-27T10:00:00.000000Z", "updated_at": "2026-11-29T09:00:00.000000Z"}))]
 pub struct Injunction {
     pub id: String,
     pub bailleur_id: String,
@@ -114,7 +114,9 @@ pub struct Injunction {
     /// The steps possible today.
     pub next_steps: Vec<&'static str>,
     pub version: i64,
+    #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "vigie_domain::timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -24,7 +24,7 @@ pub use vigie_store::offences::ImportReport;
     "versions": [{"valid_from": "2024-03-23", "max_penalty": "7 500 € d'amende et travail d'intérêt général ; en réunion 6 mois d'emprisonnement et 7 500 €", "source": "loi n° 2024-247 du 21 mars 2024 (in force 23 March 2024): travail d'intérêt général added to 433-5 al.1"}],
     "flags": {"cmsp_limb": true, "tadpr_eligible": true, "app_excluded": false, "sworn_agent_regime_b_allowed": false, "afd_available": false},
     "reliability": "verified", "source": "catalogue", "catalogue_version": "convention-92/2026-11-29",
-    "valid_from": "2022-09-05", "updated_at": "2026-11-28T09:00:00Z"
+    "valid_from": "2022-09-05", "updated_at": "2026-11-28T09:00:00.000000Z"
 }))]
 pub struct Offence {
     /// Stable code of the entry (`NATINF-<n>` for entries loaded from the official list).
@@ -52,6 +52,7 @@ pub struct Offence {
     pub valid_from: NaiveDate,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_to: Option<NaiveDate>,
+    #[serde(with = "vigie_domain::timestamp")]
     pub updated_at: DateTime<Utc>,
     /// The longest prison penalty in months (0: a fine only; absent: a contravention, or not
     /// recorded): what composition pénale (délits of at most 5 years) is checked against.

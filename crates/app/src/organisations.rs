@@ -22,7 +22,7 @@ use crate::revocation;
 #[schema(example = json!({
     "id": "01936f5e-8a4b-7c3d-9e2f-1a2b3c4d5e6f", "kind": "bailleur", "name": "Paris Habitat",
     "siren": "344810825", "contact_email": "securite@bailleur.example", "active": true, "version": 1,
-    "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z"
+    "created_at": "2026-11-28T09:00:00.000000Z", "updated_at": "2026-11-28T09:00:00.000000Z"
 }))]
 pub struct Organisation {
     pub id: String,
@@ -39,7 +39,9 @@ pub struct Organisation {
     pub active: bool,
     /// Increases at every change; the ETag is derived from it.
     pub version: i64,
+    #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "vigie_domain::timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -27,7 +27,7 @@ use crate::revocation;
     "id": "01936f5e-9b1c-7d2e-8f30-4a5b6c7d8e9f", "org_id": "01936f5e-8a4b-7c3d-9e2f-1a2b3c4d5e6f",
     "login": "c.martin", "display_name": "Claire Martin", "email": "c.martin@bailleur.example",
     "roles": ["correspondent"], "active": true, "version": 1,
-    "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z"
+    "created_at": "2026-11-28T09:00:00.000000Z", "updated_at": "2026-11-28T09:00:00.000000Z"
 }))]
 pub struct Person {
     pub id: String,
@@ -39,7 +39,9 @@ pub struct Person {
     pub roles: Vec<Role>,
     pub active: bool,
     pub version: i64,
+    #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "vigie_domain::timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -65,7 +67,7 @@ impl TryFrom<PrincipalRow> for Person {
 #[schema(example = json!({
     "id": "01936f5e-a1b2-7c3d-8e4f-5a6b7c8d9e0f", "org_id": "01936f5e-8a4b-7c3d-9e2f-1a2b3c4d5e6f",
     "client_id": "vg_4kQ2x9Lm7pR1sT8v", "name": "ERP Ikos production", "roles": ["integration"],
-    "active": true, "version": 1, "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z"
+    "active": true, "version": 1, "created_at": "2026-11-28T09:00:00.000000Z", "updated_at": "2026-11-28T09:00:00.000000Z"
 }))]
 pub struct ApiClient {
     pub id: String,
@@ -75,7 +77,9 @@ pub struct ApiClient {
     pub roles: Vec<Role>,
     pub active: bool,
     pub version: i64,
+    #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "vigie_domain::timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -55,7 +55,7 @@ pub struct SlipLine {
   "lines": [{"pv_id": "01936f80-0000-7000-8000-000000000001", "number": "2026-000042", "revision": 1, "author": "Karim Benali",
      "found_on": "2026-11-27", "deadline": "2026-12-02", "void": false, "content_hash": "sha256:3a7b...",
      "offences": [{"offence_code": "CP-R634-2", "label": "Dépôt d'ordures hors des emplacements autorisés"}]}],
-  "void_count": 0, "version": 1, "created_at": "2026-11-30T08:00:00Z"
+  "void_count": 0, "version": 1, "created_at": "2026-11-30T08:00:00.000000Z"
 }))]
 pub struct Transmission {
     pub id: String,
@@ -73,10 +73,12 @@ pub struct Transmission {
     /// PVs of this slip sent after their deadline.
     pub void_count: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub acknowledged_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub acknowledged_by: Option<String>,
     pub version: i64,
+    #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
 }
 

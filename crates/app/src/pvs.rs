@@ -44,7 +44,7 @@ pub struct Statement {
 #[derive(Debug, Clone, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
-  "agent_id": "01936f70-0000-7000-8000-000000000001", "found_at": "2026-11-27T10:15:00Z",
+  "agent_id": "01936f70-0000-7000-8000-000000000001", "found_at": "2026-11-27T10:15:00.000000Z",
   "residence_id": "01936f5e-d4e5-7f60-8a72-8c9d0e1f2a3b", "building": "B", "entrance": "B1", "common_part": "local poubelles",
   "facts": "Constaté personnellement le dépôt de trois sacs d'ordures et d'un matelas hors des conteneurs, devant l'entrée B1.",
   "personally_observed": true, "offence_codes": ["CP-R634-2"], "offender": {"kind": "described", "description": "homme, 40 ans, camionnette blanche"},
@@ -56,6 +56,7 @@ pub struct PvInput {
     #[schema(max_length = 64)]
     pub agent_id: Option<String>,
     /// When the agent found the facts; its local day starts the 5-day transmission clock.
+    #[serde(with = "vigie_domain::timestamp")]
     pub found_at: DateTime<Utc>,
     #[schema(max_length = 64)]
     pub residence_id: String,
@@ -158,6 +159,7 @@ pub struct PvDocument {
     pub correction_reason: Option<String>,
     pub bailleur: String,
     pub author: AuthorSnapshot,
+    #[serde(with = "vigie_domain::timestamp")]
     pub found_at: DateTime<Utc>,
     pub found_on: NaiveDate,
     pub place: PlaceSnapshot,
@@ -171,6 +173,7 @@ pub struct PvDocument {
     pub evidence: Vec<Evidence>,
     pub incident_ids: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub signed_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signed_by: Option<String>,
@@ -185,6 +188,7 @@ pub struct TransmissionRef {
     /// Sent after the deadline: the PV is void (nullité), whatever the parquet does with it.
     pub void: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub acknowledged_at: Option<DateTime<Utc>>,
 }
 
@@ -196,16 +200,16 @@ pub struct TransmissionRef {
      "author": {"agent_id": "01936f70-0000-7000-8000-000000000001", "name": "Karim Benali", "regime": "garde_particulier",
         "agrement_arrete": "PREF-92-2026-0042", "prefet": "Préfet des Hauts-de-Seine", "agrement_start": "2026-02-01", "agrement_end": "2031-02-01",
         "agrement_recorded_by": "prefecture", "card_number": "GP-92-0042", "oath_tribunal": "Tribunal judiciaire de Nanterre", "oath_sworn_on": "2026-02-10"},
-     "found_at": "2026-11-27T10:15:00Z", "found_on": "2026-11-27",
+     "found_at": "2026-11-27T10:15:00.000000Z", "found_on": "2026-11-27",
      "place": {"residence_id": "01936f5e-d4e5-7f60-8a72-8c9d0e1f2a3b", "residence": "Les Provinces Françaises",
         "address": "12 rue de Bourgogne, 92000 Nanterre", "insee_code": "92050", "building": "B", "entrance": "B2"},
      "facts": "Constaté personnellement le dépôt de trois sacs d'ordures devant l'entrée B2.", "personally_observed": true,
      "qualifications": [{"offence_code": "CP-R634-2", "label": "Dépôt d'ordures hors des emplacements autorisés", "legal_reference": "R.634-2 CP", "nature": "contravention"}],
      "offender": {"kind": "described", "description": "homme, 40 ans, camionnette blanche"},
      "statements": [], "witnesses": [], "evidence": [], "incident_ids": [],
-     "signed_at": "2026-11-27T11:00:00Z", "signed_by": "person:k.benali"},
+     "signed_at": "2026-11-27T11:00:00.000000Z", "signed_by": "person:k.benali"},
   "content_hash": "sha256:3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b",
-  "version": 2, "created_at": "2026-11-27T10:40:00Z", "updated_at": "2026-11-27T11:00:00Z"
+  "version": 2, "created_at": "2026-11-27T10:40:00.000000Z", "updated_at": "2026-11-27T11:00:00.000000Z"
 }))]
 pub struct Pv {
     pub id: String,
@@ -235,7 +239,9 @@ pub struct Pv {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transmission: Option<TransmissionRef>,
     pub version: i64,
+    #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "vigie_domain::timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -746,7 +752,7 @@ pub async fn sign_pv(
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "Erreur sur l'entrée : B2 et non B1.", "pv": {
-  "found_at": "2026-11-27T10:15:00Z", "residence_id": "01936f5e-d4e5-7f60-8a72-8c9d0e1f2a3b", "entrance": "B2",
+  "found_at": "2026-11-27T10:15:00.000000Z", "residence_id": "01936f5e-d4e5-7f60-8a72-8c9d0e1f2a3b", "entrance": "B2",
   "facts": "Constaté personnellement le dépôt de trois sacs d'ordures devant l'entrée B2.", "personally_observed": true, "offence_codes": ["CP-R634-2"]}}))]
 pub struct Correction {
     /// Why the signed revision is corrected.

@@ -50,7 +50,7 @@ impl From<CirconscriptionRow> for Circonscription {
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01936f5e-b2c3-7d4e-8f50-6a7b8c9d0e1f", "insee_code": "92071", "circonscription_code": "CSP-92019",
-    "valid_from": "2022-09-05", "reliability": "verified", "created_at": "2026-11-28T09:00:00Z"}))]
+    "valid_from": "2022-09-05", "reliability": "verified", "created_at": "2026-11-28T09:00:00.000000Z"}))]
 pub struct CommuneMapping {
     pub id: String,
     pub insee_code: String,
@@ -61,6 +61,7 @@ pub struct CommuneMapping {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_to: Option<NaiveDate>,
     pub reliability: String,
+    #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
 }
 

@@ -33,7 +33,7 @@ pub struct Building {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01936f5e-d4e5-7f60-8a72-8c9d0e1f2a3b", "external_ref": "RES-0042", "name": "Les Provinces Françaises",
     "address": "12 rue de Bourgogne, 92000 Nanterre", "insee_code": "92050", "buildings": [{"name": "B", "entrances": ["B1", "B2"]}],
-    "qpv": true, "guarded_l271_1": false, "version": 1, "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z"}))]
+    "qpv": true, "guarded_l271_1": false, "version": 1, "created_at": "2026-11-28T09:00:00.000000Z", "updated_at": "2026-11-28T09:00:00.000000Z"}))]
 pub struct Residence {
     pub id: String,
     /// The bailleur's own reference (ERP key), unique per bailleur.
@@ -47,7 +47,9 @@ pub struct Residence {
     /// Guarded under L.271-1 CSI (obligation of guarding or surveillance).
     pub guarded_l271_1: bool,
     pub version: i64,
+    #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "vigie_domain::timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -181,7 +183,7 @@ pub async fn get_residence(app: &App, caller: Caller, id: String) -> AppResult<R
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01936f5e-e5f6-7071-8b83-9d0e1f2a3b4c", "external_ref": "EMP-118", "first_name": "Karim", "last_name": "Benali",
-    "role": "gardien", "sworn_guard": false, "active": true, "version": 1, "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z"}))]
+    "role": "gardien", "sworn_guard": false, "active": true, "version": 1, "created_at": "2026-11-28T09:00:00.000000Z", "updated_at": "2026-11-28T09:00:00.000000Z"}))]
 pub struct Staff {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -193,7 +195,9 @@ pub struct Staff {
     pub sworn_guard: bool,
     pub active: bool,
     pub version: i64,
+    #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "vigie_domain::timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -35,7 +35,7 @@ use crate::policy::{self, AgentFiles};
      "offence_codes": ["CP-R634-2", "CP-322-1-I"], "card_number": "GP-92-0042", "recorded_by": "prefecture"}],
   "oath": {"tribunal": "Tribunal judiciaire de Nanterre", "sworn_on": "2026-02-10"},
   "suspensions": [], "agrement_end": "2031-02-01", "renewal_due": false, "version": 4,
-  "created_at": "2026-01-05T09:00:00Z", "updated_at": "2026-02-10T15:00:00Z"
+  "created_at": "2026-01-05T09:00:00.000000Z", "updated_at": "2026-02-10T15:00:00.000000Z"
 }))]
 pub struct SwornAgent {
     pub id: String,
@@ -76,7 +76,9 @@ pub struct SwornAgent {
     /// The agrément ends within the renewal notice (90 days) of `status_on`.
     pub renewal_due: bool,
     pub version: i64,
+    #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "vigie_domain::timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 

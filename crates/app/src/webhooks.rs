@@ -36,9 +36,12 @@ pub struct Subscription {
     pub standard_secret: Option<String>,
     /// After a rotation: until then, the previous secret still signs beside the new one.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub previous_secret_expires_at: Option<DateTime<Utc>>,
     pub version: i64,
+    #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "vigie_domain::timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -305,13 +308,16 @@ pub struct Delivery {
     /// `pending`, `delivered`, or `failed` (gave up after the retry window).
     pub status: String,
     pub attempts: i64,
+    #[serde(with = "vigie_domain::timestamp")]
     pub next_attempt_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_status_code: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "vigie_domain::timestamp::option")]
     pub delivered_at: Option<DateTime<Utc>>,
+    #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
 }
 

@@ -175,6 +175,7 @@ pub enum ComplaintEvent {
     },
     /// TADPR: the délégué summons the author.
     ScheduleSummons {
+        #[serde(with = "crate::timestamp")]
         summons_at: DateTime<Utc>,
         #[schema(max_length = 200)]
         place: String,
@@ -238,6 +239,7 @@ pub enum Party {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TadprTrack {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "crate::timestamp::option")]
     pub summons_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub place: Option<String>,
@@ -864,8 +866,8 @@ mod tests {
         };
         let at = |s: &str| -> DateTime<Utc> { s.parse().unwrap() };
         let filed = Timeline {
-            now: at("2026-11-28T10:00:00Z"),
-            filed_at: Some(at("2026-11-27T10:00:00Z")),
+            now: at("2026-11-28T10:00:00.000000Z"),
+            filed_at: Some(at("2026-11-27T10:00:00.000000Z")),
             oriented_at: None,
         };
         let mut l = Lifecycle::new(Channel::DirectToProsecutor);
@@ -894,7 +896,7 @@ mod tests {
         )
         .unwrap();
         let oriented = Timeline {
-            oriented_at: Some(at("2026-11-28T10:00:00Z")),
+            oriented_at: Some(at("2026-11-28T10:00:00.000000Z")),
             ..filed
         };
         let summons = |s: &str| ComplaintEvent::ScheduleSummons {
@@ -903,13 +905,13 @@ mod tests {
         };
         assert_eq!(
             l.clone()
-                .apply(summons("2026-11-20T09:00:00Z"), &f, &oriented)
+                .apply(summons("2026-11-20T09:00:00.000000Z"), &f, &oriented)
                 .unwrap_err()
                 .code(),
             "date_out_of_order"
         );
         // Summoned ten days ahead: the measure waits for the hearing.
-        l.apply(summons("2026-12-08T09:00:00Z"), &f, &oriented)
+        l.apply(summons("2026-12-08T09:00:00.000000Z"), &f, &oriented)
             .unwrap();
         let measure = ComplaintEvent::RecordMeasure {
             measure: DprMeasure::Stage,
@@ -922,7 +924,7 @@ mod tests {
             "date_out_of_order"
         );
         let hearing_day = Timeline {
-            now: at("2026-12-08T11:00:00Z"),
+            now: at("2026-12-08T11:00:00.000000Z"),
             ..oriented
         };
         l.apply(measure, &f, &hearing_day).unwrap();

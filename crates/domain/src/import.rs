@@ -40,8 +40,10 @@ pub struct Row {
     pub external_ref: String,
     /// The residence's `external_ref` (as synced with `PUT /residences/by-ref/{ref}`).
     pub residence_ref: String,
+    #[serde(with = "crate::timestamp")]
     pub occurred_at: DateTime<Utc>,
     #[serde(default)]
+    #[serde(with = "crate::timestamp::option")]
     pub ended_at: Option<DateTime<Utc>>,
     pub category: Category,
     pub narrative: String,

@@ -17,6 +17,7 @@ pub mod pv;
 pub mod qualification;
 pub mod siren;
 pub mod sworn;
+pub mod timestamp;
 
 /// No text Vigie keeps may hold the NUL character (U+0000): PostgreSQL cannot store it, and no
 /// legitimate name, reference or narrative needs it.

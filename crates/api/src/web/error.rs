@@ -29,6 +29,20 @@ pub fn problem_base(public_url: Option<&str>) -> String {
     }
 }
 
+/// The longest `detail` (and field `message`) a problem carries: details may quote the input
+/// (a serde message names the unknown value), and the contract bounds every string.
+pub const MAX_DETAIL_LEN: usize = 2000;
+
+/// `text` cut to at most `max` characters (on a character boundary), marked as cut.
+fn bounded(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
 /// The `type` URI of a code, under the base of the request being served.
 pub fn problem_type_uri(code: &str) -> String {
     let base = PROBLEM_BASE
@@ -196,10 +210,18 @@ impl ApiError {
             type_: problem_type_uri(self.code),
             title: title_of(self.status()).to_owned(),
             status: self.status().as_u16(),
-            detail: self.detail.clone(),
+            detail: bounded(&self.detail, MAX_DETAIL_LEN),
             code: self.code.to_owned(),
             instance: current_request_id().map(|id| format!("urn:vigie:request:{id}")),
-            errors: self.errors.clone(),
+            errors: self
+                .errors
+                .iter()
+                .map(|e| FieldError {
+                    message: bounded(&e.message, MAX_DETAIL_LEN),
+                    field: bounded(&e.field, 200),
+                    code: e.code.clone(),
+                })
+                .collect(),
             error: self.oauth_error.map(str::to_owned),
             allowed: self.allowed.clone(),
         }
@@ -276,3 +298,18 @@ impl From<actix_web::error::BlockingError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn details_are_cut_to_the_contract_bound_on_a_character_boundary() {
+        assert_eq!(bounded("court", 10), "court");
+        assert_eq!(bounded("exactement", 10), "exactement");
+        let long = "é".repeat(MAX_DETAIL_LEN + 5);
+        let cut = bounded(&long, MAX_DETAIL_LEN);
+        assert_eq!(cut.chars().count(), MAX_DETAIL_LEN);
+        assert!(cut.ends_with('…'));
+    }
+}

@@ -7,6 +7,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem};
 
+mod bounds;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -499,6 +501,7 @@ pub fn normalise(api: &mut utoipa::openapi::OpenApi) {
     declare_value_sets(&mut doc);
     declare_deprecations(&mut doc);
     declare_webhooks(&mut doc);
+    bounds::declare_value_bounds(&mut doc);
     if let Ok(parsed) = serde_json::from_value(doc) {
         *api = parsed;
     }
