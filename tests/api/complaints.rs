@@ -7,22 +7,22 @@ use crate::both_backends;
 use crate::support::*;
 
 /// Today in France: receipts are dated in local days, not before the filing nor after today.
-fn today() -> String {
+pub(crate) fn today() -> String {
     vigie_domain::pv::local_day(chrono::Utc::now()).to_string()
 }
 
-struct Parties {
-    org: String,
-    corr: String,
-    police: String,
-    mag: String,
-    dpr: String,
-    other_corr: String,
-    res: String,
-    gardien: String,
+pub(crate) struct Parties {
+    pub org: String,
+    pub corr: String,
+    pub police: String,
+    pub mag: String,
+    pub dpr: String,
+    pub other_corr: String,
+    pub res: String,
+    pub gardien: String,
 }
 
-async fn parties(h: &Harness) -> Parties {
+pub(crate) async fn parties(h: &Harness) -> Parties {
     let admin = h.admin().await;
     let a = h.bailleur(&admin, "Bailleur A", SIREN_A).await;
     let corr = h
@@ -70,7 +70,7 @@ async fn parties(h: &Harness) -> Parties {
 }
 
 /// A qualified incident of `category` with the gardien as victim; returns its id.
-async fn qualified_incident(
+pub(crate) async fn qualified_incident(
     h: &Harness,
     p: &Parties,
     category: &str,
@@ -100,7 +100,7 @@ async fn qualified_incident(
     id
 }
 
-fn victims() -> Value {
+pub(crate) fn victims() -> Value {
     json!({"head_office": "1 rue du Siège, 92000 Nanterre", "representative": "Claire Martin",
         "representative_capacity": "correspondante tranquillité-sécurité", "mandate": "Délégation DG 2026-04"})
 }

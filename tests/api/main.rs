@@ -12,6 +12,7 @@ mod complaints;
 mod concurrency;
 mod contract;
 mod directory;
+mod documents;
 mod errors;
 mod feed;
 mod http_semantics;

@@ -266,6 +266,23 @@ impl Harness {
         }
     }
 
+    /// The body of a GET as bytes, untouched (a PDF).
+    pub async fn raw_get(&self, path: &str, token: &str, accept: &str) -> Vec<u8> {
+        let mut res = self
+            .srv
+            .get(path)
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .insert_header(("accept", accept))
+            .send()
+            .await
+            .expect("request sent");
+        res.body()
+            .limit(64 * 1024 * 1024)
+            .await
+            .expect("body")
+            .to_vec()
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Answer {
         self.send("GET", path, Some(token), &[], None).await
     }

@@ -35,7 +35,7 @@ pub mod app;
 pub mod openapi;
 
 // The infrastructure under its short names (`crate::auth::Caller`, `crate::error::ApiResult`...).
-pub use web::{auth, error, http, pagination, rate_limit, responses, state};
+pub use web::{auth, documents, error, http, pagination, rate_limit, responses, state};
 
 pub use app::{build_app, openapi};
 pub use state::{AppState, Limits};

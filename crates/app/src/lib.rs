@@ -17,6 +17,7 @@ pub mod complaints;
 pub mod context;
 pub mod deliveries;
 pub mod directory;
+pub mod documents;
 pub mod error;
 pub mod feed;
 pub mod idempotency;

@@ -36,6 +36,9 @@ pub struct Organisation {
     pub circonscription_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_email: Option<String>,
+    /// Postal address, printed on the documents (a bailleur's head office, the parquet's address).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
     pub active: bool,
     /// Increases at every change; the ETag is derived from it.
     pub version: i64,
@@ -55,6 +58,7 @@ impl TryFrom<OrganisationRow> for Organisation {
             siren: r.siren,
             circonscription_code: r.circonscription_code,
             contact_email: r.contact_email,
+            address: r.address,
             active: r.active,
             version: r.version,
             created_at: r.created_at.and_utc(),
@@ -80,6 +84,14 @@ pub struct CreateOrganisation {
     #[validate(email, length(max = 254))]
     #[schema(format = Email, max_length = 254)]
     pub contact_email: Option<String>,
+    /// Postal address, printed on the documents.
+    #[validate(length(min = 1, max = 300))]
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        example = "2 rue Pierre Brossolette, 92000 Nanterre"
+    )]
+    pub address: Option<String>,
 }
 
 /// Checks the rules that depend on the kind: SIREN for bailleurs, circonscription for police.
@@ -174,6 +186,7 @@ pub async fn create_organisation(
         siren: siren.map(String::from),
         circonscription_code: body.circonscription_code.clone(),
         contact_email: body.contact_email.clone(),
+        address: body.address.as_deref().map(str::trim).map(str::to_owned),
     };
     idempotency::create_once(app, caller.sub.clone(), key, &body, move |conn| {
         check_circonscription_exists(conn, new.circonscription_code.as_deref())?;
@@ -240,6 +253,11 @@ pub struct UpdateOrganisation {
     #[serde(default, deserialize_with = "crate::patch::double_option")]
     #[schema(max_length = 254, value_type = Option<String>)]
     pub contact_email: Option<Option<String>>,
+    /// Postal address printed on the documents; `null` removes it.
+    #[serde(default, deserialize_with = "crate::patch::double_option")]
+    #[validate(length(min = 1, max = 300))]
+    #[schema(max_length = 300, value_type = Option<String>)]
+    pub address: Option<Option<String>>,
     /// Platform admin only; police circonscriptions only.
     #[schema(max_length = 32)]
     pub circonscription_code: Option<String>,
@@ -291,6 +309,7 @@ pub async fn update_organisation(
             let patch = OrganisationPatch {
                 name: body.name.map(|n| n.trim().to_owned()),
                 contact_email: body.contact_email,
+                address: body.address.map(|a| a.map(|a| a.trim().to_owned())),
                 circonscription_code: body.circonscription_code,
                 active: body.active,
             };

@@ -282,6 +282,12 @@ pub const CATALOGUE: &[ProblemType] = &[
         "Record a request first.",
     ),
     p(
+        "not_acceptable",
+        &[406],
+        "The document is not available in any representation the `Accept` header allows.",
+        "Ask for `text/html` or `application/pdf` (or leave `Accept` out for HTML).",
+    ),
+    p(
         "not_found",
         &[404],
         "No such resource, or one you may not see (Vigie does not reveal which).",

@@ -18,6 +18,7 @@ pub mod qualification;
 pub mod siren;
 pub mod sworn;
 pub mod timestamp;
+pub mod wording;
 
 /// No text Vigie keeps may hold the NUL character (U+0000): PostgreSQL cannot store it, and no
 /// legitimate name, reference or narrative needs it.

@@ -80,3 +80,26 @@ mod tests {
         );
     }
 }
+
+/// An instant as people in the Hauts-de-Seine read it on paper: `27/11/2026 à 11 h 15`, local time.
+pub fn local_label(t: &DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Europe::Paris)
+        .format("%d/%m/%Y à %H h %M")
+        .to_string()
+}
+
+/// A day as written on paper: `27/11/2026`.
+pub fn day_label(d: &chrono::NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+#[cfg(test)]
+mod label_tests {
+    #[test]
+    fn labels_are_local_to_france() {
+        let winter: chrono::DateTime<chrono::Utc> = "2026-11-27T10:15:00Z".parse().unwrap();
+        assert_eq!(super::local_label(&winter), "27/11/2026 à 11 h 15");
+        let summer: chrono::DateTime<chrono::Utc> = "2026-07-14T22:30:00Z".parse().unwrap();
+        assert_eq!(super::local_label(&summer), "15/07/2026 à 00 h 30");
+    }
+}

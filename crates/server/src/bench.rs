@@ -37,6 +37,7 @@ pub fn seed(
                 siren: Some("999123458".into()),
                 circonscription_code: None,
                 contact_email: None,
+                address: None,
             },
         )?;
         principals::create(

@@ -28,6 +28,8 @@ struct DemoOrg {
     siren: Option<String>,
     circonscription_code: Option<String>,
     contact_email: Option<String>,
+    #[serde(default)]
+    address: Option<String>,
     people: Vec<DemoPerson>,
     api_clients: Vec<DemoClient>,
     #[serde(default)]
@@ -164,6 +166,7 @@ pub fn load(store: &Store) -> Result<DemoSummary, StoreError> {
                     siren: siren.map(String::from),
                     circonscription_code: o.circonscription_code.clone(),
                     contact_email: o.contact_email.clone(),
+                    address: o.address.clone(),
                 },
             )?;
             let principals = o

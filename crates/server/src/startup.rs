@@ -98,6 +98,7 @@ pub fn bootstrap_admin(store: &Store, s: &Settings) -> Result<Option<Bootstrap>,
                     siren: None,
                     circonscription_code: None,
                     contact_email: None,
+                    address: None,
                 },
             )?,
         };

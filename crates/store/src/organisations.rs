@@ -24,6 +24,8 @@ pub struct OrganisationRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Postal address, printed on the documents.
+    pub address: Option<String>,
 }
 
 impl OrganisationRow {
@@ -41,6 +43,7 @@ pub struct NewOrganisation {
     pub siren: Option<String>,
     pub circonscription_code: Option<String>,
     pub contact_email: Option<String>,
+    pub address: Option<String>,
 }
 
 /// Creates the organisation and opens its audit chain, in the caller's transaction.
@@ -57,6 +60,7 @@ pub fn create(
         siren: new.siren,
         circonscription_code: new.circonscription_code,
         contact_email: new.contact_email,
+        address: new.address,
         active: true,
         version: 1,
         created_at: at,
@@ -121,6 +125,7 @@ pub fn list(conn: &mut DbConn, f: &OrganisationFilter) -> StoreResult<Vec<Organi
 pub struct OrganisationPatch {
     pub name: Option<String>,
     pub contact_email: Option<Option<String>>,
+    pub address: Option<Option<String>>,
     pub circonscription_code: Option<String>,
     pub active: Option<bool>,
 }
@@ -141,6 +146,9 @@ pub fn update(
     if let Some(v) = patch.contact_email {
         row.contact_email = v;
     }
+    if let Some(v) = patch.address {
+        row.address = v;
+    }
     if let Some(v) = patch.circonscription_code {
         row.circonscription_code = Some(v);
     }
@@ -158,6 +166,7 @@ pub fn update(
     .set((
         organisations::name.eq(&row.name),
         organisations::contact_email.eq(&row.contact_email),
+        organisations::address.eq(&row.address),
         organisations::circonscription_code.eq(&row.circonscription_code),
         organisations::active.eq(row.active),
         organisations::version.eq(row.version),

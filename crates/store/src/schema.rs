@@ -21,6 +21,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        address -> Nullable<Text>,
     }
 }
 

@@ -86,6 +86,37 @@ pub async fn get_complaint(
     Ok(ok_with_etag(&r, r.version))
 }
 
+/// Print a complaint
+///
+/// The written complaint: for the direct channel, the letter to the procureur de la République;
+/// for the police channel, the file the bailleur's representative brings to the commissariat. The
+/// victim as a legal person (name, SIREN, head office, representative and mandate) and the
+/// employees (the professional address as domicile where chosen, art. 10-2 CPP), the facts, the
+/// offences with their articles, suspects, witnesses, evidence as numbered attachments, damages
+/// and the intention to claim them; once registered, the receipt. A draft says so on every page.
+/// HTML or PDF by `Accept`. 404 for anyone who may not read the complaint.
+#[utoipa::path(
+    tag = "complaints", operation_id = "printComplaint",
+    params(("id" = String, Path, description = "Complaint id")),
+    responses((status = 200, description = "The document as `Accept` asks: `text/html` (the default, A4 print styles) or `application/pdf` (A4, fonts embedded, the reference and page number on every page)",
+        content((String = "text/html"), (String = "application/pdf")),
+        headers(("Content-Disposition" = String, description = "`inline; filename=\"….pdf\"` for a PDF"), ("Vary" = String, description = "`Accept`"))),
+        NotAcceptable, AuthErrors, NotFound),
+    security(("bearer" = []))
+)]
+#[get("/complaints/{id}/document")]
+pub async fn print_complaint(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let doc =
+        vigie_app::documents::complaint_document(&state.app, caller.into_inner(), id.into_inner())
+            .await?;
+    crate::documents::respond(&req, &doc)
+}
+
 /// Record a step of a complaint
 ///
 /// `kind` names the step; each belongs to one party (403 otherwise): `file` the bailleur's

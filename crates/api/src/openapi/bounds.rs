@@ -29,7 +29,7 @@ const OUTPUT_MAX_LEN: &[(&str, u64)] = &[
     ("circonscription_name", 200),
     ("commune", 200),
     ("contact_role", 64),
-    ("content_hash", 64),
+    ("content_hash", 80),
     ("correction_reason", 10_000),
     ("database", 16),
     ("defining_articles", 2000),

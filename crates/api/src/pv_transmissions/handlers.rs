@@ -83,24 +83,35 @@ pub async fn get_transmission(
 
 /// Print a transmission slip
 ///
-/// The bordereau as an HTML page to print and send with the PVs.
+/// The bordereau to send with the PVs: the sender (bailleur, SIREN, address, its correspondent),
+/// the recipient (the parquet and its address), each PV with its number, date, author and
+/// agrément, offences with their articles and NATINF, the deadline and whether it was met, the
+/// pages of each printed PV and their total, a signature block, and the parquet's acknowledgement
+/// once given. HTML or PDF by `Accept`.
 #[utoipa::path(
     tag = "pv-transmissions", operation_id = "printPvTransmission",
     params(("id" = String, Path, description = "Transmission id")),
-    responses((status = 200, description = "Printable slip", content_type = "text/html", body = String), AuthErrors, NotFound),
+    responses((status = 200, description = "The document as `Accept` asks: `text/html` (the default, A4 print styles) or `application/pdf` (A4, fonts embedded, the reference and page number on every page)",
+        content((String = "text/html"), (String = "application/pdf")),
+        headers(("Content-Disposition" = String, description = "`inline; filename=\"….pdf\"` for a PDF"), ("Vary" = String, description = "`Accept`"))),
+        NotAcceptable, AuthErrors, NotFound),
     security(("bearer" = []))
 )]
 #[get("/pv-transmissions/{id}/slip")]
 pub async fn print_transmission(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let r = pv_transmissions::get_transmission(&state.app, caller.into_inner(), id.into_inner())
-        .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(super::slip::slip_html(&r)))
+    let doc = vigie_app::documents::slip_document(
+        &state.app,
+        caller.into_inner(),
+        id.into_inner(),
+        &crate::documents::pdf::page_count,
+    )
+    .await?;
+    crate::documents::respond(&req, &doc)
 }
 
 /// Acknowledge receipt

@@ -4,6 +4,5 @@
 
 pub mod dto;
 pub mod handlers;
-pub mod slip;
 
 pub use handlers::*;

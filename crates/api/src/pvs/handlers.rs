@@ -87,6 +87,35 @@ pub async fn get_pv(
     Ok(ok_with_etag(&r, r.version))
 }
 
+/// Print a PV
+///
+/// The PV as a document to sign, send and file: the agent's identity and quality (regime,
+/// agrément, card, oath), the owner who commissioned them, date, time and place of the finding,
+/// the facts as personally observed, the offender, statements, witnesses, evidence, the offences
+/// with their articles, the revision (and the one a correction replaces), the signature block with
+/// the content hash. A draft says so on every page; so does a void (late) PV. HTML or PDF by
+/// `Accept`. 404 for anyone who may not read the PV.
+#[utoipa::path(
+    tag = "pvs", operation_id = "printPv",
+    params(("id" = String, Path, description = "PV id")),
+    responses((status = 200, description = "The document as `Accept` asks: `text/html` (the default, A4 print styles) or `application/pdf` (A4, fonts embedded, the reference and page number on every page)",
+        content((String = "text/html"), (String = "application/pdf")),
+        headers(("Content-Disposition" = String, description = "`inline; filename=\"….pdf\"` for a PDF"), ("Vary" = String, description = "`Accept`"))),
+        NotAcceptable, AuthErrors, NotFound),
+    security(("bearer" = []))
+)]
+#[get("/pvs/{id}/document")]
+pub async fn print_pv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let doc =
+        vigie_app::documents::pv_document(&state.app, caller.into_inner(), id.into_inner()).await?;
+    crate::documents::respond(&req, &doc)
+}
+
 /// Rewrite a draft PV
 ///
 /// The whole content again, checked by the same rules as a new PV; the number stays. A signed PV is

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod contract;
+pub mod documents;
 pub mod error;
 pub mod http;
 pub mod pagination;

@@ -106,3 +106,12 @@ pub enum DrawingErrors {
     #[response(status = 422, content_type = "application/problem+json")]
     Invalid(Problem),
 }
+
+/// A printable document whose `Accept` allows neither `text/html` nor `application/pdf`.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum NotAcceptable {
+    /// `Accept` allows neither `text/html` nor `application/pdf`.
+    #[response(status = 406, content_type = "application/problem+json")]
+    NotAcceptable(Problem),
+}
