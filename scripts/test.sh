@@ -27,6 +27,17 @@ else
     export VIGIE_TEST_SKIP_POSTGRES=1
 fi
 
+# The document tests read each PDF with poppler's pdftotext and render it with pdftoppm.
+if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+        echo "==> installing poppler-utils (pdftotext, pdftoppm) for the document tests"
+        apt-get update -qq && apt-get install -y -qq poppler-utils
+    else
+        echo "==> ERROR: the document tests need poppler-utils (pdftotext, pdftoppm): sudo apt-get install poppler-utils" >&2
+        exit 1
+    fi
+fi
+
 echo "==> Rust tests"
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace --no-fail-fast

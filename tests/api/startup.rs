@@ -119,14 +119,17 @@ both_backends!(natinf_cli_import, |b| {
 both_backends!(bootstrap_and_demo, |b| {
     let db = TestDb::new(b);
     let url = db.url();
-    // Demo loads twice without duplicates.
-    for _ in 0..2 {
+    // Demo loads twice without duplicates; the first time it records one document of each kind
+    // through the use cases.
+    for run in 0..2 {
         let out = vigie(&["demo"], &[("VIGIE_DATABASE_URL", &url)]);
         assert!(
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(stdout.contains("demo documents: PV /api/v1/pvs/"), run == 0, "{stdout}");
     }
     let h = {
         let data_dir = db.data_dir();
@@ -187,6 +190,24 @@ both_backends!(bootstrap_and_demo, |b| {
         })
         .sum();
     assert_eq!(residences, 3);
+    // One PV (signed, transmitted), one slip and one complaint, recorded once.
+    let count = |table: &str| -> i64 {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        h.with_conn(|c| {
+            Ok(diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+                .get_result::<N>(c)?
+                .n)
+        })
+        .unwrap()
+    };
+    assert_eq!(count("pvs"), 1);
+    assert_eq!(count("pv_transmissions"), 1);
+    assert_eq!(count("complaints"), 1);
 });
 
 #[test]

@@ -327,3 +327,193 @@ fn demo_agent_file(
         request_pending: false,
     })
 }
+
+/// What the demo recorded through the use cases: the paths of one document of each kind.
+pub struct DemoDocuments {
+    pub pv: String,
+    pub slip: String,
+    pub complaint: String,
+}
+
+/// Records, the first time, a little activity of the first demo bailleur through the use cases (the
+/// same code as the API): an outrage to its gardien, qualified; a PV by its sworn agent, signed
+/// and sent to the parquet; a complaint drafted from the incident. So that `--demo` shows one
+/// document of each kind. `None` when it was recorded before.
+pub async fn record_documents(
+    app: &vigie_app::App,
+    store: &Store,
+) -> Result<Option<DemoDocuments>, String> {
+    use serde_json::json;
+    use vigie_app::{Caller, complaints, incidents, pv_transmissions, pvs};
+    let data: DemoData = serde_json::from_str(DEMO_JSON).map_err(|e| e.to_string())?;
+    let bailleur = data
+        .organisations
+        .iter()
+        .find(|o| !o.sworn_agents.is_empty())
+        .ok_or("the demo data has no sworn agent")?;
+    let agent = &bailleur.sworn_agents[0];
+    let corr_login = bailleur
+        .designations
+        .first()
+        .map(|d| d.login.clone())
+        .ok_or("the demo bailleur has no correspondent")?;
+    let found = store
+        .write(|conn| {
+            let orgs = organisations::list(
+                conn,
+                &organisations::OrganisationFilter {
+                    limit: 10_000,
+                    ..Default::default()
+                },
+            )?;
+            let Some(org) = orgs.iter().find(|o| o.name == bailleur.name) else {
+                return Ok(None);
+            };
+            let scope = vigie_store::pvs::PvScope::Bailleur {
+                org_id: org.id.clone(),
+                agent_id: None,
+            };
+            if !vigie_store::pvs::list(conn, &vigie_store::pvs::PvFilter::new(scope, 1))?.is_empty()
+            {
+                return Ok(None);
+            }
+            let caller = |conn: &mut vigie_store::DbConn,
+                          login: &str|
+             -> Result<Option<Caller>, StoreError> {
+                principals::find_person_by_login(conn, &org.id, login)?
+                    .map(|p| -> Result<Caller, StoreError> {
+                        Ok(Caller {
+                            sub: format!("person:{login}"),
+                            org_id: org.id.clone(),
+                            org_kind: vigie_domain::OrgKind::Bailleur,
+                            roles: p.roles()?,
+                            request_id: None,
+                        })
+                    })
+                    .transpose()
+            };
+            let (Some(corr), Some(agent_caller)) =
+                (caller(conn, &corr_login)?, caller(conn, &agent.login)?)
+            else {
+                return Ok(None);
+            };
+            let residences = residences::list(conn, &org.id, None, 10)?;
+            let staff = residences::list_staff(conn, &org.id, None, 100)?;
+            let gardien = staff
+                .iter()
+                .find(|s| s.role == "gardien")
+                .map(|s| s.id.clone());
+            Ok(residences.first().map(|r| {
+                (
+                    corr,
+                    agent_caller,
+                    r.id.clone(),
+                    gardien,
+                    org.address.clone(),
+                )
+            }))
+        })
+        .map_err(|e| e.to_string())?;
+    let Some((corr, agent_caller, residence, gardien, head_office)) = found else {
+        return Ok(None);
+    };
+    let err = |e: vigie_app::AppError| e.to_string();
+    fn from_json<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, String> {
+        serde_json::from_value(v).map_err(|e| e.to_string())
+    }
+    // Yesterday at 21:40 in Nanterre: the facts, and the agent's finding the next morning.
+    let yesterday = vigie_domain::pv::local_day(chrono::Utc::now()) - chrono::Days::new(1);
+    let at = |h: u32, m: u32| {
+        yesterday
+            .and_hms_opt(h, m, 0)
+            .and_then(|t| t.and_local_timezone(chrono_tz::Europe::Paris).single())
+            .map(|t| t.with_timezone(&chrono::Utc).to_rfc3339())
+            .unwrap_or_default()
+    };
+    let mut victims = vec![json!({"kind": "bailleur"})];
+    if let Some(g) = &gardien {
+        victims.insert(
+            0,
+            json!({"kind": "staff", "staff_id": g, "acting_in_functions": true}),
+        );
+    }
+    let incident = incidents::create(
+        app,
+        corr.clone(),
+        None,
+        from_json(json!({"residence_id": residence, "building": "A", "entrance": "A1", "common_part": "hall",
+            "occurred_at": at(21, 40), "category": "outrage_to_staff",
+            "narrative": "Le gardien, en tournée dans le hall A1, est insulté et menacé par un individu qui refuse de quitter les lieux (démo).",
+            "victims": victims,
+            "persons": [{"kind": "described", "description": "homme, vingtaine, survêtement gris (démo)"}]}))?,
+    )
+    .await
+    .map_err(err)?;
+    let incident_id = incident.0.id;
+    incidents::set_qualifications(
+        app,
+        corr.clone(),
+        incident_id.clone(),
+        None,
+        from_json(json!({"qualifications": [{"offence_code": "CP-433-5-AL1"}]}))?,
+    )
+    .await
+    .map_err(err)?;
+    let pv = pvs::create_pv(
+        app,
+        agent_caller.clone(),
+        None,
+        from_json(json!({"found_at": at(8, 30), "residence_id": residence, "building": "A", "entrance": "A1",
+            "common_part": "hall",
+            "facts": "Constaté personnellement, lors de notre ronde, le dépôt de quatre sacs d'ordures ménagères et d'un matelas devant l'entrée A1, hors des emplacements prévus (démo).",
+            "personally_observed": true, "offence_codes": agent.offence_codes.iter().take(1).collect::<Vec<_>>(),
+            "witnesses": [{"name": "M. Durand, locataire (démo)", "contact": "bâtiment A, 3e étage"}],
+            "evidence": [{"type": "photo", "description": "Deux photographies du dépôt", "sha256": "9f2c1a7e5b3d4c6f8a0e1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7f8e9d0c1b2a"}],
+            "incident_ids": [incident_id]}))?,
+    )
+    .await
+    .map_err(err)?;
+    let pv_id = pv.body["id"].as_str().unwrap_or_default().to_owned();
+    pvs::sign_pv(app, agent_caller, None, pv_id.clone())
+        .await
+        .map_err(err)?;
+    let slip = pv_transmissions::create_transmission(
+        app,
+        corr.clone(),
+        None,
+        from_json(json!({"pv_ids": [pv_id], "transmitted_on": vigie_domain::pv::local_day(chrono::Utc::now()),
+            "mode": "registered_letter", "proof_reference": "1A 000 000 0000 0 (démo)"}))?,
+    )
+    .await
+    .map_err(err)?;
+    let mut employee_victims = vec![];
+    if let Some(g) = gardien {
+        employee_victims.push(json!({"staff_id": g, "professional_address": true}));
+    }
+    let complaint = complaints::create_complaint(
+        app,
+        corr,
+        None,
+        from_json(json!({"incident_ids": [incident_id],
+            "bailleur_victim": {"head_office": head_office.unwrap_or_else(|| "siège du bailleur (démo)".into()),
+                "representative": "Claire Martin", "representative_capacity": "correspondante tranquillité-sécurité",
+                "mandate": "délégation de la direction générale (démo)"},
+            "employee_victims": employee_victims, "claims_damages": true}))?,
+    )
+    .await
+    .map_err(err)?;
+    Ok(Some(DemoDocuments {
+        pv: format!(
+            "/api/v1/pvs/{}/document",
+            pv.body["id"].as_str().unwrap_or_default()
+        ),
+        slip: format!(
+            "/api/v1/pv-transmissions/{}/slip",
+            slip.body["id"].as_str().unwrap_or_default()
+        ),
+        complaint: format!(
+            "/api/v1/complaints/{}/document",
+            complaint.body["id"].as_str().unwrap_or_default()
+        ),
+    }))
+}

@@ -48,6 +48,17 @@ pub async fn serve(settings: Settings, demo: bool) -> Result<(), StartError> {
         println!();
     }
     let state = startup::app_state(&settings, store)?;
+    if demo {
+        // Through the use cases, like any client: one PV, slip and complaint to print.
+        match demo::record_documents(&state.app, state.app.store()).await {
+            Ok(Some(d)) => println!(
+                "Demo documents (HTML, or PDF with `Accept: application/pdf`, as demo.correspondant):\n  PV         {}\n  slip       {}\n  complaint  {}\n",
+                d.pv, d.slip, d.complaint
+            ),
+            Ok(None) => {}
+            Err(e) => log::warn!("demo documents not recorded: {e}"),
+        }
+    }
     let interrupted = vigie_app::imports::interrupt_running(&state.app)?;
     if interrupted > 0 {
         log::warn!(

@@ -238,6 +238,16 @@ fn run(cli: Cli) -> Result<ExitCode, StartError> {
                 summary.people.len(),
                 summary.password
             );
+            let state = startup::app_state(&s, store)?;
+            let recorded = actix_web::rt::System::new()
+                .block_on(vigie::demo::record_documents(&state.app, state.app.store()))
+                .map_err(StartError::Config)?;
+            if let Some(d) = recorded {
+                println!(
+                    "demo documents: PV {}, slip {}, complaint {}",
+                    d.pv, d.slip, d.complaint
+                );
+            }
         }
         Command::Natinf {
             command:

@@ -77,6 +77,8 @@ const HEADER_MAX_LEN: &[(&str, u64)] = &[
     ("Location", 2048),
     ("Link", 4096),
     ("Vigie-Sync", 16),
+    ("Vary", 100),
+    ("Content-Disposition", 300),
     ("Cache-Control", 100),
 ];
 
@@ -86,7 +88,8 @@ const MAX_PAGE_BYTES: u64 = 16 * 1024 * 1024;
 fn max_len_of_format(format: &str) -> Option<u64> {
     match format {
         "date" => Some(10),
-        "date-time" => Some(32),
+        // RFC 3339 with nanoseconds and an offset: `2026-11-28T09:05:00.123456789+01:00` is 35.
+        "date-time" => Some(64),
         "uuid" => Some(36),
         "uri" | "uri-reference" => Some(2048),
         _ => None,

@@ -145,8 +145,9 @@ impl Layout<'_> {
         }
     }
 
-    fn heading(&mut self, text: &str) {
-        self.room(40.0);
+    /// A section heading, kept on the page of what follows it (`keep` points of it).
+    fn heading(&mut self, text: &str, keep: f32) {
+        self.room(27.0 + keep);
         self.y += 8.0;
         self.text(MARGIN_X, true, 11.5, text);
         self.y += 15.0;
@@ -310,7 +311,14 @@ fn lay_out(doc: &Document) -> Vec<PageOps> {
     l.paragraph(MARGIN_X, WIDTH, true, 15.0, &doc.title);
     l.y += 6.0;
     for s in &doc.sections {
-        l.heading(&s.heading);
+        // A heading never ends a page alone: it needs room for the start of its first block.
+        let keep = match s.blocks.first() {
+            #[allow(clippy::cast_precision_loss)]
+            Some(Block::Signature(lines)) => lines.len() as f32 * BODY * 1.35 + 90.0,
+            Some(Block::Table { .. }) => 40.0,
+            _ => 26.0,
+        };
+        l.heading(&s.heading, keep);
         for b in &s.blocks {
             match b {
                 Block::Paragraph(t) => {
