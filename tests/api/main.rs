@@ -6,6 +6,7 @@ mod support;
 
 mod access_matrix;
 
+mod access_journal;
 mod audit;
 mod auth;
 mod complaints;

@@ -129,7 +129,11 @@ both_backends!(bootstrap_and_demo, |b| {
             String::from_utf8_lossy(&out.stderr)
         );
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(stdout.contains("demo documents: PV /api/v1/pvs/"), run == 0, "{stdout}");
+        assert_eq!(
+            stdout.contains("demo documents: PV /api/v1/pvs/"),
+            run == 0,
+            "{stdout}"
+        );
     }
     let h = {
         let data_dir = db.data_dir();
@@ -199,9 +203,11 @@ both_backends!(bootstrap_and_demo, |b| {
             n: i64,
         }
         h.with_conn(|c| {
-            Ok(diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-                .get_result::<N>(c)?
-                .n)
+            Ok(
+                diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+                    .get_result::<N>(c)?
+                    .n,
+            )
         })
         .unwrap()
     };

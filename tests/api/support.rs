@@ -244,8 +244,18 @@ impl Harness {
         if let Some(t) = token {
             req = req.insert_header(("authorization", format!("Bearer {t}")));
         }
+        // Partners state why they read personal data; tests read as an investigation unless they
+        // say otherwise (an empty value leaves the header out).
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("vigie-purpose"))
+        {
+            req = req.insert_header(("vigie-purpose", "investigation"));
+        }
         for (k, v) in headers {
-            req = req.insert_header((*k, *v));
+            if !v.is_empty() || !k.eq_ignore_ascii_case("vigie-purpose") {
+                req = req.insert_header((*k, *v));
+            }
         }
         let mut res = match body {
             Some(b) => req.send_body(b).await,
@@ -273,6 +283,7 @@ impl Harness {
             .get(path)
             .insert_header(("authorization", format!("Bearer {token}")))
             .insert_header(("accept", accept))
+            .insert_header(("vigie-purpose", "investigation"))
             .send()
             .await
             .expect("request sent");

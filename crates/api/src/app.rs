@@ -16,9 +16,9 @@ use crate::error::{ApiError, PROBLEM_BASE, REQUEST_ID};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::{
-    audit, bans, complaints, directory, feed, imports, incidents, injunctions, offences, ops,
-    organisations, principals, problems, pv_transmissions, pvs, reference, residences,
-    sworn_agents, token, webhooks,
+    access_journal, audit, bans, complaints, directory, feed, imports, incidents, injunctions,
+    offences, ops, organisations, principals, problems, pv_transmissions, pvs, reference,
+    residences, sworn_agents, token, webhooks,
 };
 
 /// Every `/api/v1` operation; the contract is collected from these registrations.
@@ -57,6 +57,8 @@ fn api_routes(cfg: &mut ServiceConfig) {
         .service(offences::list_offences)
         .service(offences::get_offence)
         .service(offences::import_natinf)
+        .service(access_journal::list_journal)
+        .service(access_journal::verify_journal)
         .service(audit::list_audit)
         .service(audit::verify_audit)
         .service(residences::put_residence)

@@ -9,6 +9,7 @@
 pub mod web;
 
 // Resources.
+pub mod access_journal;
 pub mod audit;
 pub mod bans;
 pub mod complaints;

@@ -315,6 +315,8 @@ pub async fn list_bans(
     page: PageRequest,
 ) -> AppResult<Listed<Ban>> {
     let limit = page.limit;
+    let purpose = crate::access_journal::purpose(&caller)?;
+    let reader = caller.clone();
     let rows = app
         .db(move |conn| {
             let scope = scope(conn, &caller)?;
@@ -327,12 +329,21 @@ pub async fn list_bans(
             )?)
         })
         .await?;
-    views_of(rows, limit, view)
+    let listed = views_of(rows, limit, view)?;
+    let ids = listed.items.iter().map(|b| b.id.clone()).collect();
+    crate::access_journal::record(app, &reader, purpose, "ban", ids).await?;
+    Ok(listed)
 }
 
 /// Read a ban
 pub async fn get_ban(app: &App, caller: Caller, id: String) -> AppResult<Ban> {
-    app.db(move |conn| view(visible(conn, &caller, &id)?)).await
+    let purpose = crate::access_journal::purpose(&caller)?;
+    let reader = caller.clone();
+    let b = app
+        .db(move |conn| view(visible(conn, &caller, &id)?))
+        .await?;
+    crate::access_journal::record(app, &reader, purpose, "ban", vec![b.id.clone()]).await?;
+    Ok(b)
 }
 
 /// Acknowledge a ban

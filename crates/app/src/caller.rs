@@ -14,6 +14,9 @@ pub struct Caller {
     pub roles: Vec<Role>,
     /// The request being served, recorded in the audit trail.
     pub request_id: Option<String>,
+    /// Why the caller reads personal offence data (`Vigie-Purpose`), recorded in the access
+    /// journal; partners must give one.
+    pub purpose: Option<vigie_domain::journal::Purpose>,
 }
 
 impl Caller {
@@ -38,6 +41,7 @@ impl Caller {
             org_kind: OrgKind::PlatformOperator,
             roles: vec![Role::PlatformAdmin],
             request_id: None,
+            purpose: Some(vigie_domain::journal::Purpose::Audit),
         }
     }
 

@@ -588,21 +588,32 @@ pub async fn list_complaints(
     let limit = page.limit;
     let after = page.after.clone();
     let status = q.status.map(|s| s.as_str());
-    app.db(move |conn| {
-        let scope = scope(conn, &caller)?;
-        let rows = repo::list(conn, &scope, status, after.as_deref(), fetch_size(limit))?;
-        views_of(rows, limit, |r| view(conn, r))
-    })
-    .await
+    let purpose = crate::access_journal::purpose(&caller)?;
+    let reader = caller.clone();
+    let listed = app
+        .db(move |conn| {
+            let scope = scope(conn, &caller)?;
+            let rows = repo::list(conn, &scope, status, after.as_deref(), fetch_size(limit))?;
+            views_of(rows, limit, |r| view(conn, r))
+        })
+        .await?;
+    let ids = listed.items.iter().map(|c| c.id.clone()).collect();
+    crate::access_journal::record(app, &reader, purpose, "complaint", ids).await?;
+    Ok(listed)
 }
 
 /// Read a complaint
 pub async fn get_complaint(app: &App, caller: Caller, id: String) -> AppResult<Complaint> {
-    app.db(move |conn| {
-        let row = visible(conn, &caller, &id)?;
-        view(conn, row)
-    })
-    .await
+    let purpose = crate::access_journal::purpose(&caller)?;
+    let reader = caller.clone();
+    let c = app
+        .db(move |conn| {
+            let row = visible(conn, &caller, &id)?;
+            view(conn, row)
+        })
+        .await?;
+    crate::access_journal::record(app, &reader, purpose, "complaint", vec![c.id.clone()]).await?;
+    Ok(c)
 }
 
 fn complaint_error(e: ComplaintError, allowed: Vec<&'static str>) -> AppError {

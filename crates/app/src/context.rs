@@ -23,6 +23,9 @@ pub struct Security {
     /// Whether webhooks may target private, loopback and link-local addresses (on-premises ERPs,
     /// tests). Off by default.
     pub webhook_allow_private: bool,
+    /// Whether reads of personal offence data are journaled (always in service; off only to
+    /// measure what the journal costs, `make bench`).
+    pub access_journal: bool,
 }
 
 impl Default for Security {
@@ -32,6 +35,7 @@ impl Default for Security {
             revocation_refresh: std::time::Duration::from_secs(2),
             login_brake: LoginBrake::default(),
             webhook_allow_private: false,
+            access_journal: true,
         }
     }
 }

@@ -941,48 +941,60 @@ pub async fn list(
     q: IncidentQuery,
     page: PageRequest,
 ) -> AppResult<Listed<Incident>> {
+    let purpose = crate::access_journal::purpose(&caller)?;
+    let reader = caller.clone();
     let cache = app.routing.clone();
-    app.db(move |conn| {
-        let Some(scope) = scope_of(conn, &caller)? else {
-            return Err(AppError::forbidden("this role sees no incident records"));
-        };
-        let f = IncidentFilter {
-            residence_id: q.residence_id,
-            insee_code: q.commune,
-            circonscription_code: q.circonscription,
-            category: q.category.map(|c| c.as_str().to_owned()),
-            status: q.status.map(|s| s.as_str().to_owned()),
-            offence_code: q.qualification,
-            occurred_from: q.occurred_from.map(|t| t.naive_utc()),
-            occurred_to: q.occurred_to.map(|t| t.naive_utc()),
-            updated_since: q.updated_since.map(|t| t.naive_utc()),
-            after_id: page.after.clone(),
-            limit: page.fetch(),
-            ..IncidentFilter::scoped(scope)
-        };
-        let rows = repo::list(conn, &f)?;
-        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        let mut quals: HashMap<String, Vec<QualificationRow>> = HashMap::new();
-        for qr in repo::qualifications_of(conn, &ids)? {
-            quals.entry(qr.incident_id.clone()).or_default().push(qr);
-        }
-        let mut lookup = Lookup::new(cache.clone());
-        views_of(rows, page.limit, |r| {
-            let qs = quals.remove(&r.id).unwrap_or_default();
-            lookup.view(conn, r, qs)
+    let listed = app
+        .db(move |conn| {
+            let Some(scope) = scope_of(conn, &caller)? else {
+                return Err(AppError::forbidden("this role sees no incident records"));
+            };
+            let f = IncidentFilter {
+                residence_id: q.residence_id,
+                insee_code: q.commune,
+                circonscription_code: q.circonscription,
+                category: q.category.map(|c| c.as_str().to_owned()),
+                status: q.status.map(|s| s.as_str().to_owned()),
+                offence_code: q.qualification,
+                occurred_from: q.occurred_from.map(|t| t.naive_utc()),
+                occurred_to: q.occurred_to.map(|t| t.naive_utc()),
+                updated_since: q.updated_since.map(|t| t.naive_utc()),
+                after_id: page.after.clone(),
+                limit: page.fetch(),
+                ..IncidentFilter::scoped(scope)
+            };
+            let rows = repo::list(conn, &f)?;
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let mut quals: HashMap<String, Vec<QualificationRow>> = HashMap::new();
+            for qr in repo::qualifications_of(conn, &ids)? {
+                quals.entry(qr.incident_id.clone()).or_default().push(qr);
+            }
+            let mut lookup = Lookup::new(cache.clone());
+            views_of(rows, page.limit, |r| {
+                let qs = quals.remove(&r.id).unwrap_or_default();
+                lookup.view(conn, r, qs)
+            })
         })
-    })
-    .await
+        .await?;
+    let ids = listed.items.iter().map(|i| i.id.clone()).collect();
+    crate::access_journal::record(app, &reader, purpose, "incident", ids).await?;
+    Ok(listed)
 }
 
 /// One incident the caller may see.
 pub async fn get(app: &App, caller: Caller, id: String) -> AppResult<Incident> {
+    let purpose = crate::access_journal::purpose(&caller)?;
+    let reader = caller.clone();
     let cache = app.routing.clone();
-    app.db(move |conn| {
-        let row = visible(conn, &caller, &id)?;
-        view_one(conn, &cache, row)
-    })
-    .await
+    let incident = app
+        .db(move |conn| {
+            let row = visible(conn, &caller, &id)?;
+            view_one(conn, &cache, row)
+        })
+        .await?;
+    crate::access_journal::record(app, &reader, purpose, "incident", vec![incident.id.clone()])
+        .await?;
+    Ok(incident)
 }
 
 /// The common path of every change to an incident: load it if the caller sees it, check the caller

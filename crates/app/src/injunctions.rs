@@ -322,6 +322,7 @@ pub async fn list_injunctions(
     page: PageRequest,
 ) -> AppResult<Listed<Injunction>> {
     let scope = readers(&caller)?;
+    let purpose = crate::access_journal::purpose(&caller)?;
     let limit = page.limit;
     let rows = app
         .db(move |conn| {
@@ -342,12 +343,21 @@ pub async fn list_injunctions(
             )?)
         })
         .await?;
-    views_of(rows, limit, view)
+    let listed = views_of(rows, limit, view)?;
+    let ids = listed.items.iter().map(|i| i.id.clone()).collect();
+    crate::access_journal::record(app, &caller, purpose, "injunction", ids).await?;
+    Ok(listed)
 }
 
 /// Read an injunction
 pub async fn get_injunction(app: &App, caller: Caller, id: String) -> AppResult<Injunction> {
-    app.db(move |conn| view(visible(conn, &caller, &id)?)).await
+    let purpose = crate::access_journal::purpose(&caller)?;
+    let reader = caller.clone();
+    let i = app
+        .db(move |conn| view(visible(conn, &caller, &id)?))
+        .await?;
+    crate::access_journal::record(app, &reader, purpose, "injunction", vec![i.id.clone()]).await?;
+    Ok(i)
 }
 
 /// Record a step of an injunction

@@ -7,6 +7,7 @@
 // Refusals carry their field list; they are the rare path, so their size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod access_journal;
 mod announce;
 pub mod audit;
 pub mod auth;

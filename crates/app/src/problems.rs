@@ -216,6 +216,12 @@ pub const CATALOGUE: &[ProblemType] = &[
         "Send 1 to 255 visible ASCII characters, a UUID for instance.",
     ),
     p(
+        "invalid_purpose",
+        &[400],
+        "The `Vigie-Purpose` header names no purpose of the closed list.",
+        "Send one of: investigation, prosecution, complaint_follow_up, victim_support, audit, data_subject_request, case_management.",
+    ),
+    p(
         "invalid_query",
         &[400],
         "A query parameter cannot be read (wrong type or format).",
@@ -370,6 +376,12 @@ pub const CATALOGUE: &[ProblemType] = &[
         &[412],
         "The record changed since you read it (`If-Match` does not match its `ETag`).",
         "Read it again, reapply your change, and send the new `ETag`.",
+    ),
+    p(
+        "purpose_required",
+        &[400],
+        "A partner reads a bailleur's personal offence data only for a stated purpose, which the access journal records.",
+        "Send `Vigie-Purpose` with the purpose of the read (investigation, prosecution, complaint_follow_up...).",
     ),
     p(
         "pv_already_transmitted",

@@ -609,17 +609,23 @@ pub async fn list_pvs(
 ) -> AppResult<Listed<Pv>> {
     let limit = page.limit;
     let after = page.after.clone();
-    app.db(move |conn| {
-        let mut f = PvFilter::new(scope(conn, &caller)?, fetch_size(limit));
-        f.status = q.status.map(|s| s.as_str().to_owned());
-        f.agent_id = q.agent_id;
-        f.year = q.year.map(i64::from);
-        f.transmission_id = q.transmission_id;
-        f.after_id = after;
-        let rows = repo::list(conn, &f)?;
-        views_of(rows, limit, |r| view(conn, r))
-    })
-    .await
+    let purpose = crate::access_journal::purpose(&caller)?;
+    let reader = caller.clone();
+    let listed = app
+        .db(move |conn| {
+            let mut f = PvFilter::new(scope(conn, &caller)?, fetch_size(limit));
+            f.status = q.status.map(|s| s.as_str().to_owned());
+            f.agent_id = q.agent_id;
+            f.year = q.year.map(i64::from);
+            f.transmission_id = q.transmission_id;
+            f.after_id = after;
+            let rows = repo::list(conn, &f)?;
+            views_of(rows, limit, |r| view(conn, r))
+        })
+        .await?;
+    let ids = listed.items.iter().map(|p| p.id.clone()).collect();
+    crate::access_journal::record(app, &reader, purpose, "pv", ids).await?;
+    Ok(listed)
 }
 
 /// Loads a PV the caller may see, or 404: its bailleur's correspondent and integration, its
@@ -641,11 +647,16 @@ pub fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<PvRow>
 
 /// Read a PV
 pub async fn get_pv(app: &App, caller: Caller, id: String) -> AppResult<Pv> {
-    app.db(move |conn| {
-        let row = visible(conn, &caller, &id)?;
-        view(conn, row)
-    })
-    .await
+    let purpose = crate::access_journal::purpose(&caller)?;
+    let reader = caller.clone();
+    let pv = app
+        .db(move |conn| {
+            let row = visible(conn, &caller, &id)?;
+            view(conn, row)
+        })
+        .await?;
+    crate::access_journal::record(app, &reader, purpose, "pv", vec![pv.id.clone()]).await?;
+    Ok(pv)
 }
 
 /// Loads a PV the caller sees and may write (its author or the bailleur's integration).

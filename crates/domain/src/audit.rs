@@ -110,6 +110,46 @@ pub fn verify_chain(
     }
 }
 
+/// Verifies a chain whose oldest records were purged by its retention rule: the first record kept
+/// is the anchor (its `prev_hash` is the hash of the last purged record, which the audit trail's
+/// purge record attests); from there every link must hold as in [`verify_chain`].
+pub fn verify_chain_after_purge(
+    chain: &str,
+    records: &[StoredLink],
+    head: Option<(i64, &str)>,
+) -> Result<(), ChainBreak> {
+    // Everything purged: nothing left to check (the audit trail's purge records say how far).
+    let Some(first) = records.first() else {
+        return Ok(());
+    };
+    let brk = |seq: i64, reason: &str| ChainBreak {
+        chain: chain.to_owned(),
+        seq,
+        reason: reason.to_owned(),
+    };
+    let mut expected_prev = first.link.prev_hash.clone();
+    let mut expected_seq = first.link.seq;
+    for r in records {
+        if r.link.seq != expected_seq {
+            return Err(brk(expected_seq, "sequence_gap"));
+        }
+        if r.link.prev_hash != expected_prev {
+            return Err(brk(r.link.seq, "prev_mismatch"));
+        }
+        if r.link.hash() != r.hash {
+            return Err(brk(r.link.seq, "hash_mismatch"));
+        }
+        expected_prev = r.hash.clone();
+        expected_seq += 1;
+    }
+    match head {
+        Some((seq, hash)) if seq != expected_seq - 1 || hash != expected_prev => {
+            Err(brk(expected_seq, "head_mismatch"))
+        }
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ pub mod directory;
 pub mod import;
 pub mod incident;
 pub mod injunction;
+pub mod journal;
 pub mod natinf;
 pub mod offence;
 pub mod organisation;

@@ -49,7 +49,7 @@ impl OrgKind {
     pub fn allowed_roles(self) -> &'static [Role] {
         use Role::*;
         match self {
-            Self::Bailleur => &[Correspondent, Staff, SwornAgent, Integration, Admin],
+            Self::Bailleur => &[Correspondent, Staff, SwornAgent, Integration, Admin, Dpo],
             Self::PoliceCirconscription => &[PoliceCorrespondent, Admin],
             Self::Parquet => &[Magistrate, ProsecutorDelegate, Admin],
             Self::Prefecture => &[PrefectureOfficer, Observer, Admin],
@@ -115,12 +115,14 @@ pub enum Role {
     Observer,
     /// Préfecture: decides the sworn agents' agréments (grants, refuses, renews, withdraws).
     PrefectureOfficer,
+    /// Bailleur: data protection officer; reads the access journal of the organisation's records.
+    Dpo,
     /// Platform operator: manages every organisation and the reference data.
     PlatformAdmin,
 }
 
 impl Role {
-    pub const ALL: [Role; 11] = [
+    pub const ALL: [Role; 12] = [
         Self::Correspondent,
         Self::Staff,
         Self::SwornAgent,
@@ -131,6 +133,7 @@ impl Role {
         Self::ProsecutorDelegate,
         Self::Observer,
         Self::PrefectureOfficer,
+        Self::Dpo,
         Self::PlatformAdmin,
     ];
 
@@ -146,6 +149,7 @@ impl Role {
             Self::ProsecutorDelegate => "prosecutor_delegate",
             Self::Observer => "observer",
             Self::PrefectureOfficer => "prefecture_officer",
+            Self::Dpo => "dpo",
             Self::PlatformAdmin => "platform_admin",
         }
     }

@@ -388,6 +388,7 @@ pub async fn record_documents(
                             org_kind: vigie_domain::OrgKind::Bailleur,
                             roles: p.roles()?,
                             request_id: None,
+                            purpose: None,
                         })
                     })
                     .transpose()

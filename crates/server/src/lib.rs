@@ -71,6 +71,7 @@ pub async fn serve(settings: Settings, demo: bool) -> Result<(), StartError> {
         Duration::from_millis(settings.webhook_poll_ms.max(50)),
     ));
     let housekeeping = state.clone();
+    let journal_days = settings.access_journal_retention_days;
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(Duration::from_secs(600));
         loop {
@@ -84,6 +85,13 @@ pub async fn serve(settings: Settings, demo: bool) -> Result<(), StartError> {
                 ),
                 Ok(_) => {}
                 Err(e) => log::warn!("idempotency key purge failed: {e}"),
+            }
+            match vigie_app::access_journal::purge(&housekeeping.app, journal_days).await {
+                Ok(n) if n > 0 => {
+                    log::info!("purged {n} access journal entries older than {journal_days} days")
+                }
+                Ok(_) => {}
+                Err(e) => log::warn!("access journal purge failed: {e}"),
             }
             match vigie_app::injunctions::alert_due_deadlines(&housekeeping.app).await {
                 Ok(n) if n > 0 => log::info!("alerted {n} injunction deadlines"),

@@ -106,6 +106,16 @@ pub struct Settings {
     #[arg(long, env = "VIGIE_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
     pub webhook_allow_private: bool,
     /// Time-out of one delivery request, in seconds.
+    /// Days the access journal keeps an entry (1 to 1095); the housekeeping purges older ones.
+    #[arg(long, env = "VIGIE_ACCESS_JOURNAL_RETENTION_DAYS", default_value_t = 365,
+        value_parser = clap::value_parser!(u32).range(1..=1095))]
+    pub access_journal_retention_days: u32,
+
+    /// Journal reads of personal offence data. Only `make bench` turns it off, to measure its cost:
+    /// a deployment keeps it on (GDPR art. 10).
+    #[arg(long, env = "VIGIE_ACCESS_JOURNAL", default_value_t = true, action = clap::ArgAction::Set, hide = true)]
+    pub access_journal: bool,
+
     #[arg(long, env = "VIGIE_WEBHOOK_TIMEOUT_SECS", default_value_t = 10)]
     pub webhook_timeout_secs: u64,
 }

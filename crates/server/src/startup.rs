@@ -203,6 +203,7 @@ pub fn security(s: &Settings) -> vigie_app::Security {
             ..Default::default()
         },
         webhook_allow_private: s.webhook_allow_private,
+        access_journal: s.access_journal,
     }
 }
 

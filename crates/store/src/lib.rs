@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod incidents;
 pub mod injunctions;
+pub mod journal;
 pub mod login_failures;
 pub mod offences;
 pub mod organisations;

@@ -437,6 +437,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    access_journal_heads (chain) {
+        chain -> Text,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    access_journal (id) {
+        id -> Text,
+        chain -> Text,
+        seq -> BigInt,
+        at -> Timestamp,
+        reader -> Text,
+        reader_org_id -> Nullable<Text>,
+        purpose -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        request_id -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
     webhook_subscriptions (id) {
         id -> Text,
         org_id -> Text,
@@ -532,6 +557,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     webhook_subscriptions,
     webhook_deliveries,
+    access_journal,
+    access_journal_heads,
     imports,
     import_errors,
     token_revocations,

@@ -30,6 +30,7 @@ with a stable `code`. Obtain a token at `POST /api/v1/auth/token`, then send `Au
         (name = "reference", description = "Communes, circonscriptions and the dated mapping between them"),
         (name = "offences", description = "Offence catalogue and NATINF list"),
         (name = "audit", description = "Hash-chained audit trail"),
+        (name = "access-journal", description = "Who read which personal offence data, when and why: for the organisation's data protection officer"),
         (name = "residences", description = "A bailleur's residences, synced by reference"),
         (name = "staff", description = "A bailleur's front-line staff"),
         (name = "directory", description = "Designated contacts of the convention"),
@@ -473,6 +474,60 @@ fn declare_value_sets(doc: &mut serde_json::Value) {
     }
 }
 
+/// The reads of personal offence data the access journal records: each takes `Vigie-Purpose`
+/// (required from partners, 400 `purpose_required` without it).
+const JOURNALED: &[&str] = &[
+    "listIncidents",
+    "getIncident",
+    "listComplaints",
+    "getComplaint",
+    "printComplaint",
+    "listPvs",
+    "getPv",
+    "printPv",
+    "listInjunctions",
+    "getInjunction",
+    "listBans",
+    "getBan",
+    "listAccessJournal",
+];
+
+fn declare_purpose_header(doc: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let purposes: Vec<&str> = vigie_domain::journal::Purpose::ALL
+        .iter()
+        .map(|p| p.as_str())
+        .collect();
+    let header = json!({"name": "Vigie-Purpose", "in": "header", "required": false,
+        "description": "Why you read this personal data; the access journal records it. Required from partners (police, parquet, préfecture, AORIF, platform): 400 `purpose_required` without it. A bailleur's own reads default to `case_management`.",
+        "schema": {"type": "string", "enum": purposes}, "example": "investigation"});
+    let bad = json!({"description": "`purpose_required`: a partner's read without `Vigie-Purpose`; `invalid_purpose`: a purpose not in the list",
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}});
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for op in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|i| i.values_mut())
+    {
+        let journaled = op["operationId"]
+            .as_str()
+            .is_some_and(|id| JOURNALED.contains(&id));
+        if !journaled {
+            continue;
+        }
+        if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+            params.push(header.clone());
+        } else {
+            op["parameters"] = json!([header.clone()]);
+        }
+        if let Some(r) = op.get_mut("responses").and_then(Value::as_object_mut) {
+            r.entry("400").or_insert_with(|| bad.clone());
+        }
+    }
+}
+
 /// Parameters kept for clients written against an earlier contract (utoipa's `IntoParams` cannot
 /// mark a field deprecated without deprecating it for Rust too).
 fn declare_deprecations(doc: &mut serde_json::Value) {
@@ -500,6 +555,7 @@ pub fn normalise(api: &mut utoipa::openapi::OpenApi) {
     declare_common_headers(&mut doc);
     declare_value_sets(&mut doc);
     declare_deprecations(&mut doc);
+    declare_purpose_header(&mut doc);
     declare_webhooks(&mut doc);
     bounds::declare_value_bounds(&mut doc);
     if let Ok(parsed) = serde_json::from_value(doc) {

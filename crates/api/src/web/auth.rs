@@ -262,16 +262,43 @@ impl Caller {
             }
         }
         let request_id = req.extensions().get::<String>().cloned();
+        let purpose = purpose_of(&req)?;
         let caller = Caller(vigie_app::Caller {
             sub: claims.sub,
             org_id: claims.org,
             org_kind: claims.org_kind,
             roles: claims.roles,
             request_id,
+            purpose,
         });
         req.extensions_mut().insert(caller.clone());
         Ok(caller)
     }
+}
+
+/// The `Vigie-Purpose` header: why the caller reads personal offence data (the access journal
+/// records it). Absent is fine here; the reads that need one refuse without it.
+fn purpose_of(req: &HttpRequest) -> ApiResult<Option<vigie_domain::journal::Purpose>> {
+    let Some(v) = req.headers().get("vigie-purpose") else {
+        return Ok(None);
+    };
+    let names = || {
+        vigie_domain::journal::Purpose::ALL
+            .iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    v.to_str()
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_purpose",
+                format!("Vigie-Purpose is one of: {}", names()),
+            )
+        })
 }
 
 impl Claims {

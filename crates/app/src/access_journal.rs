@@ -1,0 +1,230 @@
+//! The access journal: every read of personal offence data (an incident, complaint, PV, injunction
+//! or ban, one by one or in a list, and the documents printed from them) is recorded with who read
+//! it, for whom, when and why. The read use cases call [`purpose`] before reading (a partner
+//! without a `Vigie-Purpose` is refused) and [`record`] once they have what they return, so every
+//! entry point reaches the journal through the same code. The organisation's data protection
+//! officer reads its own chain; the platform admin every chain; reading the journal is journaled.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use vigie_domain::Role;
+use vigie_domain::journal::{self, Purpose};
+pub use vigie_store::journal::JournalReport;
+use vigie_store::journal::{self as repo, JournalFilter, JournalRow, Read};
+
+use crate::caller::Caller;
+use crate::context::App;
+use crate::error::{AppError, AppResult};
+use crate::page::{Listed, PageRequest, fetch_size, views_of};
+
+/// The purpose a read is journaled with: the caller's `Vigie-Purpose`; for a bailleur reading its
+/// own records, case management when it gives none. A partner without one is refused (400
+/// `purpose_required`) before anything is read.
+pub fn purpose(caller: &Caller) -> AppResult<Purpose> {
+    match caller.purpose {
+        Some(p) => Ok(p),
+        None if !journal::purpose_required(caller.org_kind) => Ok(Purpose::CaseManagement),
+        None => Err(AppError::bad_request(
+            "purpose_required",
+            format!(
+                "partners state why they read personal data: send Vigie-Purpose, one of: {}",
+                Purpose::ALL.map(Purpose::as_str).join(", ")
+            ),
+        )),
+    }
+}
+
+/// Journals the reads of the records `ids` of `resource_type` (`incident`, `complaint`, `pv`,
+/// `injunction`, `ban`) in a short write transaction of its own, before the answer leaves.
+pub async fn record(
+    app: &App,
+    caller: &Caller,
+    purpose: Purpose,
+    resource_type: &'static str,
+    ids: Vec<String>,
+) -> AppResult<()> {
+    if ids.is_empty() || !app.security.access_journal {
+        return Ok(());
+    }
+    let actor = caller.actor();
+    app.tx(move |conn| {
+        let reads = repo::owners(conn, resource_type, &ids)?;
+        Ok(repo::record(conn, &actor, purpose, &reads)?)
+    })
+    .await
+}
+
+/// One journaled read.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "01936f99-0000-7000-8000-000000000001", "seq": 42, "at": "2026-11-29T08:15:00.123456Z",
+    "reader": "person:p.roux", "reader_org_id": "01936f5e-f607-7182-9c94-0e1f2a3b4c5d", "purpose": "investigation",
+    "resource_type": "incident", "resource_id": "01936f60-1a2b-7c3d-8e4f-5a6b7c8d9e0e",
+    "request_id": "9f1c2d3e-4b5a-6c7d-8e9f-0a1b2c3d4e5f", "org_id": "01936f5e-8a4b-7c3d-9e2f-1a2b3c4d5e6f",
+    "hash": "5d41402abc4b2a76b9719d911017c592ae2a5e8f3d3c1b0a9f8e7d6c5b4a3928",
+    "prev_hash": "0000000000000000000000000000000000000000000000000000000000000000"}))]
+pub struct JournalEntry {
+    pub id: String,
+    /// Position in the chain of the organisation whose record was read.
+    pub seq: i64,
+    #[serde(with = "vigie_domain::timestamp")]
+    pub at: DateTime<Utc>,
+    /// `person:<login>` or `client:<client id>`.
+    pub reader: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reader_org_id: Option<String>,
+    pub purpose: Purpose,
+    pub resource_type: String,
+    pub resource_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// The organisation whose record was read (the chain).
+    pub org_id: String,
+    pub hash: String,
+    pub prev_hash: String,
+}
+
+fn entry(r: JournalRow) -> AppResult<JournalEntry> {
+    Ok(JournalEntry {
+        purpose: r
+            .purpose
+            .parse()
+            .map_err(|_| AppError::internal_because(format!("journal {}: purpose", r.id)))?,
+        id: r.id,
+        seq: r.seq,
+        at: r.at.and_utc(),
+        reader: r.reader,
+        reader_org_id: r.reader_org_id,
+        resource_type: r.resource_type,
+        resource_id: r.resource_id,
+        request_id: r.request_id,
+        org_id: r.chain,
+        hash: r.hash,
+        prev_hash: r.prev_hash,
+    })
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct JournalQuery {
+    /// The reads of one record.
+    #[param(max_length = 64)]
+    pub resource_id: Option<String>,
+    /// The reads by one principal (`person:<login>`, `client:<id>`).
+    #[param(max_length = 200)]
+    pub reader: Option<String>,
+    /// Reads at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Reads before this instant.
+    pub to: Option<DateTime<Utc>>,
+    /// The platform admin: one organisation's chain (default: all).
+    #[param(max_length = 64)]
+    pub org_id: Option<String>,
+}
+
+/// The chain the caller may read: its own organisation's for a DPO, any (or all) for the
+/// platform admin; nobody else.
+fn readable_chain(caller: &Caller, asked: Option<String>) -> AppResult<Option<String>> {
+    if caller.is_platform_admin() {
+        return Ok(asked);
+    }
+    if !caller.has(Role::Dpo) {
+        return Err(AppError::forbidden(
+            "the access journal is read by the organisation's data protection officer (role dpo)",
+        ));
+    }
+    match asked {
+        Some(other) if other != caller.org_id => Err(AppError::not_found()),
+        _ => Ok(Some(caller.org_id.clone())),
+    }
+}
+
+/// Read the access journal
+pub async fn list(
+    app: &App,
+    caller: Caller,
+    q: JournalQuery,
+    page: PageRequest,
+) -> AppResult<Listed<JournalEntry>> {
+    let chain = readable_chain(&caller, q.org_id)?;
+    let purpose = caller.purpose.unwrap_or(Purpose::Audit);
+    let limit = page.limit;
+    let f = JournalFilter {
+        chain: chain.clone(),
+        resource_id: q.resource_id,
+        reader: q.reader,
+        from: q.from.map(|t| t.naive_utc()),
+        to: q.to.map(|t| t.naive_utc()),
+        after_id: page.after,
+        limit: fetch_size(limit),
+    };
+    let rows = app.db(move |conn| Ok(repo::list(conn, &f)?)).await?;
+    // Reading the journal is itself a read of personal data: journaled in the chain read.
+    if app.security.access_journal {
+        let actor = caller.actor();
+        let owners: Vec<String> = match chain {
+            Some(c) => vec![c],
+            None => {
+                let mut all: Vec<String> = rows.iter().map(|r| r.chain.clone()).collect();
+                all.sort();
+                all.dedup();
+                all
+            }
+        };
+        app.tx(move |conn| {
+            let reads: Vec<Read> = owners
+                .into_iter()
+                .map(|o| Read {
+                    resource_type: "access_journal",
+                    resource_id: o.clone(),
+                    owner_org_id: o,
+                })
+                .collect();
+            Ok(repo::record(conn, &actor, purpose, &reads)?)
+        })
+        .await?;
+    }
+    views_of(rows, limit, entry)
+}
+
+/// Verify the access journal
+pub async fn verify(app: &App, caller: Caller) -> AppResult<JournalReport> {
+    let chain = readable_chain(&caller, None)?;
+    app.db(move |conn| Ok(repo::verify(conn, chain.as_deref())?))
+        .await
+}
+
+/// Removes the entries older than the retention (`days`, at most three years), from the oldest end
+/// of each chain, and records each purge in the audit trail with the hash it stops at (the anchor
+/// the first kept entry points to). Safe with several processes: each deletes what is old.
+pub async fn purge(app: &App, days: u32) -> AppResult<usize> {
+    let days = days.clamp(1, journal::MAX_RETENTION_DAYS);
+    purge_before(
+        app,
+        vigie_store::now() - chrono::Duration::days(i64::from(days)),
+    )
+    .await
+}
+
+/// Removes the entries older than `before` (see [`purge`]).
+pub async fn purge_before(app: &App, before: chrono::NaiveDateTime) -> AppResult<usize> {
+    app.tx(move |conn| {
+        let purged = repo::purge_before(conn, before)?;
+        let total = purged.iter().map(|p| p.entries).sum();
+        for p in &purged {
+            vigie_store::audit::record(
+                conn,
+                &vigie_store::audit::Actor::system(),
+                vigie_store::audit::Change {
+                    action: "access_journal.purged",
+                    resource_type: "access_journal",
+                    resource_id: &p.chain,
+                    org_id: Some(&p.chain),
+                    state: p,
+                },
+            )?;
+        }
+        Ok(total)
+    })
+    .await
+}

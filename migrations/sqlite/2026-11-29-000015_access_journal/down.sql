@@ -1,0 +1,2 @@
+DROP TABLE access_journal;
+DROP TABLE access_journal_heads;

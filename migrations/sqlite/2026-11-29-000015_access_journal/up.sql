@@ -1,0 +1,26 @@
+-- The access journal: every read of personal offence data, with its purpose. One hash chain per
+-- organisation whose records are read (`chain`), linked like the audit trail; append-only, purged
+-- from its oldest end by the retention rule.
+CREATE TABLE access_journal_heads (
+    chain TEXT PRIMARY KEY NOT NULL,
+    seq BIGINT NOT NULL,
+    hash TEXT NOT NULL
+);
+
+CREATE TABLE access_journal (
+    id TEXT PRIMARY KEY NOT NULL,
+    chain TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    at TIMESTAMP NOT NULL,
+    reader TEXT NOT NULL,
+    reader_org_id TEXT,
+    purpose TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    request_id TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    UNIQUE (chain, seq)
+);
+CREATE INDEX access_journal_by_resource ON access_journal (chain, resource_id);
+CREATE INDEX access_journal_by_time ON access_journal (at);

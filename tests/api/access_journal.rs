@@ -1,0 +1,260 @@
+//! The access journal: partners state a purpose, every read of personal offence data is journaled
+//! once with it, the DPO reads its own organisation's chain (and that read is journaled too), the
+//! chain verifies, an edit breaks it, and a purge keeps the rest verifiable.
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::complaints::{parties, qualified_incident, victims};
+use crate::support::*;
+
+fn entries(v: &Value) -> Vec<Value> {
+    v["items"].as_array().cloned().unwrap_or_default()
+}
+
+both_backends!(
+    every_read_of_personal_data_is_journaled_with_its_purpose,
+    |b| {
+        let h = Harness::start(b).await;
+        let p = parties(&h).await;
+        let admin = h.admin().await;
+        let dpo = h.member(&admin, &p.org, "a.dpo", &["dpo"]).await;
+        let incident = qualified_incident(&h, &p, "outrage_to_staff", "CP-433-5-AL1", None).await;
+        let created = h
+            .post(
+                "/api/v1/complaints",
+                &p.corr,
+                &json!({"incident_ids": [incident], "bailleur_victim": victims(),
+            "employee_victims": [{"staff_id": p.gardien}], "claims_damages": false}),
+            )
+            .await;
+        created.expect(201, None);
+        let complaint = created.body["id"].as_str().unwrap().to_owned();
+        h.post(
+            &format!("/api/v1/complaints/{complaint}/events"),
+            &p.corr,
+            &json!({"kind": "file"}),
+        )
+        .await
+        .expect(200, None);
+        let path = format!("/api/v1/complaints/{complaint}");
+        let no_purpose = [("vigie-purpose", "")];
+        // A partner reads only for a stated purpose from the closed list.
+        h.send("GET", &path, Some(&p.police), &no_purpose, None)
+            .await
+            .expect(400, Some("purpose_required"));
+        h.send(
+            "GET",
+            &path,
+            Some(&p.police),
+            &[("vigie-purpose", "curiosity")],
+            None,
+        )
+        .await
+        .expect(400, Some("invalid_purpose"));
+        h.send(
+            "GET",
+            "/api/v1/incidents",
+            Some(&p.police),
+            &no_purpose,
+            None,
+        )
+        .await
+        .expect(400, Some("purpose_required"));
+        h.send(
+            "GET",
+            &path,
+            Some(&p.police),
+            &[("vigie-purpose", "investigation")],
+            None,
+        )
+        .await
+        .expect(200, None);
+        // The bailleur reads its own records without one (journaled as case management).
+        h.send(
+            "GET",
+            &format!("/api/v1/incidents/{incident}"),
+            Some(&p.corr),
+            &no_purpose,
+            None,
+        )
+        .await
+        .expect(200, None);
+        // A list journals each record it returns.
+        let list = h
+            .send(
+                "GET",
+                "/api/v1/incidents?limit=10",
+                Some(&p.corr),
+                &no_purpose,
+                None,
+            )
+            .await;
+        list.expect(200, None);
+        let listed = list.body["items"].as_array().unwrap().len();
+        assert_eq!(listed, 1);
+        // The DPO reads the chain of its organisation's records.
+        let journal = h
+            .send(
+                "GET",
+                "/api/v1/access-journal?limit=200",
+                Some(&dpo),
+                &no_purpose,
+                None,
+            )
+            .await;
+        journal.expect(200, None);
+        let items = entries(&journal.body);
+        let police_reads: Vec<&Value> = items
+            .iter()
+            .filter(|e| e["reader"] == "person:p.corr" && e["resource_id"] == complaint.as_str())
+            .collect();
+        assert_eq!(
+            police_reads.len(),
+            1,
+            "each read once, the refused ones not at all: {items:#?}"
+        );
+        assert_eq!(police_reads[0]["purpose"], "investigation");
+        assert_eq!(police_reads[0]["resource_type"], "complaint");
+        assert_eq!(police_reads[0]["org_id"], p.org.as_str());
+        assert!(police_reads[0]["reader_org_id"].is_string());
+        let own: Vec<&Value> = items
+            .iter()
+            .filter(|e| e["reader"] == "person:a.corr" && e["resource_id"] == incident.as_str())
+            .collect();
+        assert!(own.len() >= 2, "the read and the list: {own:#?}");
+        assert!(own.iter().all(|e| e["purpose"] == "case_management"));
+        // Linked: each entry's prev_hash is the hash of the entry before it in the chain.
+        for w in items.windows(2) {
+            if w[1]["seq"].as_i64() == w[0]["seq"].as_i64().map(|s| s + 1) {
+                assert_eq!(w[1]["prev_hash"], w[0]["hash"]);
+            }
+        }
+        // Reading the journal is journaled.
+        let again = h
+            .send(
+                "GET",
+                "/api/v1/access-journal?limit=200",
+                Some(&dpo),
+                &no_purpose,
+                None,
+            )
+            .await;
+        assert!(
+            entries(&again.body)
+                .iter()
+                .any(|e| e["resource_type"] == "access_journal"
+                    && e["reader"] == "person:a.dpo"
+                    && e["purpose"] == "audit"),
+            "{}",
+            again.text
+        );
+        // Nobody else: the correspondent (no dpo role), another bailleur's DPO for this chain.
+        h.get("/api/v1/access-journal", &p.corr)
+            .await
+            .expect(403, Some("forbidden"));
+        let admin_token = admin.clone();
+        let b_org = h
+            .get("/api/v1/organisations?limit=50", &admin_token)
+            .await
+            .body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == "Bailleur B")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let b_dpo = h.member(&admin, &b_org, "b.dpo", &["dpo"]).await;
+        let theirs = h.get("/api/v1/access-journal", &b_dpo).await;
+        theirs.expect(200, None);
+        assert!(
+            entries(&theirs.body)
+                .iter()
+                .all(|e| e["org_id"] == b_org.as_str()),
+            "{}",
+            theirs.text
+        );
+        h.get(&format!("/api/v1/access-journal?org_id={}", p.org), &b_dpo)
+            .await
+            .expect(404, Some("not_found"));
+        // The platform admin reads any chain, with a purpose.
+        let by_admin = h
+            .send(
+                "GET",
+                &format!(
+                    "/api/v1/access-journal?org_id={}&resource_id={complaint}",
+                    p.org
+                ),
+                Some(&admin),
+                &[("vigie-purpose", "audit")],
+                None,
+            )
+            .await;
+        by_admin.expect(200, None);
+        assert_eq!(entries(&by_admin.body).len(), 1);
+        // The chain verifies; an edited purpose breaks it at that entry.
+        let v = h.get("/api/v1/access-journal/verify", &dpo).await;
+        v.expect(200, None);
+        assert_eq!(v.body["breaks"], json!([]), "{}", v.text);
+        assert!(v.body["entries"].as_u64().unwrap() >= 4);
+        let seq = police_reads[0]["seq"].as_i64().unwrap();
+        h.db.execute(&format!(
+            "UPDATE access_journal SET purpose = 'audit' WHERE chain = '{}' AND seq = {seq}",
+            p.org
+        ));
+        let v = h.get("/api/v1/access-journal/verify", &dpo).await;
+        assert_eq!(v.body["breaks"][0]["seq"], seq, "{}", v.text);
+        assert_eq!(v.body["breaks"][0]["reason"], "hash_mismatch");
+    }
+);
+
+both_backends!(
+    a_purge_removes_the_oldest_entries_and_the_rest_still_verifies,
+    |b| {
+        let h = Harness::start(b).await;
+        let p = parties(&h).await;
+        let admin = h.admin().await;
+        let dpo = h.member(&admin, &p.org, "a.dpo", &["dpo"]).await;
+        let incident = qualified_incident(&h, &p, "outrage_to_staff", "CP-433-5-AL1", None).await;
+        let read = format!("/api/v1/incidents/{incident}");
+        for _ in 0..3 {
+            h.get(&read, &p.corr).await.expect(200, None);
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+        let cutoff = vigie_store::now();
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+        for _ in 0..2 {
+            h.get(&read, &p.corr).await.expect(200, None);
+        }
+        let purged = vigie_app::access_journal::purge_before(&h.app, cutoff)
+            .await
+            .unwrap();
+        assert_eq!(purged, 3);
+        let left = h
+            .send(
+                "GET",
+                &format!("/api/v1/access-journal?resource_id={incident}"),
+                Some(&dpo),
+                &[("vigie-purpose", "")],
+                None,
+            )
+            .await;
+        let left = entries(&left.body);
+        assert_eq!(left.len(), 2, "{left:#?}");
+        assert_eq!(left[0]["seq"], 4);
+        let v = h.get("/api/v1/access-journal/verify", &dpo).await;
+        assert_eq!(v.body["breaks"], json!([]), "{}", v.text);
+        // The purge is in the audit trail, with the hash the first kept entry points to.
+        let audit = h
+            .get("/api/v1/audit?action=access_journal.purged", &admin)
+            .await;
+        assert_eq!(
+            audit.body["items"].as_array().map(Vec::len),
+            Some(1),
+            "{}",
+            audit.text
+        );
+    }
+);
