@@ -56,6 +56,7 @@ const OUTPUT_MAX_LEN: &[(&str, u64)] = &[
     ("penalty_articles", 2000),
     ("postal_code", 10),
     ("prev_hash", 64),
+    ("reader", 200),
     ("refusal_reasons", 10_000),
     ("reliability", 64),
     ("residence", 400),
