@@ -24,6 +24,7 @@ mod offences;
 mod operations;
 mod organisations;
 mod prefecture;
+mod prescriptions;
 mod principals;
 mod pvs;
 mod reference;

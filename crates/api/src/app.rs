@@ -17,8 +17,8 @@ use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::{
     access_journal, audit, bans, complaints, directory, feed, imports, incidents, injunctions,
-    offences, ops, organisations, principals, problems, pv_transmissions, pvs, reference,
-    residences, sworn_agents, token, webhooks,
+    offences, ops, organisations, prescriptions, principals, problems, pv_transmissions, pvs,
+    reference, residences, sworn_agents, token, webhooks,
 };
 
 /// Every `/api/v1` operation; the contract is collected from these registrations.
@@ -79,6 +79,7 @@ fn api_routes(cfg: &mut ServiceConfig) {
         .service(incidents::set_qualifications)
         .service(incidents::propose_qualifications)
         .service(incidents::transition_incident)
+        .service(prescriptions::list_alerts)
         .service(sworn_agents::create_sworn_agent)
         .service(sworn_agents::list_sworn_agents)
         .service(sworn_agents::get_sworn_agent)

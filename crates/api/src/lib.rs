@@ -21,6 +21,7 @@ pub mod injunctions;
 pub mod offences;
 pub mod ops;
 pub mod organisations;
+pub mod prescriptions;
 pub mod principals;
 pub mod problems;
 pub mod pv_transmissions;

@@ -18,6 +18,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "incident.updated",
     "incident.qualified",
     "incident.status_changed",
+    "incident.prescription_due",
     "pv.transmitted",
     "complaint.filed",
     "complaint.registered",

@@ -31,6 +31,7 @@ pub mod organisations;
 pub mod page;
 pub mod patch;
 pub mod policy;
+pub mod prescriptions;
 pub mod principals;
 pub mod problems;
 pub mod pv_transmissions;

@@ -808,6 +808,20 @@ pub struct PrescriptionTerm {
     pub basis_offence_code: String,
 }
 
+/// How many days before the prescription of the public action the bailleur's correspondent is
+/// alerted when nothing was done (no complaint, no PV): a Vigie policy, so that no complaint is lost
+/// to the calendar. Largest first.
+pub const PRESCRIPTION_ALERT_DAYS: [u32; 3] = [90, 60, 30];
+
+/// The tightest alert threshold an incident `days_left` before its prescription has crossed.
+pub fn alert_threshold(days_left: i64) -> Option<u32> {
+    PRESCRIPTION_ALERT_DAYS
+        .iter()
+        .rev()
+        .find(|t| days_left >= 0 && days_left <= i64::from(**t))
+        .copied()
+}
+
 pub fn prescription<'a>(
     occurred_at: chrono::DateTime<chrono::Utc>,
     qualifications: impl IntoIterator<Item = (crate::Nature, &'a str)>,
@@ -828,6 +842,21 @@ pub fn prescription<'a>(
 #[cfg(test)]
 mod period_tests {
     use super::*;
+
+    #[test]
+    fn alerts_name_the_tightest_threshold_crossed() {
+        assert_eq!(alert_threshold(120), None);
+        assert_eq!(alert_threshold(90), Some(90));
+        assert_eq!(alert_threshold(61), Some(90));
+        assert_eq!(alert_threshold(45), Some(60));
+        assert_eq!(alert_threshold(30), Some(30));
+        assert_eq!(alert_threshold(0), Some(30));
+        assert_eq!(
+            alert_threshold(-1),
+            None,
+            "prescribed already: too late to alert"
+        );
+    }
     use chrono::{TimeZone, Utc};
 
     /// Part B.2 of the préfet issue: the prescription runs from the day of the facts in France

@@ -93,6 +93,11 @@ pub async fn serve(settings: Settings, demo: bool) -> Result<(), StartError> {
                 Ok(_) => {}
                 Err(e) => log::warn!("access journal purge failed: {e}"),
             }
+            match vigie_app::prescriptions::alert_due(&housekeeping.app).await {
+                Ok(n) if n > 0 => log::info!("alerted {n} incidents about to be prescribed"),
+                Ok(_) => {}
+                Err(e) => log::warn!("prescription alerts failed: {e}"),
+            }
             match vigie_app::injunctions::alert_due_deadlines(&housekeeping.app).await {
                 Ok(n) if n > 0 => log::info!("alerted {n} injunction deadlines"),
                 Ok(_) => {}

@@ -20,6 +20,7 @@ pub mod journal;
 pub mod login_failures;
 pub mod offences;
 pub mod organisations;
+pub mod prescriptions;
 pub mod principals;
 pub mod pvs;
 pub mod reference;

@@ -437,6 +437,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    prescription_alerts (incident_id, threshold_days) {
+        incident_id -> Text,
+        threshold_days -> Integer,
+        alerted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     access_journal_heads (chain) {
         chain -> Text,
         seq -> BigInt,
@@ -559,6 +567,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     access_journal,
     access_journal_heads,
+    prescription_alerts,
     imports,
     import_errors,
     token_revocations,

@@ -1,0 +1,2 @@
+DROP INDEX incidents_by_prescription;
+DROP TABLE prescription_alerts;
