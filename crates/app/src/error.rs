@@ -52,9 +52,16 @@ impl FieldError {
         code: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
+        let code = code.into();
+        // The contract lists every field code: a code without an entry is a defect the test
+        // suites (debug builds) must catch.
+        debug_assert!(
+            vigie_domain::field_codes::is_field_code(&code),
+            "field code `{code}` is not in vigie_domain::field_codes::FIELD_CODES"
+        );
         Self {
             field: field.into(),
-            code: code.into(),
+            code,
             message: message.into(),
         }
     }

@@ -246,10 +246,10 @@ fn row_error(line: u64, e: AppError) -> AppResult<RowError> {
                 &f.code,
                 f.message.clone(),
             ),
-            None => RowError::new(line, "", e.code, e.detail),
+            None => RowError::refused(line, "", e.code, e.detail),
         }),
         ErrorKind::Forbidden | ErrorKind::Conflict | ErrorKind::NotFound => {
-            Ok(RowError::new(line, "external_ref", e.code, e.detail))
+            Ok(RowError::refused(line, "external_ref", e.code, e.detail))
         }
         _ => Err(e),
     }

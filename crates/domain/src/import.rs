@@ -91,7 +91,18 @@ pub struct RowError {
 }
 
 impl RowError {
+    /// A row refused by a rule on one of its fields: `code` is a field code.
     pub fn new(line: u64, field: &str, code: &str, message: impl Into<String>) -> Self {
+        debug_assert!(
+            crate::field_codes::is_field_code(code),
+            "field code `{code}` is not in vigie_domain::field_codes::FIELD_CODES"
+        );
+        Self::refused(line, field, code, message)
+    }
+
+    /// A row its use case refused as a whole: `code` is the refusal's problem code
+    /// (`external_ref_conflict`, `forbidden`...).
+    pub fn refused(line: u64, field: &str, code: &str, message: impl Into<String>) -> Self {
         Self {
             line,
             field: field.to_owned(),

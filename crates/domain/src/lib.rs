@@ -7,6 +7,7 @@ pub mod commune;
 pub mod complaint;
 pub mod delays;
 pub mod directory;
+pub mod field_codes;
 pub mod import;
 pub mod incident;
 pub mod injunction;

@@ -37,6 +37,10 @@ pub struct RowError {
 
 impl RowError {
     fn new(line: u64, code: &str, message: impl Into<String>) -> Self {
+        debug_assert!(
+            crate::field_codes::is_field_code(code),
+            "field code `{code}` is not in vigie_domain::field_codes::FIELD_CODES"
+        );
         Self {
             line,
             code: code.to_owned(),

@@ -417,7 +417,19 @@ fn declare_value_sets(doc: &mut serde_json::Value) {
         .chain(vigie_app::feed::RESTRICTED_EVENT_TYPES)
         .copied()
         .collect();
-    let sets: [(&str, &str, &[&str], bool); 9] = [
+    let field_codes = vigie_domain::field_codes::FIELD_CODES;
+    // An import row is refused by a field rule, or by its use case as a whole (a problem code).
+    let mut row_codes: Vec<&str> = field_codes
+        .iter()
+        .copied()
+        .chain(problem_codes.iter().copied())
+        .collect();
+    row_codes.sort_unstable();
+    row_codes.dedup();
+    let sets: [(&str, &str, &[&str], bool); 12] = [
+        ("FieldError", "code", field_codes, false),
+        ("RowError", "code", field_codes, false),
+        ("ImportError", "code", &row_codes, false),
         ("Event", "type", &event_types, false),
         ("Problem", "code", &problem_codes, false),
         ("ProblemTypeDoc", "code", &problem_codes, false),
