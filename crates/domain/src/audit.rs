@@ -82,32 +82,7 @@ pub fn verify_chain(
     records: &[StoredLink],
     head: Option<(i64, &str)>,
 ) -> Result<(), ChainBreak> {
-    let brk = |seq: i64, reason: &str| ChainBreak {
-        chain: chain.to_owned(),
-        seq,
-        reason: reason.to_owned(),
-    };
-    let mut expected_prev = GENESIS.to_owned();
-    let mut expected_seq = 1;
-    for r in records {
-        if r.link.seq != expected_seq {
-            return Err(brk(expected_seq, "sequence_gap"));
-        }
-        if r.link.prev_hash != expected_prev {
-            return Err(brk(r.link.seq, "prev_mismatch"));
-        }
-        if r.link.hash() != r.hash {
-            return Err(brk(r.link.seq, "hash_mismatch"));
-        }
-        expected_prev = r.hash.clone();
-        expected_seq += 1;
-    }
-    match head {
-        Some((seq, hash)) if seq != expected_seq - 1 || hash != expected_prev => {
-            Err(brk(expected_seq, "head_mismatch"))
-        }
-        _ => Ok(()),
-    }
+    verify_from(chain, records, head, 1, GENESIS)
 }
 
 /// Verifies a chain whose oldest records were purged by its retention rule: the first record kept
@@ -122,13 +97,25 @@ pub fn verify_chain_after_purge(
     let Some(first) = records.first() else {
         return Ok(());
     };
+    verify_from(chain, records, head, first.link.seq, &first.link.prev_hash)
+}
+
+/// Checks that the records follow each other from `first_seq` and `first_prev`, that each hash is
+/// its link's, and that the head names the last one.
+fn verify_from(
+    chain: &str,
+    records: &[StoredLink],
+    head: Option<(i64, &str)>,
+    first_seq: i64,
+    first_prev: &str,
+) -> Result<(), ChainBreak> {
     let brk = |seq: i64, reason: &str| ChainBreak {
         chain: chain.to_owned(),
         seq,
         reason: reason.to_owned(),
     };
-    let mut expected_prev = first.link.prev_hash.clone();
-    let mut expected_seq = first.link.seq;
+    let mut expected_prev = first_prev.to_owned();
+    let mut expected_seq = first_seq;
     for r in records {
         if r.link.seq != expected_seq {
             return Err(brk(expected_seq, "sequence_gap"));
