@@ -79,6 +79,7 @@ for T in "$TOKEN" "$PERSON_TOKEN"; do
     "$VENV/bin/st" run "http://127.0.0.1:$PORT/openapi.json" \
         --url "http://127.0.0.1:$PORT" \
         --header "Authorization: Bearer $T" \
+        --header "Vigie-Purpose: audit" \
         --checks not_a_server_error,response_schema_conformance \
         --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-25}" \
         --seed 20220905 \
