@@ -73,6 +73,30 @@ fn first_page_renders(pdf: &[u8]) {
     );
 }
 
+/// Every font of the PDF is embedded (`pdffonts`: the `emb` column says `yes`), so that it prints
+/// the same anywhere.
+fn fonts_are_embedded(pdf: &[u8]) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = Command::new("pdffonts")
+        .arg(&path)
+        .output()
+        .expect("pdffonts");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let fonts: Vec<&str> = text
+        .lines()
+        .skip(2)
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert!(!fonts.is_empty(), "{text}");
+    for f in fonts {
+        // name, type, encoding, emb, sub, uni, object, id: `emb` is the fourth column from the end.
+        let cols: Vec<&str> = f.split_whitespace().collect();
+        assert_eq!(cols[cols.len() - 5], "yes", "not embedded: {f}");
+    }
+}
+
 /// Collapses runs of spaces (pdftotext's layout) so that phrases can be searched.
 fn flat(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -103,6 +127,7 @@ async fn pdf(h: &Harness, path: &str, token: &str) -> Vec<String> {
         &raw[..raw.len().min(16)]
     );
     first_page_renders(&raw);
+    fonts_are_embedded(&raw);
     pdf_pages(&raw)
 }
 

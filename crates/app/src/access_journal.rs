@@ -55,11 +55,11 @@ pub async fn record(
     .await
 }
 
-/// One journaled read.
+/// One journaled read: a record, or the records of a list's page, of one organisation.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01936f99-0000-7000-8000-000000000001", "seq": 42, "at": "2026-11-29T08:15:00.123456Z",
     "reader": "person:p.roux", "reader_org_id": "01936f5e-f607-7182-9c94-0e1f2a3b4c5d", "purpose": "investigation",
-    "resource_type": "incident", "resource_id": "01936f60-1a2b-7c3d-8e4f-5a6b7c8d9e0e",
+    "resource_type": "incident", "resource_ids": ["01936f60-1a2b-7c3d-8e4f-5a6b7c8d9e0e"],
     "request_id": "9f1c2d3e-4b5a-6c7d-8e9f-0a1b2c3d4e5f", "org_id": "01936f5e-8a4b-7c3d-9e2f-1a2b3c4d5e6f",
     "hash": "5d41402abc4b2a76b9719d911017c592ae2a5e8f3d3c1b0a9f8e7d6c5b4a3928",
     "prev_hash": "0000000000000000000000000000000000000000000000000000000000000000"}))]
@@ -75,17 +75,22 @@ pub struct JournalEntry {
     pub reader_org_id: Option<String>,
     pub purpose: Purpose,
     pub resource_type: String,
-    pub resource_id: String,
+    /// The records read: one for a record, each record a list returned for a list.
+    #[schema(max_items = 1000)]
+    pub resource_ids: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-    /// The organisation whose record was read (the chain).
+    /// The organisation whose records were read (the chain).
     pub org_id: String,
     pub hash: String,
     pub prev_hash: String,
 }
 
 fn entry(r: JournalRow) -> AppResult<JournalEntry> {
+    let resource_ids = serde_json::from_str(&r.resource_ids)
+        .map_err(|_| AppError::internal_because(format!("journal {}: ids", r.id)))?;
     Ok(JournalEntry {
+        resource_ids,
         purpose: r
             .purpose
             .parse()
@@ -96,7 +101,6 @@ fn entry(r: JournalRow) -> AppResult<JournalEntry> {
         reader: r.reader,
         reader_org_id: r.reader_org_id,
         resource_type: r.resource_type,
-        resource_id: r.resource_id,
         request_id: r.request_id,
         org_id: r.chain,
         hash: r.hash,
@@ -107,7 +111,7 @@ fn entry(r: JournalRow) -> AppResult<JournalEntry> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct JournalQuery {
-    /// The reads of one record.
+    /// The reads that named this record (alone or in a list).
     #[param(max_length = 64)]
     pub resource_id: Option<String>,
     /// The reads by one principal (`person:<login>`, `client:<id>`).

@@ -84,8 +84,8 @@ pub const DEFAULT_RETENTION_DAYS: u32 = 365;
 pub const MAX_RETENTION_DAYS: u32 = 3 * 365;
 
 /// One read, as the chain links it. The audit trail's link carries it: `actor` the reader,
-/// `org_id` the organisation whose record was read (the chain), `action` `read.<purpose>`, and no
-/// state (a read changes nothing).
+/// `org_id` the organisation whose records were read (the chain), `action` `read.<purpose>`,
+/// `resource_id` the JSON array of the ids read, and no state (a read changes nothing).
 #[allow(clippy::too_many_arguments)]
 pub fn link(
     chain: &str,
@@ -95,7 +95,7 @@ pub fn link(
     reader_org: Option<&str>,
     purpose: Purpose,
     resource_type: &str,
-    resource_id: &str,
+    resource_ids: &str,
     request_id: Option<&str>,
     prev_hash: &str,
 ) -> Link {
@@ -108,7 +108,7 @@ pub fn link(
         org_id: Some(chain.to_owned()),
         action: format!("read.{purpose}"),
         resource_type: resource_type.to_owned(),
-        resource_id: resource_id.to_owned(),
+        resource_id: resource_ids.to_owned(),
         request_id: request_id.map(str::to_owned),
         state_hash: String::new(),
         prev_hash: prev_hash.to_owned(),

@@ -1,6 +1,7 @@
 //! The access journal's storage: appending reads to each organisation's chain (in the reader's own
-//! short write transaction, taking each chain's head once per batch), listing, verifying, and
-//! purging the oldest entries once their retention ends.
+//! short write transaction: one entry per read and organisation, naming every record it returned,
+//! so that a page of fifty costs one row, not fifty), listing, verifying, and purging the oldest
+//! entries once their retention ends.
 
 use std::collections::BTreeMap;
 
@@ -27,7 +28,8 @@ pub struct JournalRow {
     pub reader_org_id: Option<String>,
     pub purpose: String,
     pub resource_type: String,
-    pub resource_id: String,
+    /// JSON array of the ids read.
+    pub resource_ids: String,
     pub request_id: Option<String>,
     pub prev_hash: String,
     pub hash: String,
@@ -48,7 +50,7 @@ impl JournalRow {
                 self.reader_org_id.as_deref(),
                 purpose,
                 &self.resource_type,
-                &self.resource_id,
+                &self.resource_ids,
                 self.request_id.as_deref(),
                 &self.prev_hash,
             ),
@@ -143,9 +145,19 @@ pub fn record(
                 (0, chain::GENESIS.to_owned())
             }
         };
-        let mut rows = Vec::with_capacity(reads.len());
+        // One entry per read and organisation, in a fixed order of types: the ids it returned.
+        let mut types: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for r in reads {
+            types
+                .entry(r.resource_type)
+                .or_default()
+                .push(r.resource_id.as_str());
+        }
+        let mut rows = Vec::with_capacity(types.len());
+        for (resource_type, ids) in types {
             seq += 1;
+            let ids =
+                serde_json::to_string(&ids).map_err(|e| StoreError::Database(e.to_string()))?;
             let link = journal::link(
                 chain_name,
                 seq,
@@ -153,8 +165,8 @@ pub fn record(
                 &reader.principal,
                 reader.org_id.as_deref(),
                 purpose,
-                r.resource_type,
-                &r.resource_id,
+                resource_type,
+                &ids,
                 reader.request_id.as_deref(),
                 &prev,
             );
@@ -167,20 +179,18 @@ pub fn record(
                 reader: reader.principal.clone(),
                 reader_org_id: reader.org_id.clone(),
                 purpose: purpose.as_str().to_owned(),
-                resource_type: r.resource_type.to_owned(),
-                resource_id: r.resource_id.clone(),
+                resource_type: resource_type.to_owned(),
+                resource_ids: ids,
                 request_id: reader.request_id.clone(),
                 prev_hash: prev.clone(),
                 hash: hash.clone(),
             });
             prev = hash;
         }
-        for chunk in rows.chunks(500) {
-            let insert = diesel::insert_into(access_journal::table).values(chunk);
-            match conn {
-                DbConn::Sqlite(c) => insert.execute(c)?,
-                DbConn::Postgres(c) => insert.execute(c)?,
-            };
+        for row in &rows {
+            diesel::insert_into(access_journal::table)
+                .values(row)
+                .execute(conn)?;
         }
         diesel::update(access_journal_heads::table.find(chain_name))
             .set((
@@ -213,7 +223,11 @@ pub fn list(conn: &mut DbConn, f: &JournalFilter) -> StoreResult<Vec<JournalRow>
         q = q.filter(access_journal::chain.eq(v));
     }
     if let Some(v) = &f.resource_id {
-        q = q.filter(access_journal::resource_id.eq(v));
+        // Ids are UUIDs: anything else names no record (and cannot smuggle a LIKE wildcard).
+        if !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Ok(vec![]);
+        }
+        q = q.filter(access_journal::resource_ids.like(format!("%\"{v}\"%")));
     }
     if let Some(v) = &f.reader {
         q = q.filter(access_journal::reader.eq(v));

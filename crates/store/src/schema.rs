@@ -462,7 +462,7 @@ diesel::table! {
         reader_org_id -> Nullable<Text>,
         purpose -> Text,
         resource_type -> Text,
-        resource_id -> Text,
+        resource_ids -> Text,
         request_id -> Nullable<Text>,
         prev_hash -> Text,
         hash -> Text,

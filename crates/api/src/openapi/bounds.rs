@@ -57,6 +57,7 @@ const OUTPUT_MAX_LEN: &[(&str, u64)] = &[
     ("postal_code", 10),
     ("prev_hash", 64),
     ("reader", 200),
+    ("resource_ids", 64),
     ("refusal_reasons", 10_000),
     ("reliability", 64),
     ("residence", 400),
