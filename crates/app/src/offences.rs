@@ -218,6 +218,7 @@ pub async fn import_natinf(
                 .collect();
             let mut err = AppError::invalid(errors);
             err.code = "natinf_rows_rejected";
+            debug_assert!(crate::problems::find(err.code).is_some());
             err.detail = format!(
                 "{} malformed rows; nothing was imported (use skip_invalid=true to import the others)",
                 rows.len()

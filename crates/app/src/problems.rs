@@ -276,6 +276,12 @@ pub const CATALOGUE: &[ProblemType] = &[
         "Send `Authorization: Bearer <token>` (POST /api/v1/auth/token issues one).",
     ),
     p(
+        "natinf_rows_rejected",
+        &[422],
+        "Some lines of the NATINF file are malformed: nothing was imported; `errors` lists each line.",
+        "Correct the lines, or send `skip_invalid=true` to import the valid ones.",
+    ),
+    p(
         "next_step_required",
         &[409, 422],
         "The procedure cannot close before its next step is recorded.",
@@ -544,6 +550,8 @@ mod tests {
         )
         .expect("regex");
         let arm = regex::Regex::new(r#"=> "([a-z][a-z0-9_]*)",?"#).expect("regex");
+        // A refusal whose code is set after it is made (`err.code = "..."`).
+        let assigned = regex::Regex::new(r#"\.code = "([a-z][a-z0-9_]*)";"#).expect("regex");
         let mut missing = vec![];
         let mut seen = 0;
         for crate_dir in ["domain", "app", "api", "server"] {
@@ -551,6 +559,7 @@ mod tests {
                 let text = std::fs::read_to_string(&entry).expect("source");
                 let mut found: Vec<String> = constructor
                     .captures_iter(&text)
+                    .chain(assigned.captures_iter(&text))
                     .map(|c| c[1].to_owned())
                     .collect();
                 // Domain errors whose codes become problem codes.
