@@ -7,7 +7,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use vigie_domain::Role;
-use vigie_domain::incident::{Category, PRESCRIPTION_ALERT_DAYS, alert_threshold};
+use vigie_domain::incident::{
+    Category, PRESCRIPTION_ALERT_DAYS, alert_threshold, crossed_thresholds,
+};
 use vigie_store::events::NewEvent;
 use vigie_store::incidents::IncidentRow;
 use vigie_store::prescriptions as repo;
@@ -16,7 +18,7 @@ use crate::calendar::today;
 use crate::caller::Caller;
 use crate::context::App;
 use crate::error::{AppError, AppResult};
-use crate::page::{Listed, PageRequest, fetch_size};
+use crate::page::{Listed, PageRequest, fetch_size, views_of};
 use crate::policy;
 
 /// An incident about to be prescribed with nothing done.
@@ -127,25 +129,19 @@ pub async fn list(
             Ok(repo::due_without_action(
                 conn,
                 Some(&org),
+                sees_restricted,
                 on,
                 until,
                 after,
-                fetch_size(limit) * 2,
+                fetch_size(limit),
             )?)
         })
         .await?;
-    let mut items = vec![];
-    for r in rows
-        .into_iter()
-        .filter(|r| sees_restricted || !r.restricted)
-    {
-        if let Some(a) = alert(r, on)? {
-            items.push(a);
-        }
-    }
-    let more = items.len() > limit as usize;
-    items.truncate(limit as usize);
-    Ok(Listed { items, more })
+    let listed = views_of(rows, limit, |r| alert(r, on))?;
+    Ok(Listed {
+        items: listed.items.into_iter().flatten().collect(),
+        more: listed.more,
+    })
 }
 
 /// Announces every threshold newly crossed, once, in the change feed (the background job; safe
@@ -159,7 +155,11 @@ pub async fn alert_due(app: &App) -> AppResult<usize> {
     loop {
         let a = after.clone();
         let rows = app
-            .db(move |conn| Ok(repo::due_without_action(conn, None, on, until, a, 500)?))
+            .db(move |conn| {
+                Ok(repo::due_without_action(
+                    conn, None, true, on, until, a, 500,
+                )?)
+            })
             .await?;
         let Some(last) = rows.last() else { break };
         after = last.prescription_date.map(|d| (d, last.id.clone()));
@@ -170,10 +170,8 @@ pub async fn alert_due(app: &App) -> AppResult<usize> {
                 continue;
             };
             let days_left = (date - on).num_days();
-            let new: Vec<i32> = PRESCRIPTION_ALERT_DAYS
-                .iter()
-                .filter(|t| days_left >= 0 && days_left <= i64::from(**t))
-                .filter_map(|t| i32::try_from(*t).ok())
+            let new: Vec<i32> = crossed_thresholds(days_left)
+                .filter_map(|t| i32::try_from(t).ok())
                 .filter(|t| !done.iter().any(|(id, d)| *id == row.id && d == t))
                 .collect();
             let Some(tightest) = new.iter().min().copied() else {

@@ -813,13 +813,17 @@ pub struct PrescriptionTerm {
 /// to the calendar. Largest first.
 pub const PRESCRIPTION_ALERT_DAYS: [u32; 3] = [90, 60, 30];
 
+/// The alert thresholds an incident `days_left` before its prescription has crossed (none once it
+/// is prescribed: too late to alert).
+pub fn crossed_thresholds(days_left: i64) -> impl Iterator<Item = u32> {
+    PRESCRIPTION_ALERT_DAYS
+        .into_iter()
+        .filter(move |t| days_left >= 0 && days_left <= i64::from(*t))
+}
+
 /// The tightest alert threshold an incident `days_left` before its prescription has crossed.
 pub fn alert_threshold(days_left: i64) -> Option<u32> {
-    PRESCRIPTION_ALERT_DAYS
-        .iter()
-        .rev()
-        .find(|t| days_left >= 0 && days_left <= i64::from(**t))
-        .copied()
+    crossed_thresholds(days_left).min()
 }
 
 pub fn prescription<'a>(

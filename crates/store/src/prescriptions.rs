@@ -11,11 +11,13 @@ use crate::incidents::IncidentRow;
 use crate::schema::{complaint_incidents, incidents, prescription_alerts, pv_incidents};
 
 /// Incidents prescribed between `from` and `until` (inclusive) with no complaint, no PV and not
-/// closed; of one organisation, or of all (`None`, the alerting job). Ordered by prescription day
-/// then id; `after` is the last (day, id) of the previous page.
+/// closed; of one organisation, or of all (`None`, the alerting job); restricted incidents only
+/// when `with_restricted`. Ordered by prescription day then id; `after` is the last (day, id) of
+/// the previous page.
 pub fn due_without_action(
     conn: &mut DbConn,
     org_id: Option<&str>,
+    with_restricted: bool,
     from: NaiveDate,
     until: NaiveDate,
     after: Option<(NaiveDate, String)>,
@@ -35,6 +37,9 @@ pub fn due_without_action(
         .into_boxed();
     if let Some(org) = org_id {
         q = q.filter(incidents::org_id.eq(org));
+    }
+    if !with_restricted {
+        q = q.filter(incidents::restricted.eq(false));
     }
     if let Some((day, id)) = after {
         q = q.filter(

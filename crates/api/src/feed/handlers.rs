@@ -51,14 +51,7 @@ pub async fn read_events(
     let listed = feed::read_events(&state.app, caller.into_inner(), after, limit).await?;
     let resume = listed.items.last().map_or(after, |e| e.seq);
     let page = Page::of(&req, listed, |e| e.seq.to_string());
-    let mut res = HttpResponse::Ok();
-    if let Some(next) = &page.next {
-        res.insert_header((
-            actix_web::http::header::LINK,
-            format!("<{next}>; rel=\"next\""),
-        ));
-    }
-    Ok(res.json(FeedPage {
+    Ok(page.ok().json(FeedPage {
         items: page.items,
         next_cursor: page.next_cursor,
         next: page.next,

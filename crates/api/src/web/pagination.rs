@@ -89,14 +89,21 @@ impl<T: ToSchema + Serialize> Page<T> {
         key: impl Fn(&T) -> String,
     ) -> actix_web::HttpResponse {
         let page = Self::of(req, listed, key);
+        page.ok().json(page)
+    }
+}
+
+impl<T: ToSchema> Page<T> {
+    /// A 200 answer, with the `Link: <...>; rel="next"` header when a next page exists.
+    pub fn ok(&self) -> actix_web::HttpResponseBuilder {
         let mut res = actix_web::HttpResponse::Ok();
-        if let Some(next) = &page.next {
+        if let Some(next) = &self.next {
             res.insert_header((
                 actix_web::http::header::LINK,
                 format!("<{next}>; rel=\"next\""),
             ));
         }
-        res.json(page)
+        res
     }
 }
 
