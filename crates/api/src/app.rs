@@ -18,7 +18,7 @@ use crate::state::AppState;
 use crate::{
     access_journal, audit, bans, complaints, directory, feed, imports, incidents, injunctions,
     offences, ops, organisations, prescriptions, principals, problems, pv_transmissions, pvs,
-    reference, residences, sworn_agents, token, webhooks,
+    reference, residences, retention, sworn_agents, token, webhooks,
 };
 
 /// Every `/api/v1` operation; the contract is collected from these registrations.
@@ -80,6 +80,13 @@ fn api_routes(cfg: &mut ServiceConfig) {
         .service(incidents::propose_qualifications)
         .service(incidents::transition_incident)
         .service(prescriptions::list_alerts)
+        .service(retention::place_hold)
+        .service(retention::list_holds)
+        .service(retention::get_hold)
+        .service(retention::release_hold)
+        .service(retention::start_run)
+        .service(retention::list_runs)
+        .service(retention::get_run)
         .service(sworn_agents::create_sworn_agent)
         .service(sworn_agents::list_sworn_agents)
         .service(sworn_agents::get_sworn_agent)

@@ -28,6 +28,7 @@ pub mod pv_transmissions;
 pub mod pvs;
 pub mod reference;
 pub mod residences;
+pub mod retention;
 pub mod sworn_agents;
 pub mod token;
 pub mod webhooks;

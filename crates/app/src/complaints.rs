@@ -222,6 +222,10 @@ pub struct Complaint {
     #[serde(default, with = "vigie_domain::timestamp::option")]
     pub closed_at: Option<DateTime<Utc>>,
     pub delays: Delays,
+    /// Why and until when the record is kept (GDPR art. 5(1)(e)): on the record's own page, not in
+    /// lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention: Option<crate::retention::RecordRetention>,
     pub version: i64,
     #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
@@ -317,6 +321,7 @@ fn view(conn: &mut DbConn, row: ComplaintRow) -> AppResult<Complaint> {
         oriented_at: row.oriented_at.map(|t| t.and_utc()),
         outcome_at: row.outcome_at.map(|t| t.and_utc()),
         closed_at: row.closed_at.map(|t| t.and_utc()),
+        retention: None,
         version: row.version,
         created_at: row.created_at.and_utc(),
         updated_at: row.updated_at.and_utc(),
@@ -609,7 +614,10 @@ pub async fn get_complaint(app: &App, caller: Caller, id: String) -> AppResult<C
     let c = app
         .db(move |conn| {
             let row = visible(conn, &caller, &id)?;
-            view(conn, row)
+            let retention = crate::retention::of_complaint(conn, &row)?;
+            let mut c = view(conn, row)?;
+            c.retention = Some(retention);
+            Ok(c)
         })
         .await?;
     crate::access_journal::record(app, &reader, purpose, "complaint", vec![c.id.clone()]).await?;

@@ -19,7 +19,9 @@ pub const EVENT_TYPES: &[&str] = &[
     "incident.qualified",
     "incident.status_changed",
     "incident.prescription_due",
+    "incident.anonymised",
     "pv.transmitted",
+    "pv.anonymised",
     "complaint.filed",
     "complaint.registered",
     "complaint.transmitted_to_parquet",
@@ -28,6 +30,8 @@ pub const EVENT_TYPES: &[&str] = &[
     "complaint.measure_recorded",
     "complaint.tadpr_outcome",
     "complaint.closed",
+    "complaint.anonymised",
+    "sworn_agent.anonymised",
 ];
 
 /// The event types of the préfecture's procedures: restricted to the correspondents' feed (never

@@ -133,6 +133,10 @@ pub struct Incident {
     /// A radicalisation signal: visible only to the bailleur's correspondent and, once shared, the
     /// police correspondent of its circonscription; no one else (not the parquet).
     pub restricted: bool,
+    /// Why and until when the record is kept (GDPR art. 5(1)(e)): on the record's own page, not in
+    /// lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention: Option<crate::retention::RecordRetention>,
     pub version: i64,
     #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
@@ -735,7 +739,7 @@ pub(crate) fn write_changed(
         }),
     )?;
     let event = match action {
-        "incident.updated" | "incident.qualified" => action,
+        "incident.updated" | "incident.qualified" | "incident.anonymised" => action,
         _ => "incident.status_changed",
     };
     events::record_many(conn, saved.iter().map(|r| feed_event(r, event)).collect())?;
@@ -860,6 +864,7 @@ impl Lookup {
             narrative: row.narrative,
             external_ref: row.external_ref,
             restricted: row.restricted,
+            retention: None,
             version: row.version,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
@@ -989,7 +994,10 @@ pub async fn get(app: &App, caller: Caller, id: String) -> AppResult<Incident> {
     let incident = app
         .db(move |conn| {
             let row = visible(conn, &caller, &id)?;
-            view_one(conn, &cache, row)
+            let retention = crate::retention::of_incident(conn, &row)?;
+            let mut incident = view_one(conn, &cache, row)?;
+            incident.retention = Some(retention);
+            Ok(incident)
         })
         .await?;
     crate::access_journal::record(app, &reader, purpose, "incident", vec![incident.id.clone()])

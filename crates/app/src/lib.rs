@@ -38,6 +38,7 @@ pub mod pv_transmissions;
 pub mod pvs;
 pub mod reference;
 pub mod residences;
+pub mod retention;
 pub mod revocation;
 pub mod sworn_agents;
 pub mod webhook_target;

@@ -180,6 +180,12 @@ pub const CATALOGUE: &[ProblemType] = &[
         "Record the hearing, then the decision.",
     ),
     p(
+        "hold_released",
+        &[409],
+        "This legal hold was already released.",
+        "Read the record's holds (GET /legal-holds?record_id=...); place a new hold if it must be kept again.",
+    ),
+    p(
         "http_error",
         &[400, 406, 408, 411, 414, 431],
         "The HTTP layer refused the request before any operation read it.",
@@ -424,6 +430,12 @@ pub const CATALOGUE: &[ProblemType] = &[
         &[429],
         "Too many requests in a short time.",
         "Wait for the `Retry-After` delay; the `RateLimit` header tells what is left.",
+    ),
+    p(
+        "record_anonymised",
+        &[409],
+        "The record was anonymised at the end of its retention: it no longer names anyone, and nothing is left to hold or export.",
+        "Read its retention (the `retention` of the record's page) for the basis and the day it ended.",
     ),
     p(
         "regime_b_contraventions_only",

@@ -238,6 +238,10 @@ pub struct Pv {
     pub content_hash: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transmission: Option<TransmissionRef>,
+    /// Why and until when the record is kept (GDPR art. 5(1)(e)): on the record's own page, not in
+    /// lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention: Option<crate::retention::RecordRetention>,
     pub version: i64,
     #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
@@ -275,6 +279,7 @@ pub fn view(conn: &mut DbConn, row: PvRow) -> AppResult<Pv> {
         document,
         content_hash: row.content_hash,
         transmission,
+        retention: None,
         version: row.version,
         created_at: row.created_at.and_utc(),
         updated_at: row.updated_at.and_utc(),
@@ -652,7 +657,10 @@ pub async fn get_pv(app: &App, caller: Caller, id: String) -> AppResult<Pv> {
     let pv = app
         .db(move |conn| {
             let row = visible(conn, &caller, &id)?;
-            view(conn, row)
+            let retention = crate::retention::of_pv(conn, &row)?;
+            let mut pv = view(conn, row)?;
+            pv.retention = Some(retention);
+            Ok(pv)
         })
         .await?;
     crate::access_journal::record(app, &reader, purpose, "pv", vec![pv.id.clone()]).await?;

@@ -75,6 +75,10 @@ pub struct SwornAgent {
     pub agrement_end: Option<NaiveDate>,
     /// The agrément ends within the renewal notice (90 days) of `status_on`.
     pub renewal_due: bool,
+    /// Why and until when the record is kept (GDPR art. 5(1)(e)): on the record's own page, not in
+    /// lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention: Option<crate::retention::RecordRetention>,
     pub version: i64,
     #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
@@ -116,6 +120,7 @@ fn view(conn: &mut DbConn, row: AgentRow, on: NaiveDate) -> AppResult<SwornAgent
         request: file.request,
         refusals: file.refusals,
         withdrawal_hearing: file.withdrawal_hearing,
+        retention: None,
         version: row.version,
         created_at: row.created_at.and_utc(),
         updated_at: row.updated_at.and_utc(),
@@ -444,7 +449,10 @@ pub async fn get_sworn_agent(
     let on = q.on.unwrap_or_else(today);
     app.db(move |conn| {
         let row = visible_file(conn, &caller, &id)?;
-        view(conn, row, on)
+        let retention = crate::retention::of_agent(conn, &row)?;
+        let mut agent = view(conn, row, on)?;
+        agent.retention = Some(retention);
+        Ok(agent)
     })
     .await
 }

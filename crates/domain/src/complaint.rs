@@ -117,6 +117,21 @@ impl Orientation {
             Self::Tadpr => "tadpr",
         }
     }
+
+    /// Whether this answer leads to a decision that can be enforced (a penalty pronounced or
+    /// validated by a judge, or a forfeit fine), which retention keeps until its enforcement is
+    /// time-barred. Alternatives to prosecution and a classement sans suite do not.
+    pub fn leads_to_decision(self) -> bool {
+        matches!(
+            self,
+            Self::CompositionPenale
+                | Self::Afd
+                | Self::OrdonnancePenale
+                | Self::Crpc
+                | Self::Convocation
+                | Self::ComparutionImmediate
+        )
+    }
 }
 
 /// The measure a délégué du procureur carries out on the TADPR track.

@@ -27,6 +27,12 @@ pub enum DelayRule {
     InjunctionAlertDays,
     /// The longest ban from premises, in months (art. L.22-11-1 CSI).
     BanMaxMonths,
+    /// Years after which the enforcement of a court decision is time-barred (L.111-4 CPCE).
+    EnforcementPrescriptionYears,
+    /// Years a sworn agent's file is kept after the end of their last agrément (a policy).
+    SwornAgentFileYears,
+    /// Years an incident with no qualification is kept from its facts (a policy).
+    UnqualifiedIncidentYears,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -66,6 +72,9 @@ impl LegalDelays {
             DelayRule::InjunctionActionMonths,
             DelayRule::InjunctionAlertDays,
             DelayRule::BanMaxMonths,
+            DelayRule::EnforcementPrescriptionYears,
+            DelayRule::SwornAgentFileYears,
+            DelayRule::UnqualifiedIncidentYears,
         ] {
             if !d.entries.iter().any(|e| e.rule == rule) {
                 return Err(DelaysError::Missing(rule));

@@ -17,6 +17,7 @@ pub mod offence;
 pub mod organisation;
 pub mod pv;
 pub mod qualification;
+pub mod retention;
 pub mod siren;
 pub mod sworn;
 pub mod timestamp;

@@ -98,6 +98,16 @@ pub async fn serve(settings: Settings, demo: bool) -> Result<(), StartError> {
                 Ok(_) => {}
                 Err(e) => log::warn!("prescription alerts failed: {e}"),
             }
+            match vigie_app::retention::run::daily(&housekeeping.app).await {
+                Ok(Some(r)) => log::info!(
+                    "retention run {}: {} examined, {} anonymised",
+                    r.id,
+                    r.examined,
+                    r.anonymised
+                ),
+                Ok(None) => {}
+                Err(e) => log::warn!("retention run failed: {e}"),
+            }
             match vigie_app::injunctions::alert_due_deadlines(&housekeeping.app).await {
                 Ok(n) if n > 0 => log::info!("alerted {n} injunction deadlines"),
                 Ok(_) => {}

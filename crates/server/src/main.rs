@@ -83,6 +83,19 @@ enum Command {
         #[arg(long)]
         errors_file: Option<PathBuf>,
     },
+    /// Run the retention rules now, on the database (the service also runs them daily).
+    ///
+    /// Anonymises the incidents, complaints, PVs and sworn-agent files past the end of their
+    /// retention with no legal hold, and prints what it did; `--dry-run` only prints what it would
+    /// do and why. Safe while servers run on the same database.
+    Retention {
+        /// Change nothing: list what would be anonymised and why.
+        #[arg(long)]
+        dry_run: bool,
+        /// Only this organisation's records.
+        #[arg(long)]
+        org_id: Option<String>,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -218,6 +231,41 @@ fn run(cli: Cli) -> Result<ExitCode, StartError> {
                 errors_file,
             };
             return Ok(actix_web::rt::System::new().block_on(vigie::import_cli::run(args)));
+        }
+        Command::Retention { dry_run, org_id } => {
+            let store = startup::open_store(&s)?;
+            startup::load_reference(&store)?;
+            let app = vigie_app::App::new(store, std::time::Duration::from_secs(10))
+                .with_security(startup::security(&s));
+            let run = actix_web::rt::System::new().block_on(vigie_app::retention::run::run_now(
+                &app, "cli", org_id, dry_run, false,
+            ))?;
+            for r in run.records.iter().flatten() {
+                println!(
+                    "{}\t{} {}\t{}\tended {}",
+                    if dry_run {
+                        "would anonymise"
+                    } else {
+                        "anonymised"
+                    },
+                    r.record_type,
+                    r.record_id,
+                    r.basis.as_str(),
+                    r.ended_on
+                );
+            }
+            println!(
+                "retention run {} ({}): {} examined, {} anonymised{}",
+                run.id,
+                run.day,
+                run.examined,
+                run.anonymised,
+                if run.records_truncated == Some(true) {
+                    " (first 1,000 listed)"
+                } else {
+                    ""
+                }
+            );
         }
         Command::Migrate => {
             startup::open_store(&s)?;

@@ -25,6 +25,7 @@ pub mod principals;
 pub mod pvs;
 pub mod reference;
 pub mod residences;
+pub mod retention;
 pub mod revocations;
 pub mod schema;
 pub mod seed;

@@ -537,6 +537,51 @@ diesel::table! {
 diesel::joinable!(incident_qualifications -> incidents (incident_id));
 diesel::joinable!(incidents -> residences (residence_id));
 
+diesel::table! {
+    legal_holds (id) {
+        id -> Text,
+        org_id -> Text,
+        record_type -> Text,
+        record_id -> Text,
+        reason -> Text,
+        placed_by -> Text,
+        placed_by_org_id -> Text,
+        placed_at -> Timestamp,
+        released_at -> Nullable<Timestamp>,
+        released_by -> Nullable<Text>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    anonymisations (record_type, record_id) {
+        record_type -> Text,
+        record_id -> Text,
+        org_id -> Text,
+        basis -> Text,
+        ended_on -> Date,
+        run_id -> Text,
+        anonymised_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    retention_runs (id) {
+        id -> Text,
+        day -> Date,
+        scheduled -> Bool,
+        dry_run -> Bool,
+        org_id -> Nullable<Text>,
+        started_by -> Text,
+        owner -> Text,
+        heartbeat_at -> Timestamp,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        examined -> BigInt,
+        anonymised -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     circonscriptions,
     organisations,
@@ -574,4 +619,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     injunctions,
     bans,
+    legal_holds,
+    anonymisations,
+    retention_runs,
 );

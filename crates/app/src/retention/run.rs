@@ -1,0 +1,619 @@
+//! The retention run: examines the records whose earliest possible end has passed, computes each
+//! one's retention with the same rules as its page, and anonymises those past their end with no
+//! hold (or, in a dry run, only says what it would do and why).
+//!
+//! Safe with several processes on one database: each record is anonymised in its own transaction
+//! that first claims the record's row in `anonymisations` (a second process conflicts and rolls
+//! back), and the daily run is claimed once per day. Resumable: anonymised records are never
+//! examined again, so a run taken over (its owner stopped beating) carries on where it stopped.
+
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+use vigie_domain::delays::{DelayRule, LegalDelays};
+use vigie_domain::retention::{self as rules, ANONYMISED, Basis, Retention};
+use vigie_domain::{OrgKind, Role};
+use vigie_store::DbConn;
+use vigie_store::audit::{self, Actor, Change};
+use vigie_store::events::{self, NewEvent};
+use vigie_store::retention::{self as repo, AnonymisationRow, RunRow};
+use vigie_store::{complaints as complaint_repo, incidents as incident_repo, pvs as pv_repo};
+use vigie_store::{residences, sworn_agents as agent_repo};
+
+use crate::caller::Caller;
+use crate::context::App;
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::page::{Listed, PageRequest, fetch_size, views_of};
+
+/// Records examined per read.
+const BATCH: i64 = 200;
+/// A run whose owner has not beaten for this long is taken over by another process.
+const STALE_MINUTES: i64 = 10;
+/// At most this many records are listed in a run's answer (the counts are complete).
+pub const MAX_LISTED: usize = 1000;
+
+/// This process, as the owner of the runs it carries.
+fn owner() -> &'static str {
+    static OWNER: OnceLock<String> = OnceLock::new();
+    OWNER.get_or_init(vigie_store::new_id)
+}
+
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"dry_run": true}))]
+pub struct StartRun {
+    /// Only say what would be anonymised and why; change nothing (default false).
+    #[serde(default)]
+    pub dry_run: bool,
+    /// The platform admin may limit a run to one organisation; a DPO's dry run is always limited
+    /// to its own.
+    #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
+    pub org_id: Option<String>,
+}
+
+/// A record past the end of its retention.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"record_type": "incident", "record_id": "01936f60-1a2b-7c3d-8e4f-5a6b7c8d9e0e",
+    "org_id": "01936f5e-8a4b-7c3d-9e2f-1a2b3c4d5e6f", "basis": "prescription_of_action", "ended_on": "2025-06-30"}))]
+pub struct DueRecord {
+    /// `incident`, `complaint`, `pv` or `sworn_agent`.
+    pub record_type: String,
+    pub record_id: String,
+    pub org_id: String,
+    /// Why it was kept until then.
+    pub basis: Basis,
+    /// The last day it was to be kept.
+    pub ended_on: NaiveDate,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "01936fb0-0000-7000-8000-000000000001", "day": "2026-11-29", "dry_run": true, "scheduled": false,
+    "started_by": "person:dpo", "started_at": "2026-11-29T03:00:00.000000Z", "finished_at": "2026-11-29T03:00:02.000000Z",
+    "examined": 1250, "anonymised": 0,
+    "records": [{"record_type": "incident", "record_id": "01936f60-1a2b-7c3d-8e4f-5a6b7c8d9e0e",
+        "org_id": "01936f5e-8a4b-7c3d-9e2f-1a2b3c4d5e6f", "basis": "prescription_of_action", "ended_on": "2025-06-30"}],
+    "records_truncated": false}))]
+pub struct RetentionRun {
+    pub id: String,
+    /// The local day in France whose rules the run applied.
+    pub day: NaiveDate,
+    pub dry_run: bool,
+    /// The daily run of the service (not started by a person).
+    pub scheduled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<String>,
+    pub started_by: String,
+    #[serde(with = "vigie_domain::timestamp")]
+    pub started_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "vigie_domain::timestamp::option")]
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Records whose earliest possible end had passed, examined.
+    #[schema(minimum = 0, maximum = 1000000000)]
+    pub examined: i64,
+    /// Records anonymised (none in a dry run).
+    #[schema(minimum = 0, maximum = 1000000000)]
+    pub anonymised: i64,
+    /// In the answer to the request that ran it: the records past their end (anonymised, or that
+    /// a dry run would anonymise), at most 1 000.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 1000)]
+    pub records: Option<Vec<DueRecord>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records_truncated: Option<bool>,
+}
+
+fn view(r: RunRow) -> RetentionRun {
+    RetentionRun {
+        id: r.id,
+        day: r.day,
+        dry_run: r.dry_run,
+        scheduled: r.scheduled,
+        org_id: r.org_id,
+        started_by: r.started_by,
+        started_at: r.started_at.and_utc(),
+        finished_at: r.finished_at.map(|a| a.and_utc()),
+        examined: r.examined,
+        anonymised: r.anonymised,
+        records: None,
+        records_truncated: None,
+    }
+}
+
+fn midnight(day: NaiveDate) -> NaiveDateTime {
+    day.and_time(NaiveTime::MIN)
+}
+
+/// A lower bound of the day `years` years before `today`, with a day's margin for the local day
+/// of facts recorded in UTC: every record whose term may have ended is examined.
+fn years_before(today: NaiveDate, years: u32) -> NaiveDate {
+    today
+        .checked_sub_months(chrono::Months::new(12 * years))
+        .and_then(|d| d.checked_add_days(Days::new(2)))
+        .unwrap_or(today)
+}
+
+/// One page of candidates of `record_type` after `after`, with the rule of each: (id, org,
+/// retention) and the last id read.
+#[allow(clippy::type_complexity)]
+fn examine(
+    conn: &mut DbConn,
+    record_type: &str,
+    org: Option<&str>,
+    today: NaiveDate,
+    after: Option<&str>,
+) -> AppResult<(Vec<(String, String, Retention)>, Option<String>)> {
+    let delays = LegalDelays::shipped();
+    let mut out = vec![];
+    let last = match record_type {
+        "incident" => {
+            let unqualified = delays.value_on(DelayRule::UnqualifiedIncidentYears, today);
+            let rows = repo::incident_candidates(
+                conn,
+                org,
+                today,
+                midnight(years_before(today, unqualified)),
+                after,
+                BATCH,
+            )?;
+            for r in &rows {
+                out.push((
+                    r.id.clone(),
+                    r.org_id.clone(),
+                    super::incident_rule(conn, r)?,
+                ));
+            }
+            rows.last().map(|r| r.id.clone())
+        }
+        "complaint" => {
+            let rows = repo::complaint_candidates(conn, org, after, BATCH)?;
+            for r in &rows {
+                out.push((
+                    r.id.clone(),
+                    r.org_id.clone(),
+                    super::complaint_rule(conn, r)?,
+                ));
+            }
+            rows.last().map(|r| r.id.clone())
+        }
+        "pv" => {
+            // A contravention's year is the shortest term.
+            let rows = repo::pv_candidates(conn, org, years_before(today, 1), after, BATCH)?;
+            for r in &rows {
+                out.push((r.id.clone(), r.org_id.clone(), super::pv_rule(r)?));
+            }
+            rows.last().map(|r| r.id.clone())
+        }
+        _ => {
+            let years = delays.value_on(DelayRule::SwornAgentFileYears, today);
+            let before = years_before(today, years);
+            let rows = repo::agent_candidates(conn, org, before, midnight(before), after, BATCH)?;
+            for r in &rows {
+                out.push((r.id.clone(), r.org_id.clone(), super::agent_rule(r, today)?));
+            }
+            rows.last().map(|r| r.id.clone())
+        }
+    };
+    // The holds, read once per page.
+    let ids: Vec<String> = out.iter().map(|(id, _, _)| id.clone()).collect();
+    let held = repo::held(conn, record_type, &ids)?;
+    for (id, _, r) in &mut out {
+        *r = r.held(held.contains(id));
+    }
+    Ok((out, last))
+}
+
+/// Examines every candidate and, unless `dry_run`, anonymises what is due. Counts go to the run
+/// row `run_id` as they come (its heartbeat). Returns (examined, anonymised, records listed).
+async fn execute(
+    app: &App,
+    run_id: &str,
+    org: Option<String>,
+    today: NaiveDate,
+    dry_run: bool,
+) -> AppResult<(i64, i64, Vec<DueRecord>, bool)> {
+    let (mut examined, mut anonymised) = (0i64, 0i64);
+    let mut listed = vec![];
+    let mut truncated = false;
+    for record_type in super::RECORD_TYPES {
+        let mut after: Option<String> = None;
+        loop {
+            let (o, a) = (org.clone(), after.clone());
+            let (page, last) = app
+                .db(move |conn| examine(conn, record_type, o.as_deref(), today, a.as_deref()))
+                .await?;
+            let Some(last) = last else { break };
+            after = Some(last);
+            let (mut page_examined, mut page_anonymised) = (page.len() as i64, 0i64);
+            for (id, org_id, r) in page {
+                if !r.is_due(today) {
+                    continue;
+                }
+                let due = DueRecord {
+                    record_type: record_type.to_owned(),
+                    record_id: id,
+                    org_id,
+                    basis: r.basis,
+                    ended_on: r.ends_on.unwrap_or(today),
+                };
+                let done = if dry_run {
+                    true
+                } else {
+                    anonymise(app, run_id, &due).await?
+                };
+                if !done {
+                    // Another process anonymised it first.
+                    page_examined -= 1;
+                    continue;
+                }
+                if !dry_run {
+                    page_anonymised += 1;
+                }
+                if listed.len() < MAX_LISTED {
+                    listed.push(due);
+                } else {
+                    truncated = true;
+                }
+            }
+            examined += page_examined;
+            anonymised += page_anonymised;
+            let id = run_id.to_owned();
+            app.db(move |conn| {
+                Ok(repo::progress(
+                    conn,
+                    &id,
+                    page_examined,
+                    page_anonymised,
+                    vigie_store::now(),
+                )?)
+            })
+            .await?;
+        }
+    }
+    Ok((examined, anonymised, listed, truncated))
+}
+
+/// Anonymises one record in its own transaction. False when another process did it first.
+async fn anonymise(app: &App, run_id: &str, due: &DueRecord) -> AppResult<bool> {
+    let claim = AnonymisationRow {
+        record_type: due.record_type.clone(),
+        record_id: due.record_id.clone(),
+        org_id: due.org_id.clone(),
+        basis: due.basis.as_str().into(),
+        ended_on: due.ended_on,
+        run_id: run_id.to_owned(),
+        anonymised_at: vigie_store::now(),
+    };
+    let written = app
+        .tx(move |conn| {
+            repo::mark_anonymised(conn, &claim)?;
+            let data = serde_json::json!({"basis": claim.basis, "ended_on": claim.ended_on});
+            match claim.record_type.as_str() {
+                "incident" => incident(conn, &claim.record_id, data),
+                "complaint" => complaint(conn, &claim.record_id, data),
+                "pv" => pv(conn, &claim.record_id, data),
+                _ => agent(conn, &claim.record_id, data),
+            }
+        })
+        .await;
+    match written {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind == ErrorKind::Conflict => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+fn system() -> Actor {
+    Actor::system()
+}
+
+/// The incident keeps its category, residence, dates, qualifications, status and outcome; the
+/// narrative, the people and the place below the residence go.
+fn incident(conn: &mut DbConn, id: &str, _data: serde_json::Value) -> AppResult<()> {
+    let mut row = incident_repo::get(conn, id)?.ok_or_else(AppError::internal)?;
+    row.narrative = ANONYMISED.into();
+    row.victims = json(&rules::anonymise_victims(row.victims()?))?;
+    row.persons = "[]".into();
+    row.witnesses = "[]".into();
+    row.evidence = "[]".into();
+    row.building = None;
+    row.entrance = None;
+    row.common_part = None;
+    // Its event (`incident.anonymised`) carries the status and version like every change's.
+    crate::incidents::write_changed(conn, &system(), vec![row], "incident.anonymised")?;
+    Ok(())
+}
+
+fn complaint(conn: &mut DbConn, id: &str, data: serde_json::Value) -> AppResult<()> {
+    let row = complaint_repo::get(conn, id)?.ok_or_else(AppError::internal)?;
+    let mut content: crate::complaints::ComplaintContent = row.content()?;
+    content.facts = ANONYMISED.into();
+    // The place down to the residence.
+    if let Some(first) = row.incident_ids()?.first()
+        && let Some(i) = incident_repo::get(conn, first)?
+        && let Some(r) = residences::find_in_org(conn, &row.org_id, &i.residence_id)?
+    {
+        content.place = format!("{}, {}", r.name, r.address);
+    }
+    if let Some(b) = content.bailleur_victim.as_mut() {
+        b.representative = ANONYMISED.into();
+        b.mandate = ANONYMISED.into();
+    }
+    for v in &mut content.employee_victims {
+        v.staff_id = String::new();
+        v.name = ANONYMISED.into();
+        v.domicile = ANONYMISED.into();
+    }
+    content.suspects.clear();
+    content.witnesses.clear();
+    content.evidence.clear();
+    if let Some(d) = content.damages.as_mut() {
+        d.description = ANONYMISED.into();
+    }
+    let at = vigie_store::now();
+    repo::replace_complaint_content(conn, &row.id, row.version, &json(&content)?, at)?;
+    let saved = complaint_repo::get(conn, id)?.ok_or_else(AppError::internal)?;
+    audit::record(
+        conn,
+        &system(),
+        Change {
+            action: "complaint.anonymised",
+            resource_type: "complaint",
+            resource_id: &saved.id,
+            org_id: Some(&saved.org_id),
+            state: &saved,
+        },
+    )?;
+    events::record(
+        conn,
+        NewEvent {
+            event_type: "complaint.anonymised",
+            resource_type: "complaint",
+            resource_id: &saved.id,
+            org_id: &saved.org_id,
+            circonscription_code: saved.circonscription_code.as_deref(),
+            parquet_id: saved.parquet_id.as_deref(),
+            restricted: false,
+            for_prefecture: false,
+            data: with_version(data, saved.version),
+        },
+    )?;
+    Ok(())
+}
+
+fn pv(conn: &mut DbConn, id: &str, data: serde_json::Value) -> AppResult<()> {
+    let mut row = pv_repo::get(conn, id)?.ok_or_else(AppError::internal)?;
+    let scrub = |mut d: crate::pvs::PvDocument| {
+        d.facts = ANONYMISED.into();
+        d.correction_reason = d.correction_reason.map(|_| ANONYMISED.into());
+        d.author.name = ANONYMISED.into();
+        d.author.card_number = None;
+        d.author.cnaps_card_number = None;
+        d.place.building = None;
+        d.place.entrance = None;
+        d.place.common_part = None;
+        d.offender = None;
+        d.statements.clear();
+        d.witnesses.clear();
+        d.evidence.clear();
+        d.signed_by = None;
+        d
+    };
+    row.content = json(&scrub(row.content()?))?;
+    if row.document.is_some() {
+        let doc: crate::pvs::PvDocument = row.document()?;
+        row.document = Some(json(&scrub(doc))?);
+    }
+    row.signed_by = None;
+    let saved = pv_repo::save(conn, &system(), row, None, "pv.anonymised")?;
+    events::record(
+        conn,
+        NewEvent {
+            event_type: "pv.anonymised",
+            resource_type: "pv",
+            resource_id: &saved.id,
+            org_id: &saved.org_id,
+            circonscription_code: None,
+            parquet_id: None,
+            restricted: false,
+            for_prefecture: false,
+            data: with_version(data, saved.version),
+        },
+    )?;
+    Ok(())
+}
+
+fn agent(conn: &mut DbConn, id: &str, data: serde_json::Value) -> AppResult<()> {
+    let mut row = agent_repo::get(conn, id)?.ok_or_else(AppError::internal)?;
+    row.file = json(&rules::anonymise_agent_file(row.file()?))?;
+    let saved = agent_repo::save(conn, &system(), row, None, "sworn_agent.anonymised")?;
+    events::record(
+        conn,
+        NewEvent {
+            event_type: "sworn_agent.anonymised",
+            resource_type: "sworn_agent",
+            resource_id: &saved.id,
+            org_id: &saved.org_id,
+            circonscription_code: None,
+            parquet_id: None,
+            restricted: false,
+            for_prefecture: false,
+            data: with_version(data, saved.version),
+        },
+    )?;
+    Ok(())
+}
+
+fn json<T: Serialize>(v: &T) -> AppResult<String> {
+    serde_json::to_string(v).map_err(AppError::internal_because)
+}
+
+fn with_version(mut data: serde_json::Value, version: i64) -> serde_json::Value {
+    data["version"] = version.into();
+    data
+}
+
+/// Who runs: the platform admin, for every organisation or one; a DPO, a dry run of its own.
+fn scope(caller: &Caller, body: &StartRun) -> AppResult<Option<String>> {
+    if caller.has(Role::PlatformAdmin) {
+        return Ok(body.org_id.clone());
+    }
+    if caller.org_kind == OrgKind::Bailleur && caller.has(Role::Dpo) {
+        if !body.dry_run {
+            return Err(AppError::forbidden(
+                "a DPO previews its organisation's run (dry_run); the service runs it daily",
+            ));
+        }
+        if body.org_id.as_deref().is_some_and(|o| o != caller.org_id) {
+            return Err(AppError::not_found());
+        }
+        return Ok(Some(caller.org_id.clone()));
+    }
+    Err(AppError::forbidden(
+        "retention runs are the platform admin's, and a DPO's dry runs",
+    ))
+}
+
+/// Starts a run now and answers when it is over, with what it anonymised (or would).
+pub async fn start(app: &App, caller: Caller, body: StartRun) -> AppResult<RetentionRun> {
+    let org = scope(&caller, &body)?;
+    let by = caller.sub.clone();
+    run_now(app, &by, org, body.dry_run, false).await
+}
+
+/// The CLI's and the API's run: `started_by` is who asked.
+pub async fn run_now(
+    app: &App,
+    started_by: &str,
+    org: Option<String>,
+    dry_run: bool,
+    scheduled: bool,
+) -> AppResult<RetentionRun> {
+    let today = crate::calendar::today();
+    let at = vigie_store::now();
+    let row = RunRow {
+        id: vigie_store::new_id(),
+        day: today,
+        scheduled,
+        dry_run,
+        org_id: org.clone(),
+        started_by: started_by.to_owned(),
+        owner: owner().to_owned(),
+        heartbeat_at: at,
+        started_at: at,
+        finished_at: None,
+        examined: 0,
+        anonymised: 0,
+    };
+    let id = row.id.clone();
+    app.db(move |conn| Ok(repo::create_run(conn, &row)?))
+        .await?;
+    finish(app, id, org, today, dry_run).await
+}
+
+async fn finish(
+    app: &App,
+    id: String,
+    org: Option<String>,
+    today: NaiveDate,
+    dry_run: bool,
+) -> AppResult<RetentionRun> {
+    let (_, _, records, truncated) = execute(app, &id, org, today, dry_run).await?;
+    let run = app
+        .db(move |conn| {
+            repo::finish_run(conn, &id, vigie_store::now())?;
+            repo::get_run(conn, &id)?.ok_or_else(AppError::internal)
+        })
+        .await?;
+    let mut v = view(run);
+    v.records = Some(records);
+    v.records_truncated = Some(truncated);
+    Ok(v)
+}
+
+/// The daily run (the background job): claimed once per local day whatever the number of
+/// processes; a run left unfinished by a process that stopped is taken over and carried on.
+/// `None` when another process has it or today's is done.
+pub async fn daily(app: &App) -> AppResult<Option<RetentionRun>> {
+    let today = crate::calendar::today();
+    let at = vigie_store::now();
+    let stale_before = at - chrono::Duration::minutes(STALE_MINUTES);
+    let fresh = RunRow {
+        id: vigie_store::new_id(),
+        day: today,
+        scheduled: true,
+        dry_run: false,
+        org_id: None,
+        started_by: "system".into(),
+        owner: owner().to_owned(),
+        heartbeat_at: at,
+        started_at: at,
+        finished_at: None,
+        examined: 0,
+        anonymised: 0,
+    };
+    let claimed = app
+        .tx(move |conn| match repo::daily_run(conn, today)? {
+            None => {
+                repo::create_run(conn, &fresh)?;
+                Ok(Some(fresh.id))
+            }
+            Some(run) if repo::take_over(conn, &run, owner(), at, stale_before)? => {
+                Ok(Some(run.id))
+            }
+            Some(_) => Ok(None),
+        })
+        .await;
+    let id = match claimed {
+        Ok(Some(id)) => id,
+        Ok(None) => return Ok(None),
+        // Another process created today's run at the same moment.
+        Err(e) if e.kind == ErrorKind::Conflict => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    finish(app, id, None, today, false).await.map(Some)
+}
+
+fn run_readers(caller: &Caller) -> AppResult<Option<String>> {
+    if caller.has(Role::PlatformAdmin) {
+        Ok(None)
+    } else if caller.org_kind == OrgKind::Bailleur && caller.has(Role::Dpo) {
+        Ok(Some(caller.org_id.clone()))
+    } else {
+        Err(AppError::forbidden(
+            "retention runs are read by the platform admin and the DPOs",
+        ))
+    }
+}
+
+/// The runs, newest first: every run for the platform admin, its organisation's dry runs for a DPO.
+pub async fn list(app: &App, caller: Caller, page: PageRequest) -> AppResult<Listed<RetentionRun>> {
+    let org = run_readers(&caller)?;
+    let limit = page.limit;
+    let rows = app
+        .db(move |conn| {
+            Ok(repo::list_runs(
+                conn,
+                org.as_deref(),
+                page.after.as_deref(),
+                fetch_size(limit),
+            )?)
+        })
+        .await?;
+    views_of(rows, limit, |r| Ok(view(r)))
+}
+
+pub async fn get(app: &App, caller: Caller, id: String) -> AppResult<RetentionRun> {
+    let org = run_readers(&caller)?;
+    app.db(move |conn| {
+        repo::get_run(conn, &id)?
+            .filter(|r| org.is_none() || r.org_id == org)
+            .map(view)
+            .ok_or_else(AppError::not_found)
+    })
+    .await
+}

@@ -1,0 +1,3 @@
+DROP TABLE retention_runs;
+DROP TABLE anonymisations;
+DROP TABLE legal_holds;
