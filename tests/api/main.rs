@@ -28,6 +28,7 @@ mod prescriptions;
 mod principals;
 mod pvs;
 mod reference;
+mod retention;
 mod security;
 mod startup;
 mod visibility;

@@ -739,7 +739,7 @@ pub(crate) fn write_changed(
         }),
     )?;
     let event = match action {
-        "incident.updated" | "incident.qualified" | "incident.anonymised" => action,
+        "incident.updated" | "incident.qualified" => action,
         _ => "incident.status_changed",
     };
     events::record_many(conn, saved.iter().map(|r| feed_event(r, event)).collect())?;

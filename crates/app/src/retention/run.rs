@@ -313,7 +313,7 @@ fn system() -> Actor {
 
 /// The incident keeps its category, residence, dates, qualifications, status and outcome; the
 /// narrative, the people and the place below the residence go.
-fn incident(conn: &mut DbConn, id: &str, _data: serde_json::Value) -> AppResult<()> {
+fn incident(conn: &mut DbConn, id: &str, data: serde_json::Value) -> AppResult<()> {
     let mut row = incident_repo::get(conn, id)?.ok_or_else(AppError::internal)?;
     row.narrative = ANONYMISED.into();
     row.victims = json(&rules::anonymise_victims(row.victims()?))?;
@@ -323,8 +323,22 @@ fn incident(conn: &mut DbConn, id: &str, _data: serde_json::Value) -> AppResult<
     row.building = None;
     row.entrance = None;
     row.common_part = None;
-    // Its event (`incident.anonymised`) carries the status and version like every change's.
-    crate::incidents::write_changed(conn, &system(), vec![row], "incident.anonymised")?;
+    let saved = incident_repo::save_unaudited(conn, row)?;
+    audit::record(
+        conn,
+        &system(),
+        Change {
+            action: "incident.anonymised",
+            resource_type: "incident",
+            resource_id: &saved.id,
+            org_id: Some(&saved.org_id),
+            state: &saved,
+        },
+    )?;
+    // The same audience as the incident's other events.
+    let mut event = crate::incidents::feed_event(&saved, "incident.anonymised");
+    event.data = with_version(data, saved.version);
+    events::record(conn, event)?;
     Ok(())
 }
 

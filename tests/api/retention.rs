@@ -1,0 +1,398 @@
+//! Retention: every record shows why and until when it is kept; a run anonymises what is past its
+//! end (nowhere named any more: record, lists, feed, complaint facts, printed documents), a dry run
+//! changes nothing, a legal hold suspends the end until the party that placed it releases it, and
+//! runs are safe side by side.
+
+use chrono::{Datelike, NaiveDate};
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::complaints::{Parties, parties, qualified_incident, victims};
+use crate::support::*;
+
+/// Noon (UTC) of the day `years` years before today in France.
+fn years_ago(years: i32) -> String {
+    let today = vigie_domain::pv::local_day(chrono::Utc::now());
+    let back =
+        NaiveDate::from_ymd_opt(today.year() - years, today.month(), today.day().min(28)).unwrap();
+    format!("{back}T12:00:00Z")
+}
+
+/// An incident naming `who` (a suspect and a witness), with facts `years` years ago, qualified
+/// with `code`.
+async fn named_incident(h: &Harness, p: &Parties, who: &str, years: i32, code: &str) -> String {
+    let mut body = incident_body(&p.res, "dumping");
+    body["occurred_at"] = json!(years_ago(years));
+    body["narrative"] = json!(format!("{who} a déposé un matelas devant l'entrée B."));
+    body["building"] = json!("B");
+    body["persons"] = json!([{"kind": "identified", "name": who}]);
+    body["witnesses"] = json!([{"name": format!("Témoin de {who}"), "contact": format!("{}@exemple.fr", who.to_lowercase().replace(' ', "."))}]);
+    body["victims"] = json!([{"kind": "staff", "staff_id": p.gardien, "acting_in_functions": true, "itt_days": 2}]);
+    let i = h.post("/api/v1/incidents", &p.corr, &body).await;
+    i.expect(201, None);
+    let id = i.body["id"].as_str().unwrap().to_owned();
+    h.qualify(&p.corr, &id, code).await.expect(200, None);
+    id
+}
+
+async fn start_run(h: &Harness, token: &str, body: Value) -> Answer {
+    h.post("/api/v1/retention-runs", token, &body).await
+}
+
+fn listed(run: &Answer) -> Vec<String> {
+    run.body["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{}:{}",
+                r["record_type"].as_str().unwrap(),
+                r["record_id"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+both_backends!(
+    a_record_past_its_end_is_anonymised_everywhere_and_a_dry_run_changes_nothing,
+    |b| {
+        let h = Harness::start(b).await;
+        let p = parties(&h).await;
+        let admin = h.admin().await;
+        let dpo = h.member(&admin, &p.org, "a.dpo", &["dpo"]).await;
+        // A contravention two years old: prescribed a year ago, nothing done.
+        let old = named_incident(&h, &p, "Jean Oubliédupont", 2, "CP-R634-2").await;
+        // The same kind of facts last month: kept.
+        let recent = named_incident(&h, &p, "Paul Récent", 0, "CP-R634-2").await;
+        // A délit seven years old in a complaint drafted and never lodged: both past their end.
+        let drafted = qualified_incident(&h, &p, "outrage_to_staff", "CP-433-5-AL1", None).await;
+        let cur = h
+            .get(&format!("/api/v1/incidents/{drafted}"), &p.corr)
+            .await;
+        let mut narrative = json!({"occurred_at": years_ago(7), "narrative": "Insultes de Marc Plaignantin au gardien."});
+        narrative["persons"] = json!([{"kind": "identified", "name": "Marc Plaignantin"}]);
+        h.patch(
+            &format!("/api/v1/incidents/{drafted}"),
+            &p.corr,
+            &narrative,
+            cur.header("etag").as_deref(),
+        )
+        .await
+        .expect(200, None);
+        let complaint = h
+            .post(
+                "/api/v1/complaints",
+                &p.corr,
+                &json!({"incident_ids": [drafted], "bailleur_victim": victims(),
+                    "employee_victims": [{"staff_id": p.gardien}], "claims_damages": false}),
+            )
+            .await;
+        complaint.expect(201, None);
+        let complaint_id = complaint.body["id"].as_str().unwrap().to_owned();
+        assert!(complaint.text.contains("Marc Plaignantin"));
+
+        // Each record shows its basis and end on its own page.
+        let page = h.get(&format!("/api/v1/incidents/{old}"), &p.corr).await;
+        assert_eq!(page.body["retention"]["basis"], "prescription_of_action");
+        assert_eq!(page.body["retention"]["legal_hold"], false);
+        let ends: NaiveDate = page.body["retention"]["ends_on"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(ends < vigie_domain::pv::local_day(chrono::Utc::now()));
+        let c = h
+            .get(&format!("/api/v1/complaints/{complaint_id}"), &p.corr)
+            .await;
+        assert_eq!(c.body["retention"]["basis"], "prescription_of_action");
+        let fresh = h.get(&format!("/api/v1/incidents/{recent}"), &p.corr).await;
+        assert!(fresh.body["retention"]["ends_on"].as_str().unwrap() > today_str().as_str());
+
+        // Only the platform admin runs; a DPO previews its own; nobody else.
+        start_run(&h, &dpo, json!({}))
+            .await
+            .expect(403, Some("forbidden"));
+        start_run(&h, &p.corr, json!({"dry_run": true}))
+            .await
+            .expect(403, Some("forbidden"));
+        start_run(&h, &p.police, json!({"dry_run": true}))
+            .await
+            .expect(403, Some("forbidden"));
+        start_run(&h, &admin, json!({"dry_run": "yes"}))
+            .await
+            .expect(422, Some("validation_failed"));
+
+        // A dry run says what and why, and changes nothing.
+        let before = h.get(&format!("/api/v1/incidents/{old}"), &p.corr).await;
+        let dry = start_run(&h, &dpo, json!({"dry_run": true})).await;
+        dry.expect(201, None);
+        assert_eq!(dry.body["dry_run"], true);
+        assert_eq!(dry.body["anonymised"], 0);
+        let would = listed(&dry);
+        for r in [
+            format!("incident:{old}"),
+            format!("incident:{drafted}"),
+            format!("complaint:{complaint_id}"),
+        ] {
+            assert!(would.contains(&r), "{r} in {would:?}");
+        }
+        assert!(!would.contains(&format!("incident:{recent}")));
+        let basis = dry.body["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["record_id"] == old.as_str())
+            .unwrap()["basis"]
+            .clone();
+        assert_eq!(basis, "prescription_of_action");
+        let after = h.get(&format!("/api/v1/incidents/{old}"), &p.corr).await;
+        assert_eq!(before.body, after.body, "a dry run changes nothing");
+        // Another bailleur's DPO sees nothing of A's.
+        let b_admin_dpo = {
+            let b_org = h.get("/api/v1/organisations?limit=100", &admin).await;
+            let b = b_org.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["name"] == "Bailleur B")
+                .unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            h.member(&admin, &b, "b.dpo", &["dpo"]).await
+        };
+        let other = start_run(&h, &b_admin_dpo, json!({"dry_run": true})).await;
+        other.expect(201, None);
+        assert_eq!(other.body["records"], json!([]));
+
+        // The run.
+        let done = start_run(&h, &admin, json!({})).await;
+        done.expect(201, None);
+        let location = done.header("location").unwrap();
+        assert!(
+            done.body["anonymised"].as_i64().unwrap() >= 3,
+            "{}",
+            done.text
+        );
+        let got = listed(&done);
+        assert!(got.contains(&format!("incident:{old}")));
+        assert!(got.contains(&format!("complaint:{complaint_id}")));
+        assert_eq!(
+            h.get(&location, &admin).await.body["anonymised"],
+            done.body["anonymised"]
+        );
+
+        // Nowhere named any more: the record, the lists, the complaint and its document, the feed.
+        let gone = h.get(&format!("/api/v1/incidents/{old}"), &p.corr).await;
+        gone.expect(200, None);
+        assert_eq!(gone.body["narrative"], "[anonymisé]");
+        assert_eq!(gone.body["persons"], json!([]));
+        assert_eq!(gone.body["witnesses"], json!([]));
+        assert!(gone.body.get("building").is_none());
+        assert_eq!(
+            gone.body["category"], "dumping",
+            "the facts' category stays"
+        );
+        assert_eq!(
+            gone.body["residence_id"],
+            p.res.as_str(),
+            "the residence stays"
+        );
+        assert_eq!(
+            gone.body["victims"][0]["itt_days"], 2,
+            "what statistics count stays"
+        );
+        assert!(gone.body["retention"]["anonymised_at"].is_string());
+        for name in ["Oubliédupont", "oubliédupont@", "Plaignantin"] {
+            for path in [
+                "/api/v1/incidents?limit=100",
+                "/api/v1/complaints?limit=100",
+                "/api/v1/events?limit=1000",
+            ] {
+                let text = h.get(path, &p.corr).await.text;
+                assert!(!text.contains(name), "{name} still in {path}");
+            }
+            let c = h
+                .get(&format!("/api/v1/complaints/{complaint_id}"), &p.corr)
+                .await;
+            assert!(!c.text.contains(name), "{name} still in the complaint");
+            let doc = h
+                .raw_get(
+                    &format!("/api/v1/complaints/{complaint_id}/document"),
+                    &p.corr,
+                    "text/html",
+                )
+                .await;
+            assert!(
+                !String::from_utf8_lossy(&doc).contains(name),
+                "{name} still in the complaint's document"
+            );
+        }
+        assert!(
+            h.get(&format!("/api/v1/incidents/{recent}"), &p.corr)
+                .await
+                .text
+                .contains("Paul Récent")
+        );
+        let feed = h.get("/api/v1/events?limit=1000", &p.corr).await;
+        let anonymised: Vec<&Value> = feed.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["type"] == "incident.anonymised" || e["type"] == "complaint.anonymised")
+            .collect();
+        assert!(
+            anonymised.iter().any(|e| e["resource_id"] == old.as_str()
+                && e["data"]["basis"] == "prescription_of_action")
+        );
+        assert!(
+            anonymised
+                .iter()
+                .any(|e| e["resource_id"] == complaint_id.as_str())
+        );
+        // Audited, and the trail still verifies.
+        let audit = h
+            .get("/api/v1/audit?action=incident.anonymised&limit=100", &admin)
+            .await;
+        assert!(audit.text.contains(&old));
+        let verify = h.get("/api/v1/audit/verify", &admin).await;
+        assert_eq!(verify.body["breaks"], json!([]), "{}", verify.text);
+
+        // A second run finds nothing new; an anonymised record cannot be held.
+        let again = start_run(&h, &admin, json!({})).await;
+        assert_eq!(again.body["anonymised"], 0);
+        h.post(
+            "/api/v1/legal-holds",
+            &p.corr,
+            &json!({"record_type": "incident", "record_id": old, "reason": "litige"}),
+        )
+        .await
+        .expect(409, Some("record_anonymised"));
+        let runs = h.get("/api/v1/retention-runs", &admin).await;
+        assert!(runs.body["items"].as_array().unwrap().len() >= 3);
+    }
+);
+
+fn today_str() -> String {
+    vigie_domain::pv::local_day(chrono::Utc::now()).to_string()
+}
+
+both_backends!(
+    a_legal_hold_suspends_the_end_until_its_owner_releases_it,
+    |b| {
+        let h = Harness::start(b).await;
+        let p = parties(&h).await;
+        let admin = h.admin().await;
+        let dpo = h.member(&admin, &p.org, "a.dpo", &["dpo"]).await;
+        let held = named_incident(&h, &p, "Luc Enlitige", 2, "CP-R634-2").await;
+        let body = json!({"record_type": "incident", "record_id": held, "reason": "Litige en cours, TJ Nanterre RG 26/0042"});
+        // Not the police, not another bailleur (not theirs: 404), not the DPO (reads only).
+        h.post("/api/v1/legal-holds", &p.police, &body)
+            .await
+            .expect(403, Some("forbidden"));
+        h.post("/api/v1/legal-holds", &p.other_corr, &body)
+            .await
+            .expect(404, Some("not_found"));
+        h.post("/api/v1/legal-holds", &dpo, &body)
+            .await
+            .expect(403, Some("forbidden"));
+        // The parquet's magistrate does not see an incident that is not before it.
+        h.post("/api/v1/legal-holds", &p.mag, &body)
+            .await
+            .expect(404, Some("not_found"));
+        h.post(
+            "/api/v1/legal-holds",
+            &p.corr,
+            &json!({"record_type": "incident", "record_id": held, "reason": ""}),
+        )
+        .await
+        .expect(422, Some("validation_failed"));
+        let hold = h.post("/api/v1/legal-holds", &p.corr, &body).await;
+        hold.expect(201, None);
+        let hold_id = hold.body["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            hold.header("location").unwrap(),
+            format!("/api/v1/legal-holds/{hold_id}")
+        );
+        let page = h.get(&format!("/api/v1/incidents/{held}"), &p.corr).await;
+        assert_eq!(page.body["retention"]["basis"], "legal_hold");
+        assert_eq!(page.body["retention"]["legal_hold"], true);
+        assert!(page.body["retention"].get("ends_on").is_none());
+        // The run leaves it named.
+        let first = h.post("/api/v1/retention-runs", &admin, &json!({})).await;
+        first.expect(201, None);
+        assert!(!listed(&first).contains(&format!("incident:{held}")));
+        assert!(
+            h.get(&format!("/api/v1/incidents/{held}"), &p.corr)
+                .await
+                .text
+                .contains("Luc Enlitige")
+        );
+        // The DPO reads the holds; another bailleur does not see this one.
+        let holds = h
+            .get(
+                &format!("/api/v1/legal-holds?record_id={held}&active=true"),
+                &dpo,
+            )
+            .await;
+        assert_eq!(holds.body["items"][0]["id"], hold_id.as_str());
+        h.get(&format!("/api/v1/legal-holds/{hold_id}"), &p.other_corr)
+            .await
+            .expect(404, Some("not_found"));
+        // Released by the organisation that placed it only, once.
+        let release = format!("/api/v1/legal-holds/{hold_id}/release");
+        h.post(&release, &dpo, &json!({}))
+            .await
+            .expect(403, Some("forbidden"));
+        h.post(&release, &p.other_corr, &json!({}))
+            .await
+            .expect(404, Some("not_found"));
+        let released = h.post(&release, &p.corr, &json!({})).await;
+        released.expect(200, None);
+        assert_eq!(released.body["active"], false);
+        h.post(&release, &p.corr, &json!({}))
+            .await
+            .expect(409, Some("hold_released"));
+        // Then the end applies again: two runs side by side anonymise it once.
+        let (a, b) = tokio::join!(
+            vigie_app::retention::run::run_now(&h.app, "test-a", None, false, false),
+            vigie_app::retention::run::run_now(&h.app, "test-b", None, false, false),
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.anonymised + b.anonymised, 1, "{a:?} {b:?}");
+        let feed = h.get("/api/v1/events?limit=1000", &p.corr).await;
+        let events = feed.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["type"] == "incident.anonymised" && e["resource_id"] == held.as_str())
+            .count();
+        assert_eq!(events, 1);
+        assert!(
+            !h.get(&format!("/api/v1/incidents/{held}"), &p.corr)
+                .await
+                .text
+                .contains("Enlitige")
+        );
+        // The daily run is claimed once per day.
+        assert!(
+            vigie_app::retention::run::daily(&h.app)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            vigie_app::retention::run::daily(&h.app)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let runs = h.get("/api/v1/retention-runs?limit=1", &admin).await;
+        assert_eq!(runs.body["items"][0]["scheduled"], true);
+        // The DPO reads its own runs only (a scheduled run covers everyone: the admin's).
+        h.get("/api/v1/retention-runs", &p.corr)
+            .await
+            .expect(403, Some("forbidden"));
+    }
+);
