@@ -26,7 +26,7 @@ async fn named_incident(h: &Harness, p: &Parties, who: &str, years: i32, code: &
     body["narrative"] = json!(format!("{who} a déposé un matelas devant l'entrée B."));
     body["building"] = json!("B");
     body["persons"] = json!([{"kind": "identified", "name": who}]);
-    body["witnesses"] = json!([{"name": format!("Témoin de {who}"), "contact": format!("{}@exemple.fr", who.to_lowercase().replace(' ', "."))}]);
+    body["witnesses"] = json!([{"name": "Témoin du hall", "contact": "06 12 34 56 78"}]);
     body["victims"] = json!([{"kind": "staff", "staff_id": p.gardien, "acting_in_functions": true, "itt_days": 2}]);
     let i = h.post("/api/v1/incidents", &p.corr, &body).await;
     i.expect(201, None);
@@ -149,19 +149,8 @@ both_backends!(
         let after = h.get(&format!("/api/v1/incidents/{old}"), &p.corr).await;
         assert_eq!(before.body, after.body, "a dry run changes nothing");
         // Another bailleur's DPO sees nothing of A's.
-        let b_admin_dpo = {
-            let b_org = h.get("/api/v1/organisations?limit=100", &admin).await;
-            let b = b_org.body["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|o| o["name"] == "Bailleur B")
-                .unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_owned();
-            h.member(&admin, &b, "b.dpo", &["dpo"]).await
-        };
+        let b_org = bailleur_b(&h, &admin).await;
+        let b_admin_dpo = h.member(&admin, &b_org, "b.dpo", &["dpo"]).await;
         let other = start_run(&h, &b_admin_dpo, json!({"dry_run": true})).await;
         other.expect(201, None);
         assert_eq!(other.body["records"], json!([]));
@@ -204,7 +193,7 @@ both_backends!(
             "what statistics count stays"
         );
         assert!(gone.body["retention"]["anonymised_at"].is_string());
-        for name in ["Oubliédupont", "oubliédupont@", "Plaignantin"] {
+        for name in ["Oubliédupont", "Plaignantin"] {
             for path in [
                 "/api/v1/incidents?limit=100",
                 "/api/v1/complaints?limit=100",
@@ -273,6 +262,20 @@ both_backends!(
         assert!(runs.body["items"].as_array().unwrap().len() >= 3);
     }
 );
+
+/// The other bailleur of `parties`.
+async fn bailleur_b(h: &Harness, admin: &str) -> String {
+    let orgs = h.get("/api/v1/organisations?limit=100", admin).await;
+    orgs.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "Bailleur B")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
 
 fn today_str() -> String {
     vigie_domain::pv::local_day(chrono::Utc::now()).to_string()
@@ -394,5 +397,178 @@ both_backends!(
         h.get("/api/v1/retention-runs", &p.corr)
             .await
             .expect(403, Some("forbidden"));
+    }
+);
+
+both_backends!(
+    a_dpo_answers_access_and_erasure_requests_with_nobody_elses_data,
+    |b| {
+        let h = Harness::start(b).await;
+        let p = parties(&h).await;
+        let admin = h.admin().await;
+        let dpo = h.member(&admin, &p.org, "a.dpo", &["dpo"]).await;
+        // Named as a suspect in a recent incident, with another person as witness.
+        let plain = named_incident(&h, &p, "Jérôme Dupont-Lefèvre", 0, "CP-R634-2").await;
+        // Named again in an incident whose complaint is lodged: a legal action is under way.
+        let lodged = qualified_incident(&h, &p, "outrage_to_staff", "CP-433-5-AL1", None).await;
+        let cur = h.get(&format!("/api/v1/incidents/{lodged}"), &p.corr).await;
+        h.patch(
+            &format!("/api/v1/incidents/{lodged}"),
+            &p.corr,
+            &json!({"persons": [{"kind": "identified", "name": "DUPONT-LEFEVRE Jerome"}, {"kind": "identified", "name": "Autre Complice"}]}),
+            cur.header("etag").as_deref(),
+        )
+        .await
+        .expect(200, None);
+        let c = h
+            .post(
+                "/api/v1/complaints",
+                &p.corr,
+                &json!({"incident_ids": [lodged], "bailleur_victim": victims(),
+                    "employee_victims": [{"staff_id": p.gardien}], "claims_damages": false}),
+            )
+            .await;
+        c.expect(201, None);
+        let complaint = c.body["id"].as_str().unwrap().to_owned();
+        h.post(
+            &format!("/api/v1/complaints/{complaint}/events"),
+            &p.corr,
+            &json!({"kind": "file"}),
+        )
+        .await
+        .expect(200, None);
+        // Another bailleur's record naming the same person is not this DPO's.
+        let b_org = bailleur_b(&h, &admin).await;
+        let b_admin = h
+            .member(&admin, &b_org, "b.adm", &["correspondent", "admin"])
+            .await;
+        let other_res = h.residence(&b_admin, "B-1", "92071").await;
+        let mut theirs = incident_body(&other_res, "dumping");
+        theirs["persons"] = json!([{"kind": "identified", "name": "Jérôme Dupont-Lefèvre"}]);
+        let theirs = h.post("/api/v1/incidents", &b_admin, &theirs).await;
+        theirs.expect(201, None);
+
+        let who = json!({"name": "jerome dupont-lefèvre"});
+        // The DPO's business only.
+        for t in [&p.corr, &p.police, &admin] {
+            h.post("/api/v1/data-subject-requests/access", t, &who)
+                .await
+                .expect(403, Some("forbidden"));
+        }
+        h.post(
+            "/api/v1/data-subject-requests/access",
+            &dpo,
+            &json!({"name": ""}),
+        )
+        .await
+        .expect(422, Some("validation_failed"));
+
+        let access = h
+            .post("/api/v1/data-subject-requests/access", &dpo, &who)
+            .await;
+        access.expect(200, None);
+        let records = access.body["records"].as_array().unwrap();
+        let found: Vec<(String, String)> = records
+            .iter()
+            .map(|r| {
+                (
+                    r["record_type"].as_str().unwrap().to_owned(),
+                    r["record_id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        for r in [
+            ("incident", &plain),
+            ("incident", &lodged),
+            ("complaint", &complaint),
+        ] {
+            assert!(
+                found.contains(&(r.0.to_owned(), r.1.clone())),
+                "{r:?} in {found:?}"
+            );
+        }
+        assert_eq!(found.len(), 3, "nothing of another bailleur: {found:?}");
+        // Only the person's entries: not the witness, not the accomplice, not the narrative.
+        for other in ["Témoin du hall", "Complice", "matelas", "Claire Martin"] {
+            assert!(!access.text.contains(other), "{other} in the export");
+        }
+        let incident = records
+            .iter()
+            .find(|r| r["record_id"] == plain.as_str())
+            .unwrap();
+        assert_eq!(incident["mentions"][0]["field"], "persons[0]");
+        assert_eq!(
+            incident["mentions"][0]["data"]["name"],
+            "Jérôme Dupont-Lefèvre"
+        );
+        assert_eq!(incident["narrative_withheld"], true);
+        assert_eq!(incident["facts"]["category"], "dumping");
+        // Each record returned is journaled with the request's purpose.
+        let journal = h
+            .get(
+                &format!("/api/v1/access-journal?resource_id={complaint}"),
+                &dpo,
+            )
+            .await;
+        assert!(
+            journal.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["purpose"] == "data_subject_request")
+        );
+
+        // Erasure: refused where a legal action is under way, allowed elsewhere; nothing changes.
+        let erasure = h
+            .post("/api/v1/data-subject-requests/erasure", &dpo, &who)
+            .await;
+        erasure.expect(200, None);
+        let decision = |id: &str| {
+            erasure.body["records"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["record_id"] == id)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(decision(&plain)["decision"], "erase");
+        let refused = decision(&complaint);
+        assert_eq!(refused["decision"], "refuse");
+        assert_eq!(refused["legal_basis"], "GDPR art. 17(3)(e)");
+        assert!(
+            refused["reason"]
+                .as_str()
+                .unwrap()
+                .contains("proceedings_open")
+        );
+        assert_eq!(
+            decision(&lodged)["decision"],
+            "refuse",
+            "the incident of a lodged complaint"
+        );
+        assert!(
+            h.get(&format!("/api/v1/incidents/{plain}"), &p.corr)
+                .await
+                .text
+                .contains("Dupont-Lefèvre")
+        );
+        // A date of birth where none is recorded still finds the records stating the name.
+        let with_birth = h
+            .post(
+                "/api/v1/data-subject-requests/access",
+                &dpo,
+                &json!({"name": "Dupont-Lefèvre Jérôme", "birth_date": "1990-04-12"}),
+            )
+            .await;
+        assert_eq!(with_birth.body["records"].as_array().unwrap().len(), 3);
+        let nobody = h
+            .post(
+                "/api/v1/data-subject-requests/access",
+                &dpo,
+                &json!({"name": "Personne Inconnue"}),
+            )
+            .await;
+        assert_eq!(nobody.body["records"], json!([]));
     }
 );

@@ -16,9 +16,9 @@ use crate::error::{ApiError, PROBLEM_BASE, REQUEST_ID};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::{
-    access_journal, audit, bans, complaints, directory, feed, imports, incidents, injunctions,
-    offences, ops, organisations, prescriptions, principals, problems, pv_transmissions, pvs,
-    reference, residences, retention, sworn_agents, token, webhooks,
+    access_journal, audit, bans, complaints, data_subjects, directory, feed, imports, incidents,
+    injunctions, offences, ops, organisations, prescriptions, principals, problems,
+    pv_transmissions, pvs, reference, residences, retention, sworn_agents, token, webhooks,
 };
 
 /// Every `/api/v1` operation; the contract is collected from these registrations.
@@ -80,6 +80,8 @@ fn api_routes(cfg: &mut ServiceConfig) {
         .service(incidents::propose_qualifications)
         .service(incidents::transition_incident)
         .service(prescriptions::list_alerts)
+        .service(data_subjects::access_request)
+        .service(data_subjects::erasure_request)
         .service(retention::place_hold)
         .service(retention::list_holds)
         .service(retention::get_hold)

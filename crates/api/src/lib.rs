@@ -13,6 +13,7 @@ pub mod access_journal;
 pub mod audit;
 pub mod bans;
 pub mod complaints;
+pub mod data_subjects;
 pub mod directory;
 pub mod feed;
 pub mod imports;

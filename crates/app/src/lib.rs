@@ -16,6 +16,7 @@ pub mod calendar;
 pub mod caller;
 pub mod complaints;
 pub mod context;
+pub mod data_subjects;
 pub mod deliveries;
 pub mod directory;
 pub mod documents;

@@ -60,6 +60,20 @@ impl Basis {
             Self::AgrementEnded => "agrement_ended",
         }
     }
+
+    /// Whether the record serves a legal action under way (proceedings open or decided and
+    /// enforceable, a PV before the parquet, a hold, a complaint or PV it is part of): an erasure
+    /// request is then refused (GDPR art. 17(3)(e)).
+    pub fn legal_action_open(self) -> bool {
+        matches!(
+            self,
+            Self::ProceedingsOpen
+                | Self::EnforcementOfDecision
+                | Self::PrescriptionAfterTransmission
+                | Self::LinkedRecord
+                | Self::LegalHold
+        )
+    }
 }
 
 /// A record's retention: why it is kept and the last day it may be kept named (none while

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod bans;
 pub mod complaints;
 pub mod credentials;
+pub mod data_subjects;
 pub mod db;
 pub mod designations;
 pub mod error;

@@ -31,6 +31,7 @@ with a stable `code`. Obtain a token at `POST /api/v1/auth/token`, then send `Au
         (name = "offences", description = "Offence catalogue and NATINF list"),
         (name = "audit", description = "Hash-chained audit trail"),
         (name = "access-journal", description = "Who read which personal offence data, when and why: for the organisation's data protection officer"),
+        (name = "data-protection", description = "A data protection officer's answers to data subjects' requests (GDPR art. 15 and 17)"),
         (name = "retention", description = "How long records naming people are kept: legal holds and the runs that anonymise what is past its end"),
         (name = "residences", description = "A bailleur's residences, synced by reference"),
         (name = "staff", description = "A bailleur's front-line staff"),
