@@ -46,6 +46,7 @@ pub struct Mention {
     /// The path of the entry in the record (`persons[0]`, `content.witnesses[1]`...).
     pub field: String,
     /// The entry as recorded: only this person's data.
+    #[schema(value_type = Object)]
     pub data: Value,
 }
 
@@ -62,6 +63,7 @@ pub struct SubjectRecord {
     pub record_id: String,
     pub mentions: Vec<Mention>,
     /// What the record is, without anyone's personal data (kind, dates, status).
+    #[schema(value_type = Object)]
     pub facts: Value,
     /// The record has a free-text narrative or facts, not exported (it may name other people):
     /// the DPO reads it before answering.

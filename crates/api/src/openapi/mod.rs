@@ -572,7 +572,13 @@ pub fn normalise(api: &mut utoipa::openapi::OpenApi) {
     declare_purpose_header(&mut doc);
     declare_webhooks(&mut doc);
     bounds::declare_value_bounds(&mut doc);
-    if let Ok(parsed) = serde_json::from_value(doc) {
-        *api = parsed;
+    match serde_json::from_value(doc) {
+        Ok(parsed) => *api = parsed,
+        // A schema utoipa cannot read back (an untyped `{}` value, say) would silently drop every
+        // normalisation above: loud in debug builds and the tests, logged in release.
+        Err(e) => {
+            debug_assert!(false, "the normalised contract does not parse back: {e}");
+            log::error!("the normalised contract does not parse back: {e}");
+        }
     }
 }
