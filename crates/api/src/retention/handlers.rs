@@ -72,6 +72,9 @@ pub async fn list_holds(
 }
 
 /// Read a legal hold
+///
+/// A hold on the caller's organisation's record, or one it placed, with its reason, who placed it
+/// and, once released, when and by whom. Its ETag is what a release's `If-Match` sends.
 #[utoipa::path(
     tag = "retention", operation_id = "getLegalHold",
     params(("id" = String, Path, description = "Hold id")),
@@ -172,6 +175,10 @@ pub async fn list_runs(
 }
 
 /// Read a retention run
+///
+/// Its day, scope, who started it, and its counts as they grow (a running run beats with each
+/// batch; `finished_at` once over). The records it touched are in the answer of the request that
+/// ran it and in the audit trail (`<type>.anonymised`).
 #[utoipa::path(
     tag = "retention", operation_id = "getRetentionRun",
     params(("id" = String, Path, description = "Run id")),
