@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::complaints::{parties, qualified_incident, victims};
+use crate::complaints::{filed_complaint, parties, qualified_incident};
 use crate::support::*;
 
 fn entries(v: &Value) -> Vec<Value> {
@@ -27,23 +27,7 @@ both_backends!(
         let admin = h.admin().await;
         let dpo = h.member(&admin, &p.org, "a.dpo", &["dpo"]).await;
         let incident = qualified_incident(&h, &p, "outrage_to_staff", "CP-433-5-AL1", None).await;
-        let created = h
-            .post(
-                "/api/v1/complaints",
-                &p.corr,
-                &json!({"incident_ids": [incident], "bailleur_victim": victims(),
-            "employee_victims": [{"staff_id": p.gardien}], "claims_damages": false}),
-            )
-            .await;
-        created.expect(201, None);
-        let complaint = created.body["id"].as_str().unwrap().to_owned();
-        h.post(
-            &format!("/api/v1/complaints/{complaint}/events"),
-            &p.corr,
-            &json!({"kind": "file"}),
-        )
-        .await
-        .expect(200, None);
+        let complaint = filed_complaint(&h, &p, &incident).await;
         let path = format!("/api/v1/complaints/{complaint}");
         let no_purpose = [("vigie-purpose", "")];
         // A partner reads only for a stated purpose from the closed list.

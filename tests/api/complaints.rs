@@ -100,6 +100,34 @@ pub(crate) async fn qualified_incident(
     id
 }
 
+/// A complaint drafted by the correspondent from `incident`, the bailleur and the gardien as
+/// victims, no damages claimed; returns its id.
+pub(crate) async fn draft_complaint(h: &Harness, p: &Parties, incident: &str) -> String {
+    let created = h
+        .post(
+            "/api/v1/complaints",
+            &p.corr,
+            &json!({"incident_ids": [incident], "bailleur_victim": victims(),
+                "employee_victims": [{"staff_id": p.gardien}], "claims_damages": false}),
+        )
+        .await;
+    created.expect(201, None);
+    created.body["id"].as_str().unwrap().to_owned()
+}
+
+/// The same complaint, filed: its proceedings are open.
+pub(crate) async fn filed_complaint(h: &Harness, p: &Parties, incident: &str) -> String {
+    let id = draft_complaint(h, p, incident).await;
+    h.post(
+        &format!("/api/v1/complaints/{id}/events"),
+        &p.corr,
+        &json!({"kind": "file"}),
+    )
+    .await
+    .expect(200, None);
+    id
+}
+
 pub(crate) fn victims() -> Value {
     json!({"head_office": "1 rue du Siège, 92000 Nanterre", "representative": "Claire Martin",
         "representative_capacity": "correspondante tranquillité-sécurité", "mandate": "Délégation DG 2026-04"})

@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::complaints::{Parties, parties, qualified_incident, victims};
+use crate::complaints::{Parties, draft_complaint, filed_complaint, parties, qualified_incident};
 use crate::support::*;
 
 /// Noon (UTC) of the day `years` years before today in France.
@@ -25,6 +25,7 @@ async fn named_incident(h: &Harness, p: &Parties, who: &str, years: i32, code: &
     body["occurred_at"] = json!(years_ago(years));
     body["narrative"] = json!(format!("{who} a déposé un matelas devant l'entrée B."));
     body["building"] = json!("B");
+    body["external_ref"] = json!(erp_ref(who));
     body["persons"] = json!([{"kind": "identified", "name": who}]);
     body["witnesses"] = json!([{"name": "Témoin du hall", "contact": "06 12 34 56 78"}]);
     body["victims"] = json!([{"kind": "staff", "staff_id": p.gardien, "acting_in_functions": true, "itt_days": 2}]);
@@ -33,6 +34,11 @@ async fn named_incident(h: &Harness, p: &Parties, who: &str, years: i32, code: &
     let id = i.body["id"].as_str().unwrap().to_owned();
     h.qualify(&p.corr, &id, code).await.expect(200, None);
     id
+}
+
+/// The ERP's reference of the incident naming `who` (an ERP's number, not the name).
+fn erp_ref(who: &str) -> String {
+    format!("ERP-{}", who.chars().map(u32::from).sum::<u32>())
 }
 
 async fn start_run(h: &Harness, token: &str, body: Value) -> Answer {
@@ -80,16 +86,10 @@ both_backends!(
         )
         .await
         .expect(200, None);
+        let complaint_id = draft_complaint(&h, &p, &drafted).await;
         let complaint = h
-            .post(
-                "/api/v1/complaints",
-                &p.corr,
-                &json!({"incident_ids": [drafted], "bailleur_victim": victims(),
-                    "employee_victims": [{"staff_id": p.gardien}], "claims_damages": false}),
-            )
+            .get(&format!("/api/v1/complaints/{complaint_id}"), &p.corr)
             .await;
-        complaint.expect(201, None);
-        let complaint_id = complaint.body["id"].as_str().unwrap().to_owned();
         assert!(complaint.text.contains("Marc Plaignantin"));
 
         // Each record shows its basis and end on its own page.
@@ -260,6 +260,45 @@ both_backends!(
         .expect(409, Some("record_anonymised"));
         let runs = h.get("/api/v1/retention-runs", &admin).await;
         assert!(runs.body["items"].as_array().unwrap().len() >= 3);
+        // Nothing names anyone in it again: not a change, not the ERP's batch met again, not a
+        // step of the drafted complaint.
+        let cur = h.get(&format!("/api/v1/incidents/{old}"), &p.corr).await;
+        h.patch(
+            &format!("/api/v1/incidents/{old}"),
+            &p.corr,
+            &json!({"narrative": "Jean Oubliédupont encore"}),
+            cur.header("etag").as_deref(),
+        )
+        .await
+        .expect(409, Some("record_anonymised"));
+        let batch = format!(
+            "external_ref;residence_ref;occurred_at;category;narrative;offence_codes\n\
+             {};SCEAUX-1;{};dumping;Jean Oubliédupont encore;CP-R634-2\n",
+            erp_ref("Jean Oubliédupont"),
+            years_ago(2)
+        );
+        let job =
+            crate::imports::import(&h, &p.corr, "?mode=valid_rows_only", batch.into_bytes()).await;
+        assert_eq!(
+            (job["updated"].as_i64(), job["failed"].as_i64()),
+            (Some(0), Some(1)),
+            "{job}"
+        );
+        let errors = h.get(job["errors"].as_str().unwrap(), &p.corr).await;
+        assert_eq!(errors.body["items"][0]["code"], "record_anonymised");
+        h.post(
+            &format!("/api/v1/complaints/{complaint_id}/events"),
+            &p.corr,
+            &json!({"kind": "file"}),
+        )
+        .await
+        .expect(409, Some("record_anonymised"));
+        assert!(
+            !h.get(&format!("/api/v1/incidents/{old}"), &p.corr)
+                .await
+                .text
+                .contains("Oubliédupont")
+        );
     }
 );
 
@@ -420,23 +459,7 @@ both_backends!(
         )
         .await
         .expect(200, None);
-        let c = h
-            .post(
-                "/api/v1/complaints",
-                &p.corr,
-                &json!({"incident_ids": [lodged], "bailleur_victim": victims(),
-                    "employee_victims": [{"staff_id": p.gardien}], "claims_damages": false}),
-            )
-            .await;
-        c.expect(201, None);
-        let complaint = c.body["id"].as_str().unwrap().to_owned();
-        h.post(
-            &format!("/api/v1/complaints/{complaint}/events"),
-            &p.corr,
-            &json!({"kind": "file"}),
-        )
-        .await
-        .expect(200, None);
+        let complaint = filed_complaint(&h, &p, &lodged).await;
         // Another bailleur's record naming the same person is not this DPO's.
         let b_org = bailleur_b(&h, &admin).await;
         let b_admin = h

@@ -701,6 +701,11 @@ pub async fn record_event(
         let mut row = visible(conn, &caller, &id)?;
         let mut l = lifecycle(&row)?;
         policy::complaint_step(&caller, event.owner(l.channel))?;
+        crate::retention::refuse_if_anonymised(
+            conn,
+            crate::retention::RecordKind::Complaint,
+            &row.id,
+        )?;
         let codes = row.offence_codes()?;
         let content: ComplaintContent = row.content()?;
         let qf: Vec<QualificationFacts> = facts_of(conn, &codes, local_day(content.occurred_from))?

@@ -267,120 +267,116 @@ fn find(conn: &mut DbConn, org: &str, subject: &Subject) -> AppResult<(Vec<Subje
         needles.push(raw_needle);
     }
     needles.extend(m.staff_ids.iter().cloned());
-    let mut out: Vec<SubjectRecord> = vec![];
-    let mut truncated = false;
-    let mut seen = std::collections::HashSet::new();
-    let limit = repo::MAX_ROWS as usize;
+    let mut found = Found::default();
     for n in &needles {
-        let rows = repo::incidents(conn, org, n)?;
-        truncated |= rows.len() >= limit;
-        for r in rows {
-            if !seen.insert(("incident", r.id.clone())) {
-                continue;
-            }
-            let mentions = m.mentions(&[
-                ("victims", &r.victims),
-                ("persons", &r.persons),
-                ("witnesses", &r.witnesses),
-            ]);
-            if mentions.is_empty() {
-                continue;
-            }
-            let retention = crate::retention::of_incident(conn, &r)?;
-            out.push(SubjectRecord {
-                record_type: "incident".into(),
-                facts: serde_json::json!({"category": r.category, "occurred_at": ts(r.occurred_at),
-                    "status": r.status, "residence_id": r.residence_id}),
-                narrative_withheld: !r.narrative.is_empty(),
-                record_id: r.id,
-                mentions,
-                retention: Some(retention),
-            });
-        }
-        let rows = repo::complaints(conn, org, n)?;
-        truncated |= rows.len() >= limit;
-        for r in rows {
-            if !seen.insert(("complaint", r.id.clone())) {
-                continue;
-            }
-            let mentions = m.mentions(&[("content", &r.content)]);
-            if mentions.is_empty() {
-                continue;
-            }
-            let retention = crate::retention::of_complaint(conn, &r)?;
-            out.push(SubjectRecord {
-                record_type: "complaint".into(),
-                facts: serde_json::json!({"status": r.status, "channel": r.channel,
-                    "orientation": r.orientation, "filed_at": r.filed_at.map(ts)}),
-                narrative_withheld: true,
-                record_id: r.id,
-                mentions,
-                retention: Some(retention),
-            });
-        }
-        let rows = repo::pvs(conn, org, n)?;
-        truncated |= rows.len() >= limit;
-        for r in rows {
-            if !seen.insert(("pv", r.id.clone())) {
-                continue;
-            }
-            let mentions = m.mentions(&[("document", &r.content)]);
-            if mentions.is_empty() {
-                continue;
-            }
-            let retention = crate::retention::of_pv(conn, &r)?;
-            out.push(SubjectRecord {
-                record_type: "pv".into(),
-                facts: serde_json::json!({"number": r.number, "revision": r.revision,
-                    "status": r.status, "found_on": r.found_on}),
-                narrative_withheld: true,
-                record_id: r.id,
-                mentions,
-                retention: Some(retention),
-            });
-        }
-        let rows = repo::bans(conn, org, n)?;
-        truncated |= rows.len() >= limit;
-        for r in rows {
-            if !seen.insert(("ban", r.id.clone())) {
-                continue;
-            }
-            let mentions = m.mentions(&[("content", &r.content)]);
-            if mentions.is_empty() {
-                continue;
-            }
-            out.push(SubjectRecord {
-                record_type: "ban".into(),
-                facts: serde_json::json!({"residence_id": r.residence_id, "start_on": r.start_on,
-                    "end_on": r.end_on}),
-                narrative_withheld: true,
-                record_id: r.id,
-                mentions,
-                retention: None,
-            });
-        }
-        let rows = repo::injunctions(conn, org, n)?;
-        truncated |= rows.len() >= limit;
-        for r in rows {
-            if !seen.insert(("injunction", r.id.clone())) {
-                continue;
-            }
-            let mentions = m.mentions(&[("content", &r.content)]);
-            if mentions.is_empty() {
-                continue;
-            }
-            out.push(SubjectRecord {
-                record_type: "injunction".into(),
-                facts: serde_json::json!({"status": r.status, "residence_id": r.residence_id}),
-                narrative_withheld: true,
-                record_id: r.id,
-                mentions,
-                retention: None,
-            });
-        }
+        found.add(
+            "incident",
+            repo::incidents(conn, org, n)?,
+            |r| r.id.clone(),
+            |r| {
+                m.mentions(&[
+                    ("victims", &r.victims),
+                    ("persons", &r.persons),
+                    ("witnesses", &r.witnesses),
+                ])
+            },
+            |r| {
+                let facts = serde_json::json!({"category": r.category, "occurred_at": ts(r.occurred_at),
+                    "status": r.status, "residence_id": r.residence_id});
+                let retention = crate::retention::of_incident(conn, r)?;
+                Ok((facts, !r.narrative.is_empty(), Some(retention)))
+            },
+        )?;
+        found.add(
+            "complaint",
+            repo::complaints(conn, org, n)?,
+            |r| r.id.clone(),
+            |r| m.mentions(&[("content", &r.content)]),
+            |r| {
+                let facts = serde_json::json!({"status": r.status, "channel": r.channel,
+                    "orientation": r.orientation, "filed_at": r.filed_at.map(ts)});
+                Ok((facts, true, Some(crate::retention::of_complaint(conn, r)?)))
+            },
+        )?;
+        found.add(
+            "pv",
+            repo::pvs(conn, org, n)?,
+            |r| r.id.clone(),
+            |r| m.mentions(&[("document", &r.content)]),
+            |r| {
+                let facts = serde_json::json!({"number": r.number, "revision": r.revision,
+                    "status": r.status, "found_on": r.found_on});
+                Ok((facts, true, Some(crate::retention::of_pv(conn, r)?)))
+            },
+        )?;
+        found.add(
+            "ban",
+            repo::bans(conn, org, n)?,
+            |r| r.id.clone(),
+            |r| m.mentions(&[("content", &r.content)]),
+            |r| {
+                let facts = serde_json::json!({"residence_id": r.residence_id,
+                    "start_on": r.start_on, "end_on": r.end_on});
+                Ok((facts, true, None))
+            },
+        )?;
+        found.add(
+            "injunction",
+            repo::injunctions(conn, org, n)?,
+            |r| r.id.clone(),
+            |r| m.mentions(&[("content", &r.content)]),
+            |r| {
+                let facts = serde_json::json!({"status": r.status, "residence_id": r.residence_id});
+                Ok((facts, true, None))
+            },
+        )?;
     }
+    let mut out = found.records;
     out.sort_by(|a, b| (&a.record_type, &a.record_id).cmp(&(&b.record_type, &b.record_id)));
-    Ok((out, truncated))
+    Ok((out, found.truncated))
+}
+
+/// The records found so far, each once whichever word of the name found it.
+#[derive(Default)]
+struct Found {
+    records: Vec<SubjectRecord>,
+    seen: std::collections::HashSet<(&'static str, String)>,
+    truncated: bool,
+}
+
+impl Found {
+    /// Adds the rows of one kind that name the subject: `mentions` finds the entries, `describe`
+    /// gives what the record is (facts, whether a narrative is withheld, its retention).
+    fn add<R>(
+        &mut self,
+        kind: &'static str,
+        rows: Vec<R>,
+        id: impl Fn(&R) -> String,
+        mentions: impl Fn(&R) -> Vec<Mention>,
+        mut describe: impl FnMut(&R) -> AppResult<(Value, bool, Option<RecordRetention>)>,
+    ) -> AppResult<()> {
+        self.truncated |= rows.len() >= repo::MAX_ROWS as usize;
+        for r in rows {
+            let record_id = id(&r);
+            if !self.seen.insert((kind, record_id.clone())) {
+                continue;
+            }
+            let mentions = mentions(&r);
+            if mentions.is_empty() {
+                continue;
+            }
+            let (facts, narrative_withheld, retention) = describe(&r)?;
+            self.records.push(SubjectRecord {
+                record_type: kind.into(),
+                record_id,
+                mentions,
+                facts,
+                narrative_withheld,
+                retention,
+            });
+        }
+        Ok(())
+    }
 }
 
 /// Journals the records returned, by kind, for a data subject's request.

@@ -290,6 +290,11 @@ fn plan_row(
             "an incident with this external_ref exists with different content",
         ));
     }
+    crate::retention::refuse_if_anonymised(
+        conn,
+        crate::retention::RecordKind::Incident,
+        &existing.id,
+    )?;
     let current = incidents_repo::get(conn, &existing.id)?.ok_or(StoreError::NotFound)?;
     let (changed, quals) = incidents::prepare_rewrite(
         conn,

@@ -1028,6 +1028,11 @@ where
     app.tx(move |conn| {
         let mut row = visible(conn, &caller, &id)?;
         policy::handle_incident(&caller, &row)?;
+        crate::retention::refuse_if_anonymised(
+            conn,
+            crate::retention::RecordKind::Incident,
+            &row.id,
+        )?;
         vigie_store::error::check_version(expected_version, row.version)?;
         let mut reference = Reference::default();
         let (action, new_quals) = change(conn, &mut reference, &mut row)?;

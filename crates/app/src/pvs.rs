@@ -671,6 +671,7 @@ pub async fn get_pv(app: &App, caller: Caller, id: String) -> AppResult<Pv> {
 fn writable(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<(PvRow, PvAccess)> {
     let row = visible(conn, caller, id)?;
     let access = policy::draw_up_pvs(caller)?;
+    crate::retention::refuse_if_anonymised(conn, crate::retention::RecordKind::Pv, &row.id)?;
     Ok((row, access))
 }
 

@@ -478,6 +478,11 @@ pub async fn record_event(
     app.tx(move |conn| {
         let row = visible_file(conn, &caller, &id)?;
         let by = policy::file_party(&caller, event.owners())?;
+        crate::retention::refuse_if_anonymised(
+            conn,
+            crate::retention::RecordKind::SwornAgent,
+            &row.id,
+        )?;
         let mut file = decode_file(&row)?;
         let codes: Vec<String> = match &event {
             FileEvent::Commission {

@@ -248,7 +248,7 @@ fn run(cli: Cli) -> Result<ExitCode, StartError> {
                     } else {
                         "anonymised"
                     },
-                    r.record_type,
+                    r.record_type.as_str(),
                     r.record_id,
                     r.basis.as_str(),
                     r.ended_on

@@ -12,44 +12,18 @@ use vigie_store::DbConn;
 use vigie_store::audit::{self, Change};
 use vigie_store::retention::{self as repo, HoldRow};
 
+use super::RecordKind;
 use crate::caller::Caller;
 use crate::context::App;
 use crate::error::{AppError, AppResult};
 use crate::page::{Listed, PageRequest, fetch_size, views_of};
-
-/// The records a hold can suspend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum HeldRecord {
-    Incident,
-    Complaint,
-    Pv,
-    SwornAgent,
-}
-
-impl HeldRecord {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Incident => "incident",
-            Self::Complaint => "complaint",
-            Self::Pv => "pv",
-            Self::SwornAgent => "sworn_agent",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        [Self::Incident, Self::Complaint, Self::Pv, Self::SwornAgent]
-            .into_iter()
-            .find(|r| r.as_str() == s)
-    }
-}
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"record_type": "complaint", "record_id": "01936f90-0000-7000-8000-000000000001",
     "reason": "Appel interjeté le 12/11/2026 : conserver jusqu'à l'arrêt (demande du parquet, réf. 26/1234)"}))]
 pub struct PlaceHold {
-    pub record_type: HeldRecord,
+    pub record_type: RecordKind,
     #[validate(length(min = 1, max = 64))]
     #[schema(min_length = 1, max_length = 64)]
     pub record_id: String,
@@ -67,7 +41,7 @@ pub struct PlaceHold {
     "placed_at": "2026-11-29T09:00:00.000000Z", "active": true, "version": 1}))]
 pub struct LegalHold {
     pub id: String,
-    pub record_type: HeldRecord,
+    pub record_type: RecordKind,
     pub record_id: String,
     /// The organisation whose record is held.
     pub org_id: String,
@@ -88,7 +62,7 @@ pub struct LegalHold {
 
 fn view(r: HoldRow) -> AppResult<LegalHold> {
     Ok(LegalHold {
-        record_type: HeldRecord::parse(&r.record_type)
+        record_type: RecordKind::parse(&r.record_type)
             .ok_or_else(|| AppError::internal_because(format!("hold {}: type", r.id)))?,
         active: r.released_at.is_none(),
         id: r.id,
@@ -104,33 +78,41 @@ fn view(r: HoldRow) -> AppResult<LegalHold> {
     })
 }
 
-/// Who places and releases holds: the bailleur's correspondent, the parquet's magistrate.
-fn holder(caller: &Caller) -> AppResult<()> {
+/// The parties of legal holds: a bailleur's members with one of `bailleur_roles`, the parquet's
+/// magistrate; anyone else is refused with `refusal`.
+fn hold_party(caller: &Caller, bailleur_roles: &[Role], refusal: &str) -> AppResult<()> {
     let allowed = match caller.org_kind {
-        OrgKind::Bailleur => caller.has(Role::Correspondent),
+        OrgKind::Bailleur => caller.has_any(bailleur_roles),
         OrgKind::Parquet => caller.has(Role::Magistrate),
         _ => false,
     };
     if allowed {
         Ok(())
     } else {
-        Err(AppError::forbidden(
-            "legal holds are placed by the bailleur's correspondent or the parquet's magistrate",
-        ))
+        Err(AppError::forbidden(refusal))
     }
+}
+
+/// Who places and releases holds: the bailleur's correspondent, the parquet's magistrate.
+fn holder(caller: &Caller) -> AppResult<()> {
+    hold_party(
+        caller,
+        &[Role::Correspondent],
+        "legal holds are placed by the bailleur's correspondent or the parquet's magistrate",
+    )
 }
 
 /// The owning organisation of a record the caller sees (404 otherwise); the parquet holds only
 /// what is before it, and never a sworn agent's file.
-fn owner_of(conn: &mut DbConn, caller: &Caller, record: HeldRecord, id: &str) -> AppResult<String> {
+fn owner_of(conn: &mut DbConn, caller: &Caller, record: RecordKind, id: &str) -> AppResult<String> {
     Ok(match record {
-        HeldRecord::Incident => crate::incidents::visible(conn, caller, id)?.org_id,
-        HeldRecord::Complaint => crate::complaints::visible(conn, caller, id)?.org_id,
-        HeldRecord::Pv => crate::pvs::visible(conn, caller, id)?.org_id,
-        HeldRecord::SwornAgent if caller.org_kind == OrgKind::Bailleur => {
+        RecordKind::Incident => crate::incidents::visible(conn, caller, id)?.org_id,
+        RecordKind::Complaint => crate::complaints::visible(conn, caller, id)?.org_id,
+        RecordKind::Pv => crate::pvs::visible(conn, caller, id)?.org_id,
+        RecordKind::SwornAgent if caller.org_kind == OrgKind::Bailleur => {
             crate::sworn_agents::visible_file(conn, caller, id)?.org_id
         }
-        HeldRecord::SwornAgent => return Err(AppError::not_found()),
+        RecordKind::SwornAgent => return Err(AppError::not_found()),
     })
 }
 
@@ -157,7 +139,7 @@ pub async fn place(app: &App, caller: Caller, body: PlaceHold) -> AppResult<Lega
         if caller.org_kind == OrgKind::Bailleur && org_id != caller.org_id {
             return Err(AppError::not_found());
         }
-        if super::is_anonymised(conn, body.record_type.as_str(), &body.record_id)? {
+        if super::is_anonymised(conn, body.record_type, &body.record_id)? {
             return Err(AppError::conflict(
                 "record_anonymised",
                 "this record was anonymised at the end of its retention: nothing is left to hold",
@@ -236,19 +218,13 @@ pub struct HoldQuery {
     pub active: Option<bool>,
 }
 
+/// Who reads holds: also the bailleur's DPO.
 fn readers(caller: &Caller) -> AppResult<()> {
-    let allowed = match caller.org_kind {
-        OrgKind::Bailleur => caller.has_any(&[Role::Correspondent, Role::Dpo]),
-        OrgKind::Parquet => caller.has(Role::Magistrate),
-        _ => false,
-    };
-    if allowed {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(
-            "legal holds are read by the bailleur's correspondent and DPO, and the parquet's magistrate",
-        ))
-    }
+    hold_party(
+        caller,
+        &[Role::Correspondent, Role::Dpo],
+        "legal holds are read by the bailleur's correspondent and DPO, and the parquet's magistrate",
+    )
 }
 
 /// The holds on the caller's organisation's records and those it placed, oldest first.

@@ -23,9 +23,35 @@ use vigie_store::sworn_agents::AgentRow;
 
 use crate::error::{AppError, AppResult};
 
-/// The kinds of record retention applies to, in the order a run takes them: the records that
-/// copy an incident's content (complaints, PVs) before the incident.
-pub const RECORD_TYPES: [&str; 4] = ["complaint", "pv", "incident", "sworn_agent"];
+/// The kinds of record retention applies to (what a hold suspends, what a run anonymises).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    Incident,
+    Complaint,
+    Pv,
+    SwornAgent,
+}
+
+impl RecordKind {
+    /// In the order a run takes them: the records that copy an incident's content (complaints,
+    /// PVs) before the incident.
+    pub const IN_RUN_ORDER: [RecordKind; 4] =
+        [Self::Complaint, Self::Pv, Self::Incident, Self::SwornAgent];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Incident => "incident",
+            Self::Complaint => "complaint",
+            Self::Pv => "pv",
+            Self::SwornAgent => "sworn_agent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::IN_RUN_ORDER.into_iter().find(|k| k.as_str() == s)
+    }
+}
 
 /// A record's retention, on its own page.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -48,12 +74,12 @@ pub struct RecordRetention {
 /// The retention of one record from its rule: the hold and a past anonymisation read here.
 fn shown(
     conn: &mut DbConn,
-    record_type: &str,
+    kind: RecordKind,
     id: &str,
     rule: Retention,
 ) -> AppResult<RecordRetention> {
     let ids = [id.to_owned()];
-    if let Some(a) = repo::anonymised(conn, record_type, &ids)?.pop() {
+    if let Some(a) = repo::anonymised(conn, kind.as_str(), &ids)?.pop() {
         return Ok(RecordRetention {
             basis: serde_json::from_value(serde_json::Value::String(a.basis))
                 .map_err(AppError::internal_because)?,
@@ -62,7 +88,7 @@ fn shown(
             anonymised_at: Some(a.anonymised_at.and_utc()),
         });
     }
-    let hold = !repo::held(conn, record_type, &ids)?.is_empty();
+    let hold = !repo::held(conn, kind.as_str(), &ids)?.is_empty();
     let r = rule.held(hold);
     Ok(RecordRetention {
         basis: r.basis,
@@ -155,25 +181,41 @@ fn agent_rule(a: &AgentRow, today: NaiveDate) -> AppResult<Retention> {
 
 pub(crate) fn of_incident(conn: &mut DbConn, row: &IncidentRow) -> AppResult<RecordRetention> {
     let rule = incident_rule(conn, row)?;
-    shown(conn, "incident", &row.id, rule)
+    shown(conn, RecordKind::Incident, &row.id, rule)
 }
 
 pub(crate) fn of_complaint(conn: &mut DbConn, row: &ComplaintRow) -> AppResult<RecordRetention> {
     let rule = complaint_rule(conn, row)?;
-    shown(conn, "complaint", &row.id, rule)
+    shown(conn, RecordKind::Complaint, &row.id, rule)
 }
 
 pub(crate) fn of_pv(conn: &mut DbConn, row: &PvRow) -> AppResult<RecordRetention> {
     let rule = pv_rule(row)?;
-    shown(conn, "pv", &row.id, rule)
+    shown(conn, RecordKind::Pv, &row.id, rule)
 }
 
 pub(crate) fn of_agent(conn: &mut DbConn, row: &AgentRow) -> AppResult<RecordRetention> {
     let rule = agent_rule(row, crate::calendar::today())?;
-    shown(conn, "sworn_agent", &row.id, rule)
+    shown(conn, RecordKind::SwornAgent, &row.id, rule)
+}
+
+/// Refuses a change to an anonymised record (409 `record_anonymised`): its end has passed, and a
+/// change (an ERP's batch met again, a step, a correction) must not name anyone in it again. Every
+/// use case that writes an incident, complaint, PV or sworn-agent file calls it.
+pub(crate) fn refuse_if_anonymised(conn: &mut DbConn, kind: RecordKind, id: &str) -> AppResult<()> {
+    if is_anonymised(conn, kind, id)? {
+        return Err(AppError::conflict(
+            "record_anonymised",
+            format!(
+                "this {} was anonymised at the end of its retention: it is not written again",
+                kind.as_str().replace('_', " ")
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Whether this record has been anonymised (its content no longer names anyone).
-pub(crate) fn is_anonymised(conn: &mut DbConn, record_type: &str, id: &str) -> AppResult<bool> {
-    Ok(!repo::anonymised(conn, record_type, &[id.to_owned()])?.is_empty())
+pub(crate) fn is_anonymised(conn: &mut DbConn, kind: RecordKind, id: &str) -> AppResult<bool> {
+    Ok(!repo::anonymised(conn, kind.as_str(), &[id.to_owned()])?.is_empty())
 }

@@ -23,6 +23,7 @@ use vigie_store::retention::{self as repo, AnonymisationRow, RunRow};
 use vigie_store::{complaints as complaint_repo, incidents as incident_repo, pvs as pv_repo};
 use vigie_store::{residences, sworn_agents as agent_repo};
 
+use super::RecordKind;
 use crate::caller::Caller;
 use crate::context::App;
 use crate::error::{AppError, AppResult, ErrorKind};
@@ -60,8 +61,7 @@ pub struct StartRun {
 #[schema(example = json!({"record_type": "incident", "record_id": "01936f60-1a2b-7c3d-8e4f-5a6b7c8d9e0e",
     "org_id": "01936f5e-8a4b-7c3d-9e2f-1a2b3c4d5e6f", "basis": "prescription_of_action", "ended_on": "2025-06-30"}))]
 pub struct DueRecord {
-    /// `incident`, `complaint`, `pv` or `sworn_agent`.
-    pub record_type: String,
+    pub record_type: RecordKind,
     pub record_id: String,
     pub org_id: String,
     /// Why it was kept until then.
@@ -137,74 +137,79 @@ fn years_before(today: NaiveDate, years: u32) -> NaiveDate {
         .unwrap_or(today)
 }
 
-/// One page of candidates of `record_type` after `after`, with the rule of each: (id, org,
-/// retention) and the last id read.
-#[allow(clippy::type_complexity)]
+/// A record whose earliest possible end has passed, with its retention (hold included).
+struct Candidate {
+    id: String,
+    org_id: String,
+    retention: Retention,
+}
+
+/// The candidates of a page of rows, each judged by `rule`.
+fn judged<R>(
+    rows: Vec<R>,
+    key: impl Fn(R) -> (String, String),
+    mut rule: impl FnMut(&R) -> AppResult<Retention>,
+) -> AppResult<Vec<Candidate>> {
+    rows.into_iter()
+        .map(|r| {
+            let retention = rule(&r)?;
+            let (id, org_id) = key(r);
+            Ok(Candidate {
+                id,
+                org_id,
+                retention,
+            })
+        })
+        .collect()
+}
+
+/// One page of candidates of `kind` after `after`, in id order.
 fn examine(
     conn: &mut DbConn,
-    record_type: &str,
+    kind: RecordKind,
     org: Option<&str>,
     today: NaiveDate,
     after: Option<&str>,
-) -> AppResult<(Vec<(String, String, Retention)>, Option<String>)> {
+) -> AppResult<Vec<Candidate>> {
     let delays = LegalDelays::shipped();
-    let mut out = vec![];
-    let last = match record_type {
-        "incident" => {
+    let mut out = match kind {
+        RecordKind::Incident => {
             let unqualified = delays.value_on(DelayRule::UnqualifiedIncidentYears, today);
-            let rows = repo::incident_candidates(
-                conn,
-                org,
-                today,
-                midnight(years_before(today, unqualified)),
-                after,
-                BATCH,
-            )?;
-            for r in &rows {
-                out.push((
-                    r.id.clone(),
-                    r.org_id.clone(),
-                    super::incident_rule(conn, r)?,
-                ));
-            }
-            rows.last().map(|r| r.id.clone())
+            let before = midnight(years_before(today, unqualified));
+            let rows = repo::incident_candidates(conn, org, today, before, after, BATCH)?;
+            judged(
+                rows,
+                |r| (r.id, r.org_id),
+                |r| super::incident_rule(conn, r),
+            )?
         }
-        "complaint" => {
+        RecordKind::Complaint => {
             let rows = repo::complaint_candidates(conn, org, after, BATCH)?;
-            for r in &rows {
-                out.push((
-                    r.id.clone(),
-                    r.org_id.clone(),
-                    super::complaint_rule(conn, r)?,
-                ));
-            }
-            rows.last().map(|r| r.id.clone())
+            judged(
+                rows,
+                |r| (r.id, r.org_id),
+                |r| super::complaint_rule(conn, r),
+            )?
         }
-        "pv" => {
+        RecordKind::Pv => {
             // A contravention's year is the shortest term.
             let rows = repo::pv_candidates(conn, org, years_before(today, 1), after, BATCH)?;
-            for r in &rows {
-                out.push((r.id.clone(), r.org_id.clone(), super::pv_rule(r)?));
-            }
-            rows.last().map(|r| r.id.clone())
+            judged(rows, |r| (r.id, r.org_id), super::pv_rule)?
         }
-        _ => {
+        RecordKind::SwornAgent => {
             let years = delays.value_on(DelayRule::SwornAgentFileYears, today);
             let before = years_before(today, years);
             let rows = repo::agent_candidates(conn, org, before, midnight(before), after, BATCH)?;
-            for r in &rows {
-                out.push((r.id.clone(), r.org_id.clone(), super::agent_rule(r, today)?));
-            }
-            rows.last().map(|r| r.id.clone())
+            judged(rows, |r| (r.id, r.org_id), |r| super::agent_rule(r, today))?
         }
     };
     // The holds, read once per page.
-    let ids: Vec<String> = out.iter().map(|(id, _, _)| id.clone()).collect();
-    let held = repo::held(conn, record_type, &ids)?;
-    for (id, _, r) in &mut out {
-        *r = r.held(held.contains(id));
+    let ids: Vec<String> = out.iter().map(|c| c.id.clone()).collect();
+    let held = repo::held(conn, kind.as_str(), &ids)?;
+    for c in &mut out {
+        c.retention = c.retention.held(held.contains(&c.id));
     }
-    Ok((out, last))
+    Ok(out)
 }
 
 /// Examines every candidate and, unless `dry_run`, anonymises what is due. Counts go to the run
@@ -219,26 +224,27 @@ async fn execute(
     let (mut examined, mut anonymised) = (0i64, 0i64);
     let mut listed = vec![];
     let mut truncated = false;
-    for record_type in super::RECORD_TYPES {
+    for kind in RecordKind::IN_RUN_ORDER {
         let mut after: Option<String> = None;
         loop {
             let (o, a) = (org.clone(), after.clone());
-            let (page, last) = app
-                .db(move |conn| examine(conn, record_type, o.as_deref(), today, a.as_deref()))
+            let page = app
+                .db(move |conn| examine(conn, kind, o.as_deref(), today, a.as_deref()))
                 .await?;
-            let Some(last) = last else { break };
-            after = Some(last);
+            let Some(last) = page.last() else { break };
+            after = Some(last.id.clone());
             let (mut page_examined, mut page_anonymised) = (page.len() as i64, 0i64);
-            for (id, org_id, r) in page {
-                if !r.is_due(today) {
+            for c in page {
+                let Some(ended_on) = c.retention.ends_on.filter(|_| c.retention.is_due(today))
+                else {
                     continue;
-                }
+                };
                 let due = DueRecord {
-                    record_type: record_type.to_owned(),
-                    record_id: id,
-                    org_id,
-                    basis: r.basis,
-                    ended_on: r.ends_on.unwrap_or(today),
+                    record_type: kind,
+                    record_id: c.id,
+                    org_id: c.org_id,
+                    basis: c.retention.basis,
+                    ended_on,
                 };
                 let done = if dry_run {
                     true
@@ -279,8 +285,9 @@ async fn execute(
 
 /// Anonymises one record in its own transaction. False when another process did it first.
 async fn anonymise(app: &App, run_id: &str, due: &DueRecord) -> AppResult<bool> {
+    let kind = due.record_type;
     let claim = AnonymisationRow {
-        record_type: due.record_type.clone(),
+        record_type: due.record_type.as_str().into(),
         record_id: due.record_id.clone(),
         org_id: due.org_id.clone(),
         basis: due.basis.as_str().into(),
@@ -292,11 +299,11 @@ async fn anonymise(app: &App, run_id: &str, due: &DueRecord) -> AppResult<bool> 
         .tx(move |conn| {
             repo::mark_anonymised(conn, &claim)?;
             let data = serde_json::json!({"basis": claim.basis, "ended_on": claim.ended_on});
-            match claim.record_type.as_str() {
-                "incident" => incident(conn, &claim.record_id, data),
-                "complaint" => complaint(conn, &claim.record_id, data),
-                "pv" => pv(conn, &claim.record_id, data),
-                _ => agent(conn, &claim.record_id, data),
+            match kind {
+                RecordKind::Incident => incident(conn, &claim.record_id, data),
+                RecordKind::Complaint => complaint(conn, &claim.record_id, data),
+                RecordKind::Pv => pv(conn, &claim.record_id, data),
+                RecordKind::SwornAgent => agent(conn, &claim.record_id, data),
             }
         })
         .await;
