@@ -212,16 +212,16 @@ fn examine(
     Ok(out)
 }
 
-/// Examines every candidate and, unless `dry_run`, anonymises what is due. Counts go to the run
-/// row `run_id` as they come (its heartbeat). Returns (examined, anonymised, records listed).
+/// Examines every candidate and, unless `dry_run`, anonymises what is due. The counts go to the
+/// run row `run_id` as they come (its heartbeat; a run taken over adds to them). Returns the
+/// records listed (at most `MAX_LISTED`) and whether more were left out.
 async fn execute(
     app: &App,
     run_id: &str,
     org: Option<String>,
     today: NaiveDate,
     dry_run: bool,
-) -> AppResult<(i64, i64, Vec<DueRecord>, bool)> {
-    let (mut examined, mut anonymised) = (0i64, 0i64);
+) -> AppResult<(Vec<DueRecord>, bool)> {
     let mut listed = vec![];
     let mut truncated = false;
     for kind in RecordKind::IN_RUN_ORDER {
@@ -265,8 +265,6 @@ async fn execute(
                     truncated = true;
                 }
             }
-            examined += page_examined;
-            anonymised += page_anonymised;
             let id = run_id.to_owned();
             app.db(move |conn| {
                 Ok(repo::progress(
@@ -280,7 +278,7 @@ async fn execute(
             .await?;
         }
     }
-    Ok((examined, anonymised, listed, truncated))
+    Ok((listed, truncated))
 }
 
 /// Anonymises one record in its own transaction. False when another process did it first.
@@ -543,7 +541,7 @@ async fn finish(
     today: NaiveDate,
     dry_run: bool,
 ) -> AppResult<RetentionRun> {
-    let (_, _, records, truncated) = execute(app, &id, org, today, dry_run).await?;
+    let (records, truncated) = execute(app, &id, org, today, dry_run).await?;
     let run = app
         .db(move |conn| {
             repo::finish_run(conn, &id, vigie_store::now())?;
