@@ -201,6 +201,63 @@ both_backends!(
     }
 );
 
+both_backends!(concurrent_reads_are_each_journaled_once_in_one_chain, |b| {
+    // Reads that arrive together share a transaction (group commit): each must still appear
+    // exactly once, with its own reader and purpose, in an unbroken chain.
+    let h = Harness::start_with(b, &["--db-pool-size", "8"]).await;
+    let p = parties(&h).await;
+    let admin = h.admin().await;
+    let dpo = h.member(&admin, &p.org, "a.dpo", &["dpo"]).await;
+    let incident = qualified_incident(&h, &p, "outrage_to_staff", "CP-433-5-AL1", None).await;
+    let complaint = filed_complaint(&h, &p, &incident).await;
+    let path = format!("/api/v1/complaints/{complaint}");
+    let purposes = ["investigation", "prosecution", "complaint_follow_up"];
+    let reads = futures_util::future::join_all((0..24).map(|i| {
+        let (h, path) = (&h, &path);
+        let purpose = purposes[i % purposes.len()];
+        let (who, purpose) = if i % 2 == 0 {
+            (&p.police, purpose)
+        } else {
+            (&p.corr, "")
+        };
+        async move {
+            h.send("GET", path, Some(who), &[("vigie-purpose", purpose)], None)
+                .await
+        }
+    }))
+    .await;
+    for r in &reads {
+        r.expect(200, None);
+    }
+    let journal = h
+        .send(
+            "GET",
+            &format!("/api/v1/access-journal?resource_id={complaint}&limit=200"),
+            Some(&dpo),
+            &[("vigie-purpose", "")],
+            None,
+        )
+        .await;
+    let items = entries(&journal.body);
+    let by = |reader: &str, purpose: &str| {
+        items
+            .iter()
+            .filter(|e| e["reader"] == reader && e["purpose"] == purpose)
+            .count()
+    };
+    for purpose in purposes {
+        assert_eq!(by("person:p.corr", purpose), 4, "{items:#?}");
+    }
+    // The bailleur's own reads, plus the one its complaint filing helper made.
+    assert!(by("person:a.corr", "case_management") >= 12, "{items:#?}");
+    let mut seqs: Vec<i64> = items.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    seqs.sort_unstable();
+    seqs.dedup();
+    assert_eq!(seqs.len(), items.len(), "one entry per place in the chain");
+    let v = h.get("/api/v1/access-journal/verify", &dpo).await;
+    assert_eq!(v.body["breaks"], json!([]), "{}", v.text);
+});
+
 both_backends!(
     a_purge_removes_the_oldest_entries_and_the_rest_still_verifies,
     |b| {

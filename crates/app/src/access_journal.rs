@@ -10,12 +10,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use vigie_domain::Role;
 use vigie_domain::journal::{self, Purpose};
+use vigie_store::audit::Actor;
 pub use vigie_store::journal::JournalReport;
 use vigie_store::journal::{self as repo, JournalFilter, JournalRow, Read};
 
 use crate::caller::Caller;
 use crate::context::App;
 use crate::error::{AppError, AppResult};
+use crate::group_commit::GroupCommit;
 use crate::page::{Listed, PageRequest, fetch_size, views_of};
 
 /// The purpose a read is journaled with: the caller's `Vigie-Purpose`; for a bailleur reading its
@@ -36,7 +38,9 @@ pub fn purpose(caller: &Caller) -> AppResult<Purpose> {
 }
 
 /// Journals the reads of the records `ids` of `resource_type` (`incident`, `complaint`, `pv`,
-/// `injunction`, `ban`) in a short write transaction of its own, before the answer leaves.
+/// `injunction`, `ban`) before the answer leaves: committed with the entries of the reads that
+/// arrive at the same time ([`GroupCommit`]), so that journaling costs a read a share of one
+/// transaction rather than one of its own.
 pub async fn record(
     app: &App,
     caller: &Caller,
@@ -47,12 +51,47 @@ pub async fn record(
     if ids.is_empty() || !app.security.access_journal {
         return Ok(());
     }
-    let actor = caller.actor();
-    app.tx(move |conn| {
-        let reads = repo::owners(conn, resource_type, &ids)?;
-        Ok(repo::record(conn, &actor, purpose, &reads)?)
-    })
-    .await
+    let write = JournalWrite {
+        actor: caller.actor(),
+        purpose,
+        what: Journaled::Records { resource_type, ids },
+    };
+    app.journal.submit(app, write).await
+}
+
+/// One read to journal, as queued for the next shared transaction.
+pub struct JournalWrite {
+    actor: Actor,
+    purpose: Purpose,
+    what: Journaled,
+}
+
+enum Journaled {
+    /// Records of one type, whose owners the transaction looks up.
+    Records {
+        resource_type: &'static str,
+        ids: Vec<String>,
+    },
+    /// Reads whose owners are known (the journal's own chains).
+    Reads(Vec<Read>),
+}
+
+/// The access journal's queue: at most 256 reads in one transaction.
+pub(crate) fn group_commit() -> GroupCommit<JournalWrite> {
+    GroupCommit::new(
+        |conn, w| {
+            let owned;
+            let reads = match &w.what {
+                Journaled::Records { resource_type, ids } => {
+                    owned = repo::owners(conn, resource_type, ids)?;
+                    &owned
+                }
+                Journaled::Reads(reads) => reads,
+            };
+            Ok(repo::record(conn, &w.actor, w.purpose, reads)?)
+        },
+        256,
+    )
 }
 
 /// One journaled read: a record, or the records of a list's page, of one organisation.
@@ -175,18 +214,20 @@ pub async fn list(
                 all
             }
         };
-        app.tx(move |conn| {
-            let reads: Vec<Read> = owners
-                .into_iter()
-                .map(|o| Read {
-                    resource_type: "access_journal",
-                    resource_id: o.clone(),
-                    owner_org_id: o,
-                })
-                .collect();
-            Ok(repo::record(conn, &actor, purpose, &reads)?)
-        })
-        .await?;
+        let reads: Vec<Read> = owners
+            .into_iter()
+            .map(|o| Read {
+                resource_type: "access_journal",
+                resource_id: o.clone(),
+                owner_org_id: o,
+            })
+            .collect();
+        let write = JournalWrite {
+            actor,
+            purpose,
+            what: Journaled::Reads(reads),
+        };
+        app.journal.submit(app, write).await?;
     }
     views_of(rows, limit, entry)
 }

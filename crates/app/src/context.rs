@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use vigie_store::{DbConn, Store, StoreError};
 
+use crate::access_journal::JournalWrite;
 use crate::directory::RoutingCache;
 use crate::error::{AppError, AppResult};
+use crate::group_commit::GroupCommit;
 use crate::login_brake::LoginBrake;
 use crate::revocation::Revocations;
 
@@ -57,6 +59,8 @@ pub struct App {
     pub(crate) security: Arc<Security>,
     /// This process's copy of the token revocations.
     pub(crate) revocations: Arc<Revocations>,
+    /// The access journal's entries of concurrent reads, committed together.
+    pub(crate) journal: Arc<GroupCommit<JournalWrite>>,
 }
 
 impl App {
@@ -66,6 +70,7 @@ impl App {
             routing: Arc::new(RoutingCache::new(routing_ttl)),
             revocations: Arc::new(Revocations::new(Security::default().revocation_refresh)),
             security: Arc::new(Security::default()),
+            journal: Arc::new(crate::access_journal::group_commit()),
         }
     }
 

@@ -22,6 +22,7 @@ pub mod directory;
 pub mod documents;
 pub mod error;
 pub mod feed;
+mod group_commit;
 pub mod idempotency;
 pub mod imports;
 pub mod incidents;
