@@ -595,3 +595,221 @@ both_backends!(
         assert_eq!(nobody.body["records"], json!([]));
     }
 );
+
+/// A day `years` years before today in France (the 28th at the latest, so it exists every year).
+fn day_years_ago(years: i32, plus_days: u64) -> String {
+    let today = vigie_domain::pv::local_day(chrono::Utc::now());
+    let back =
+        NaiveDate::from_ymd_opt(today.year() - years, today.month(), today.day().min(28)).unwrap();
+    (back + chrono::Days::new(plus_days)).to_string()
+}
+
+both_backends!(
+    the_prefets_dossiers_end_too_held_by_the_prefecture_anonymised_by_the_run,
+    |b| {
+        let h = Harness::start(b).await;
+        let p = parties(&h).await;
+        let admin = h.admin().await;
+        let prefecture = h
+            .org(
+                &admin,
+                org_body("prefecture", "Préfecture des Hauts-de-Seine"),
+            )
+            .await;
+        let officer = h
+            .member(&admin, &prefecture, "pref.officer", &["prefecture_officer"])
+            .await;
+        let ban_body = |who: &str, start: String, end: String| {
+            json!({"bailleur_id": p.org, "residence_id": p.res, "person": {"name": who, "birth_date": "1999-02-03"},
+                "places": {"buildings": ["B"], "common_parts": ["hall B2"]},
+                "grounds": format!("Occupation répétée du hall B2 par {who}."),
+                "start": start.clone(), "end": end, "procureur_informed_on": start})
+        };
+        // A ban that ended seven years ago: a breach of it (a délit) is prescribed after six.
+        let old_ban = h
+            .post(
+                "/api/v1/bans",
+                &officer,
+                &ban_body(
+                    "Yvon Bannidupont",
+                    day_years_ago(7, 0),
+                    day_years_ago(7, 20),
+                ),
+            )
+            .await;
+        old_ban.expect(201, None);
+        let old_ban = old_ban.body["id"].as_str().unwrap().to_owned();
+        let recent_ban = h
+            .post(
+                "/api/v1/bans",
+                &officer,
+                &ban_body("Zoé Récente", today_str(), today_str()),
+            )
+            .await;
+        recent_ban.expect(201, None);
+        let recent_ban = recent_ban.body["id"].as_str().unwrap().to_owned();
+        let ban_page = h.get(&format!("/api/v1/bans/{old_ban}"), &officer).await;
+        assert_eq!(
+            ban_page.body["retention"]["basis"], "prescription_of_breach",
+            "{}",
+            ban_page.text
+        );
+        assert_eq!(
+            ban_page.body["retention"]["ends_on"],
+            day_years_ago(1, 20),
+            "six years after the ban's last day"
+        );
+
+        // Two injunction dossiers whose last step was eleven years ago (the policy keeps them ten).
+        let mut dossiers = vec![];
+        for tenant in ["Xavier Locatairou", "Victor Gardélitige"] {
+            let created = h
+                .post(
+                    "/api/v1/injunctions",
+                    &officer,
+                    &json!({"bailleur_id": p.org, "residence_id": p.res,
+                        "tenant": {"name": tenant, "dwelling": "Bât. B, porte 31", "lease_ref": "BAIL-31"},
+                        "grounds": format!("Trafic imputé à {tenant} dans le hall B2."), "issued_on": today_str()}),
+                )
+                .await;
+            created.expect(201, None);
+            let id = created.body["id"].as_str().unwrap().to_owned();
+            h.db.execute(&format!(
+                "UPDATE injunctions SET procedure = REPLACE(procedure, '\"issued_on\":\"{}\"', '\"issued_on\":\"{}\"') WHERE id = '{id}'",
+                today_str(),
+                day_years_ago(11, 0)
+            ));
+            dossiers.push(id);
+        }
+        let (dossier, held) = (dossiers[0].clone(), dossiers[1].clone());
+        let page = h
+            .get(&format!("/api/v1/injunctions/{dossier}"), &p.corr)
+            .await;
+        assert_eq!(page.body["retention"]["basis"], "dossier_last_step");
+        assert_eq!(page.body["retention"]["ends_on"], day_years_ago(1, 0));
+
+        // The préfecture holds its dossiers (not the bailleur's incidents); the police do not
+        // hold; the landlord cannot lift the préfecture's hold.
+        let hold = |t: &str, kind: &str, id: &str| {
+            let body = json!({"record_type": kind, "record_id": id, "reason": "Recours devant le tribunal administratif"});
+            let t = t.to_owned();
+            let h = &h;
+            async move { h.post("/api/v1/legal-holds", &t, &body).await }
+        };
+        let incident = named_incident(&h, &p, "Jean Horsdossier", 0, "CP-R634-2").await;
+        hold(&officer, "incident", &incident)
+            .await
+            .expect(404, Some("not_found"));
+        hold(&p.police, "ban", &old_ban)
+            .await
+            .expect(403, Some("forbidden"));
+        hold(&p.other_corr, "injunction", &held)
+            .await
+            .expect(404, Some("not_found"));
+        let placed = hold(&officer, "injunction", &held).await;
+        placed.expect(201, None);
+        let hold_path = format!(
+            "/api/v1/legal-holds/{}/release",
+            placed.body["id"].as_str().unwrap()
+        );
+        h.post(&hold_path, &p.corr, &json!({}))
+            .await
+            .expect(403, Some("forbidden"));
+        assert_eq!(
+            h.get(&format!("/api/v1/injunctions/{held}"), &officer)
+                .await
+                .body["retention"]["basis"],
+            "legal_hold"
+        );
+
+        // The run anonymises the old ban and the dossier, not the held one nor the recent ban.
+        let done = start_run(&h, &admin, json!({})).await;
+        done.expect(201, None);
+        let got = listed(&done);
+        assert!(got.contains(&format!("ban:{old_ban}")), "{got:?}");
+        assert!(got.contains(&format!("injunction:{dossier}")), "{got:?}");
+        assert!(!got.contains(&format!("injunction:{held}")), "{got:?}");
+        assert!(!got.contains(&format!("ban:{recent_ban}")), "{got:?}");
+
+        let ban = h.get(&format!("/api/v1/bans/{old_ban}"), &officer).await;
+        assert_eq!(ban.body["person"]["name"], "[anonymisé]");
+        assert!(ban.body["person"].get("birth_date").is_none());
+        assert_eq!(ban.body["grounds"], "[anonymisé]");
+        assert_eq!(ban.body["places"]["buildings"], json!([]));
+        assert_eq!(
+            ban.body["residence_id"],
+            p.res.as_str(),
+            "the residence stays"
+        );
+        assert_eq!(ban.body["end"], day_years_ago(7, 20), "the dates stay");
+        let dossier_page = h
+            .get(&format!("/api/v1/injunctions/{dossier}"), &officer)
+            .await;
+        assert_eq!(dossier_page.body["tenant"]["name"], "[anonymisé]");
+        assert_eq!(dossier_page.body["status"], "awaiting_answer");
+        assert!(dossier_page.body["retention"]["anonymised_at"].is_string());
+        for name in ["Bannidupont", "Locatairou"] {
+            for (path, t) in [
+                ("/api/v1/bans?limit=100", &officer),
+                ("/api/v1/bans?limit=100", &p.corr),
+                ("/api/v1/injunctions?limit=100", &officer),
+                ("/api/v1/injunctions?limit=100", &p.corr),
+                ("/api/v1/events?limit=1000", &officer),
+                ("/api/v1/events?limit=1000", &p.corr),
+            ] {
+                let text = h.get(path, t).await.text;
+                assert!(!text.contains(name), "{name} still in {path}");
+            }
+        }
+        for kept in ["Zoé Récente", "Victor Gardélitige"] {
+            let lists = h.get("/api/v1/bans?limit=100", &officer).await.text
+                + &h.get("/api/v1/injunctions?limit=100", &officer).await.text;
+            assert!(lists.contains(kept), "{kept} is kept");
+        }
+        let events = h.get("/api/v1/events?limit=1000", &officer).await;
+        for (kind, id, basis) in [
+            ("ban.anonymised", &old_ban, "prescription_of_breach"),
+            ("injunction.anonymised", &dossier, "dossier_last_step"),
+        ] {
+            assert!(
+                events.body["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|e| e["type"] == kind
+                        && e["resource_id"] == id.as_str()
+                        && e["data"]["basis"] == basis),
+                "{kind} for {id}: {}",
+                events.text
+            );
+        }
+        // Nobody writes into them again.
+        h.post(
+            &format!("/api/v1/bans/{old_ban}/acknowledgement"),
+            &p.corr,
+            &json!({}),
+        )
+        .await
+        .expect(409, Some("record_anonymised"));
+        h.post(
+            &format!("/api/v1/injunctions/{dossier}/steps"),
+            &p.corr,
+            &json!({"kind": "accept", "answered_on": today_str()}),
+        )
+        .await
+        .expect(409, Some("record_anonymised"));
+        let verify = h.get("/api/v1/audit/verify", &admin).await;
+        assert_eq!(verify.body["breaks"], json!([]), "{}", verify.text);
+
+        // Released by its owner, the held dossier goes at the next run.
+        h.post(&hold_path, &officer, &json!({}))
+            .await
+            .expect(200, None);
+        let next = start_run(&h, &admin, json!({})).await;
+        assert!(
+            listed(&next).contains(&format!("injunction:{held}")),
+            "{}",
+            next.text
+        );
+    }
+);

@@ -82,10 +82,10 @@ pub struct CreateBan {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Content {
-    person: BannedPerson,
-    places: BanPlaces,
-    grounds: String,
+pub(crate) struct Content {
+    pub(crate) person: BannedPerson,
+    pub(crate) places: BanPlaces,
+    pub(crate) grounds: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -119,6 +119,10 @@ pub struct Ban {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[serde(default, with = "vigie_domain::timestamp::option")]
     pub police_acknowledged_at: Option<DateTime<Utc>>,
+    /// Why and until when the record is kept (GDPR art. 5(1)(e)): on the record's own page, not in
+    /// lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention: Option<crate::retention::RecordRetention>,
     pub version: i64,
     #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
@@ -145,6 +149,7 @@ fn view(row: BanRow) -> AppResult<Ban> {
         procureur_informed_on: row.procureur_informed_on,
         bailleur_acknowledged_at: row.bailleur_acknowledged_at.map(|t| t.and_utc()),
         police_acknowledged_at: row.police_acknowledged_at.map(|t| t.and_utc()),
+        retention: None,
         version: row.version,
         created_at: row.created_at.and_utc(),
         updated_at: row.updated_at.and_utc(),
@@ -174,7 +179,7 @@ fn scope(conn: &mut DbConn, caller: &Caller) -> AppResult<BanScope> {
     }
 }
 
-fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<BanRow> {
+pub(crate) fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<BanRow> {
     let row = repo::get(conn, id)?.ok_or_else(AppError::not_found)?;
     let sees = match scope(conn, caller) {
         Ok(BanScope::All) => true,
@@ -340,7 +345,13 @@ pub async fn get_ban(app: &App, caller: Caller, id: String) -> AppResult<Ban> {
     let purpose = crate::access_journal::purpose(&caller)?;
     let reader = caller.clone();
     let b = app
-        .db(move |conn| view(visible(conn, &caller, &id)?))
+        .db(move |conn| {
+            let row = visible(conn, &caller, &id)?;
+            let retention = crate::retention::of_ban(conn, &row)?;
+            let mut b = view(row)?;
+            b.retention = Some(retention);
+            Ok(b)
+        })
         .await?;
     crate::access_journal::record(app, &reader, purpose, "ban", vec![b.id.clone()]).await?;
     Ok(b)
@@ -354,6 +365,7 @@ pub async fn acknowledge(app: &App, caller: Caller, id: String) -> AppResult<Ban
     let actor = caller.actor();
     app.tx(move |conn| {
         let mut row = visible(conn, &caller, &id)?;
+        crate::retention::refuse_if_anonymised(conn, crate::retention::RecordKind::Ban, &row.id)?;
         let now = vigie_store::now();
         let slot = match scope(conn, &caller)? {
             BanScope::Bailleur(_) => &mut row.bailleur_acknowledged_at,

@@ -68,9 +68,8 @@ pub struct SubjectRecord {
     /// The record has a free-text narrative or facts, not exported (it may name other people):
     /// the DPO reads it before answering.
     pub narrative_withheld: bool,
-    /// How long the record is kept (incidents, complaints, PVs).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub retention: Option<RecordRetention>,
+    /// How long the record is kept, and why.
+    pub retention: RecordRetention,
 }
 
 /// The records of the organisation that name the person (the search and the access export).
@@ -284,7 +283,7 @@ fn find(conn: &mut DbConn, org: &str, subject: &Subject) -> AppResult<(Vec<Subje
                 let facts = serde_json::json!({"category": r.category, "occurred_at": ts(r.occurred_at),
                     "status": r.status, "residence_id": r.residence_id});
                 let retention = crate::retention::of_incident(conn, r)?;
-                Ok((facts, !r.narrative.is_empty(), Some(retention)))
+                Ok((facts, !r.narrative.is_empty(), retention))
             },
         )?;
         found.add(
@@ -295,7 +294,7 @@ fn find(conn: &mut DbConn, org: &str, subject: &Subject) -> AppResult<(Vec<Subje
             |r| {
                 let facts = serde_json::json!({"status": r.status, "channel": r.channel,
                     "orientation": r.orientation, "filed_at": r.filed_at.map(ts)});
-                Ok((facts, true, Some(crate::retention::of_complaint(conn, r)?)))
+                Ok((facts, true, crate::retention::of_complaint(conn, r)?))
             },
         )?;
         found.add(
@@ -306,7 +305,7 @@ fn find(conn: &mut DbConn, org: &str, subject: &Subject) -> AppResult<(Vec<Subje
             |r| {
                 let facts = serde_json::json!({"number": r.number, "revision": r.revision,
                     "status": r.status, "found_on": r.found_on});
-                Ok((facts, true, Some(crate::retention::of_pv(conn, r)?)))
+                Ok((facts, true, crate::retention::of_pv(conn, r)?))
             },
         )?;
         found.add(
@@ -317,7 +316,7 @@ fn find(conn: &mut DbConn, org: &str, subject: &Subject) -> AppResult<(Vec<Subje
             |r| {
                 let facts = serde_json::json!({"residence_id": r.residence_id,
                     "start_on": r.start_on, "end_on": r.end_on});
-                Ok((facts, true, None))
+                Ok((facts, true, crate::retention::of_ban(conn, r)?))
             },
         )?;
         found.add(
@@ -327,7 +326,7 @@ fn find(conn: &mut DbConn, org: &str, subject: &Subject) -> AppResult<(Vec<Subje
             |r| m.mentions(&[("content", &r.content)]),
             |r| {
                 let facts = serde_json::json!({"status": r.status, "residence_id": r.residence_id});
-                Ok((facts, true, None))
+                Ok((facts, true, crate::retention::of_injunction(conn, r)?))
             },
         )?;
     }
@@ -353,7 +352,7 @@ impl Found {
         rows: Vec<R>,
         id: impl Fn(&R) -> String,
         mentions: impl Fn(&R) -> Vec<Mention>,
-        mut describe: impl FnMut(&R) -> AppResult<(Value, bool, Option<RecordRetention>)>,
+        mut describe: impl FnMut(&R) -> AppResult<(Value, bool, RecordRetention)>,
     ) -> AppResult<()> {
         self.truncated |= rows.len() >= repo::MAX_ROWS as usize;
         for r in rows {
@@ -420,11 +419,21 @@ pub async fn erasure(app: &App, caller: Caller, subject: Subject) -> AppResult<E
         .into_iter()
         .map(|r| {
             let fields = r.mentions.iter().map(|m| m.field.clone()).collect();
-            let (decision, legal_basis, reason) = match (&r.retention, r.record_type.as_str()) {
-                (Some(ret), _) if ret.anonymised_at.is_some() => {
+            let measure = matches!(r.record_type.as_str(), "ban" | "injunction");
+            let ret = &r.retention;
+            let (decision, legal_basis, reason) = match () {
+                _ if ret.anonymised_at.is_some() => {
                     (ErasureDecision::NothingLeft, None, None)
                 }
-                (Some(ret), _) if ret.basis.legal_action_open() => (
+                _ if measure => (
+                    ErasureDecision::Refuse,
+                    Some("GDPR art. 17(3)(b) and (e)".to_owned()),
+                    Some(format!(
+                        "a measure of the préfet ({}): the préfecture, which decided it under the law, answers for it",
+                        r.record_type
+                    )),
+                ),
+                _ if ret.basis.legal_action_open() => (
                     ErasureDecision::Refuse,
                     Some("GDPR art. 17(3)(e)".to_owned()),
                     Some(format!(
@@ -432,14 +441,7 @@ pub async fn erasure(app: &App, caller: Caller, subject: Subject) -> AppResult<E
                         ret.basis.as_str()
                     )),
                 ),
-                (Some(_), _) => (ErasureDecision::Erase, None, None),
-                (None, kind) => (
-                    ErasureDecision::Refuse,
-                    Some("GDPR art. 17(3)(b) and (e)".to_owned()),
-                    Some(format!(
-                        "a measure of the préfet ({kind}): the préfecture, which decided it under the law, answers for it"
-                    )),
-                ),
+                _ => (ErasureDecision::Erase, None, None),
             };
             ErasureItem {
                 record_type: r.record_type,

@@ -45,6 +45,8 @@ pub const RESTRICTED_EVENT_TYPES: &[&str] = &[
     "injunction.action_brought",
     "injunction.substituted",
     "injunction.deadline_approaching",
+    "injunction.anonymised",
+    "ban.anonymised",
 ];
 
 /// Whether the feed can carry this event type.

@@ -73,13 +73,13 @@ pub struct CreateInjunction {
 
 /// What the dossier holds besides its procedure.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Content {
-    tenant: Tenant,
-    grounds: String,
+pub(crate) struct Content {
+    pub(crate) tenant: Tenant,
+    pub(crate) grounds: String,
     #[serde(default)]
-    incident_ids: Vec<String>,
+    pub(crate) incident_ids: Vec<String>,
     #[serde(default)]
-    complaint_ids: Vec<String>,
+    pub(crate) complaint_ids: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -113,6 +113,10 @@ pub struct Injunction {
     pub days_left: Option<i64>,
     /// The steps possible today.
     pub next_steps: Vec<&'static str>,
+    /// Why and until when the record is kept (GDPR art. 5(1)(e)): on the record's own page, not in
+    /// lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention: Option<crate::retention::RecordRetention>,
     pub version: i64,
     #[serde(with = "vigie_domain::timestamp")]
     pub created_at: DateTime<Utc>,
@@ -138,6 +142,7 @@ fn view(row: InjunctionRow) -> AppResult<Injunction> {
         bailleur_id: row.org_id,
         prefecture_id: row.prefecture_id,
         residence_id: row.residence_id,
+        retention: None,
         version: row.version,
         created_at: row.created_at.and_utc(),
         updated_at: row.updated_at.and_utc(),
@@ -164,7 +169,7 @@ fn readers(caller: &Caller) -> AppResult<Readers> {
     }
 }
 
-fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<InjunctionRow> {
+pub(crate) fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<InjunctionRow> {
     let row = repo::get(conn, id)?.ok_or_else(AppError::not_found)?;
     match readers(caller) {
         Ok(Readers::Prefecture) => Ok(row),
@@ -354,7 +359,13 @@ pub async fn get_injunction(app: &App, caller: Caller, id: String) -> AppResult<
     let purpose = crate::access_journal::purpose(&caller)?;
     let reader = caller.clone();
     let i = app
-        .db(move |conn| view(visible(conn, &caller, &id)?))
+        .db(move |conn| {
+            let row = visible(conn, &caller, &id)?;
+            let retention = crate::retention::of_injunction(conn, &row)?;
+            let mut i = view(row)?;
+            i.retention = Some(retention);
+            Ok(i)
+        })
         .await?;
     crate::access_journal::record(app, &reader, purpose, "injunction", vec![i.id.clone()]).await?;
     Ok(i)
@@ -377,6 +388,11 @@ pub async fn record_step(
     app.tx(move |conn| {
         let mut row = visible(conn, &caller, &id)?;
         party(&caller, event.owner())?;
+        crate::retention::refuse_if_anonymised(
+            conn,
+            crate::retention::RecordKind::Injunction,
+            &row.id,
+        )?;
         let mut procedure = row.procedure()?;
         let name = event.name();
         let allowed = procedure.allowed(today());
@@ -428,6 +444,11 @@ pub async fn link(
     app.tx(move |conn| {
         let mut row = visible(conn, &caller, &id)?;
         party(&caller, InjunctionParty::Bailleur)?;
+        crate::retention::refuse_if_anonymised(
+            conn,
+            crate::retention::RecordKind::Injunction,
+            &row.id,
+        )?;
         for (i, incident) in body.incident_ids.iter().enumerate() {
             crate::incidents::visible(conn, &caller, incident).map_err(|_| {
                 AppError::invalid_field(

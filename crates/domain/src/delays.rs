@@ -33,6 +33,8 @@ pub enum DelayRule {
     SwornAgentFileYears,
     /// Years an incident with no qualification is kept from its facts (a policy).
     UnqualifiedIncidentYears,
+    /// Years a préfet's injunction dossier is kept after its last step (a policy).
+    InjunctionDossierYears,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -75,6 +77,7 @@ impl LegalDelays {
             DelayRule::EnforcementPrescriptionYears,
             DelayRule::SwornAgentFileYears,
             DelayRule::UnqualifiedIncidentYears,
+            DelayRule::InjunctionDossierYears,
         ] {
             if !d.entries.iter().any(|e| e.rule == rule) {
                 return Err(DelaysError::Missing(rule));

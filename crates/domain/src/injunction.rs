@@ -209,6 +209,15 @@ impl Procedure {
         }
     }
 
+    /// The day of the dossier's last step: the injunction, the answer, the summons or the
+    /// substitution.
+    pub fn last_step(&self) -> NaiveDate {
+        [self.answered_on, self.summons_on, self.substituted_on]
+            .into_iter()
+            .flatten()
+            .fold(self.issued_on, NaiveDate::max)
+    }
+
     /// Whether the préfet may act in the landlord's place on `today`.
     pub fn substitution_open(&self, today: NaiveDate) -> bool {
         match self.status {

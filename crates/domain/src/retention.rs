@@ -44,6 +44,11 @@ pub enum Basis {
     AgrementInForce,
     /// A set number of years after the sworn agent's last agrément ended.
     AgrementEnded,
+    /// A préfet's ban from premises: until a breach of it (a délit) is time-barred, counted from
+    /// the ban's last day.
+    PrescriptionOfBreach,
+    /// A préfet's injunction dossier: a set number of years after its last step.
+    DossierLastStep,
 }
 
 impl Basis {
@@ -58,6 +63,8 @@ impl Basis {
             Self::LegalHold => "legal_hold",
             Self::AgrementInForce => "agrement_in_force",
             Self::AgrementEnded => "agrement_ended",
+            Self::PrescriptionOfBreach => "prescription_of_breach",
+            Self::DossierLastStep => "dossier_last_step",
         }
     }
 
@@ -220,6 +227,29 @@ pub fn sworn_agent(
         plus_years(
             from,
             LegalDelays::shipped().value_on(DelayRule::SwornAgentFileYears, from),
+        ),
+    )
+}
+
+/// A préfet's ban from premises ending on `last_day`: a breach of it is a délit (art. L.22-11-1
+/// CSI) that may still be prosecuted until its public action is prescribed, and the last breach
+/// possible is on the ban's last day.
+pub fn ban(last_day: NaiveDate) -> Retention {
+    Retention::until(
+        Basis::PrescriptionOfBreach,
+        crate::offence::Nature::Delit.prescription_date(last_day),
+    )
+}
+
+/// A préfet's injunction dossier (art. L.442-4-3 CCH) whose last step (the injunction, the
+/// landlord's answer, the summons, the préfet's substitution) was on `last_step`: the policy term
+/// from then.
+pub fn injunction(last_step: NaiveDate) -> Retention {
+    Retention::until(
+        Basis::DossierLastStep,
+        plus_years(
+            last_step,
+            LegalDelays::shipped().value_on(DelayRule::InjunctionDossierYears, last_step),
         ),
     )
 }
@@ -407,6 +437,54 @@ mod tests {
         assert_eq!(
             sworn_agent(None, d("2024-01-01"), today).ends_on,
             Some(d("2029-01-01"))
+        );
+    }
+
+    #[test]
+    fn a_ban_is_kept_until_a_breach_of_it_is_prescribed() {
+        // A breach on the ban's last day is a délit: prosecuted for six years after it.
+        let r = ban(d("2019-03-31"));
+        assert_eq!(r.basis, Basis::PrescriptionOfBreach);
+        assert_eq!(r.ends_on, Some(d("2025-03-31")));
+        assert!(r.is_due(d("2025-04-01")));
+        assert!(!r.is_due(d("2025-03-31")), "the last day is still within");
+        assert_eq!(r.held(true).ends_on, None);
+    }
+
+    #[test]
+    fn an_injunction_dossier_is_kept_the_set_term_after_its_last_step() {
+        use crate::injunction::{InjunctionEvent, Procedure};
+        let delays = LegalDelays::shipped();
+        let mut p = Procedure::new(d("2025-07-01"), d("2025-07-01"), delays).unwrap();
+        assert_eq!(p.last_step(), d("2025-07-01"));
+        p.apply(
+            InjunctionEvent::Accept {
+                answered_on: d("2025-07-10"),
+            },
+            d("2025-07-10"),
+            delays,
+        )
+        .unwrap();
+        p.apply(
+            InjunctionEvent::BringAction {
+                court: "TJ Nanterre".into(),
+                summons_on: d("2025-08-01"),
+            },
+            d("2025-08-02"),
+            delays,
+        )
+        .unwrap();
+        assert_eq!(
+            p.last_step(),
+            d("2025-08-01"),
+            "the summons, the latest step"
+        );
+        let years = delays.value_on(DelayRule::InjunctionDossierYears, d("2025-08-01"));
+        let r = injunction(p.last_step());
+        assert_eq!(r.basis, Basis::DossierLastStep);
+        assert_eq!(
+            r.ends_on,
+            d("2025-08-01").checked_add_months(Months::new(12 * years))
         );
     }
 }

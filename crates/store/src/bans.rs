@@ -90,6 +90,28 @@ pub fn save(
     Ok(row)
 }
 
+/// Replaces the ban's content (the retention run's anonymisation); audits `action`.
+pub fn replace_content(
+    conn: &mut DbConn,
+    actor: &Actor,
+    mut row: BanRow,
+    action: &str,
+) -> StoreResult<BanRow> {
+    let current = row.version;
+    row.version = current + 1;
+    row.updated_at = now();
+    let n = diesel::update(bans::table.find(&row.id).filter(bans::version.eq(current)))
+        .set((
+            bans::content.eq(&row.content),
+            bans::version.eq(row.version),
+            bans::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)?;
+    crate::error::updated_once(n)?;
+    audited(conn, actor, action, &row)?;
+    Ok(row)
+}
+
 /// Who lists bans.
 #[derive(Debug, Clone)]
 pub enum BanScope {

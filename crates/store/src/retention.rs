@@ -6,14 +6,16 @@ use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::bans::BanRow;
 use crate::complaints::ComplaintRow;
 use crate::db::DbConn;
 use crate::error::StoreResult;
 use crate::incidents::IncidentRow;
+use crate::injunctions::InjunctionRow;
 use crate::pvs::PvRow;
 use crate::schema::{
-    anonymisations, complaint_incidents, complaints, incidents, legal_holds, pv_incidents, pvs,
-    retention_runs, sworn_agents,
+    anonymisations, bans, complaint_incidents, complaints, incidents, injunctions, legal_holds,
+    pv_incidents, pvs, retention_runs, sworn_agents,
 };
 use crate::sworn_agents::AgentRow;
 
@@ -263,6 +265,57 @@ pub fn agent_candidates(
         q = q.filter(sworn_agents::id.gt(a));
     }
     Ok(q.order(sworn_agents::id.asc()).limit(limit).load(conn)?)
+}
+
+/// Injunction dossiers not anonymised (all of them: their end follows their last step, which
+/// only their procedure records, and a département has few).
+pub fn injunction_candidates(
+    conn: &mut DbConn,
+    org_id: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<InjunctionRow>> {
+    let mut q = injunctions::table
+        .select(InjunctionRow::as_select())
+        .filter(not(exists(
+            anonymisations::table
+                .filter(anonymisations::record_type.eq("injunction"))
+                .filter(anonymisations::record_id.eq(injunctions::id)),
+        )))
+        .into_boxed();
+    if let Some(o) = org_id {
+        q = q.filter(injunctions::org_id.eq(o));
+    }
+    if let Some(a) = after {
+        q = q.filter(injunctions::id.gt(a));
+    }
+    Ok(q.order(injunctions::id.asc()).limit(limit).load(conn)?)
+}
+
+/// Bans not anonymised whose last day was before `ended_before`.
+pub fn ban_candidates(
+    conn: &mut DbConn,
+    org_id: Option<&str>,
+    ended_before: NaiveDate,
+    after: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<BanRow>> {
+    let mut q = bans::table
+        .select(BanRow::as_select())
+        .filter(bans::end_on.lt(ended_before))
+        .filter(not(exists(
+            anonymisations::table
+                .filter(anonymisations::record_type.eq("ban"))
+                .filter(anonymisations::record_id.eq(bans::id)),
+        )))
+        .into_boxed();
+    if let Some(o) = org_id {
+        q = q.filter(bans::org_id.eq(o));
+    }
+    if let Some(a) = after {
+        q = q.filter(bans::id.gt(a));
+    }
+    Ok(q.order(bans::id.asc()).limit(limit).load(conn)?)
 }
 
 /// The complaints these incidents are part of, as (incident id, complaint).

@@ -1,7 +1,8 @@
 //! Legal holds: litigation or a request of the parquet suspends a record's end until released.
-//! A hold is placed by the bailleur's correspondent on its own records or by the parquet's
-//! magistrate on the records before it, and released only by the organisation that placed it (a
-//! bailleur cannot lift the parquet's hold).
+//! A hold is placed by the bailleur's correspondent on its own records, by the parquet's
+//! magistrate on the records before it, or by a préfecture officer on the préfet's dossiers
+//! (injunctions, bans), and released only by the organisation that placed it (a bailleur cannot
+//! lift the parquet's hold).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -79,11 +80,12 @@ fn view(r: HoldRow) -> AppResult<LegalHold> {
 }
 
 /// The parties of legal holds: a bailleur's members with one of `bailleur_roles`, the parquet's
-/// magistrate; anyone else is refused with `refusal`.
+/// magistrate, the préfecture's officers; anyone else is refused with `refusal`.
 fn hold_party(caller: &Caller, bailleur_roles: &[Role], refusal: &str) -> AppResult<()> {
     let allowed = match caller.org_kind {
         OrgKind::Bailleur => caller.has_any(bailleur_roles),
         OrgKind::Parquet => caller.has(Role::Magistrate),
+        OrgKind::Prefecture => caller.has(Role::PrefectureOfficer),
         _ => false,
     };
     if allowed {
@@ -93,19 +95,26 @@ fn hold_party(caller: &Caller, bailleur_roles: &[Role], refusal: &str) -> AppRes
     }
 }
 
-/// Who places and releases holds: the bailleur's correspondent, the parquet's magistrate.
+/// Who places and releases holds: the bailleur's correspondent, the parquet's magistrate, the
+/// préfecture's officers.
 fn holder(caller: &Caller) -> AppResult<()> {
     hold_party(
         caller,
         &[Role::Correspondent],
-        "legal holds are placed by the bailleur's correspondent or the parquet's magistrate",
+        "legal holds are placed by the bailleur's correspondent, the parquet's magistrate or a préfecture officer",
     )
 }
 
 /// The owning organisation of a record the caller sees (404 otherwise); the parquet holds only
-/// what is before it, and never a sworn agent's file.
+/// what is before it, and never a sworn agent's file; the préfecture only its own dossiers.
 fn owner_of(conn: &mut DbConn, caller: &Caller, record: RecordKind, id: &str) -> AppResult<String> {
+    let dossier = matches!(record, RecordKind::Injunction | RecordKind::Ban);
+    if caller.org_kind == OrgKind::Prefecture && !dossier {
+        return Err(AppError::not_found());
+    }
     Ok(match record {
+        RecordKind::Injunction => crate::injunctions::visible(conn, caller, id)?.org_id,
+        RecordKind::Ban => crate::bans::visible(conn, caller, id)?.org_id,
         RecordKind::Incident => crate::incidents::visible(conn, caller, id)?.org_id,
         RecordKind::Complaint => crate::complaints::visible(conn, caller, id)?.org_id,
         RecordKind::Pv => crate::pvs::visible(conn, caller, id)?.org_id,
@@ -223,7 +232,7 @@ fn readers(caller: &Caller) -> AppResult<()> {
     hold_party(
         caller,
         &[Role::Correspondent, Role::Dpo],
-        "legal holds are read by the bailleur's correspondent and DPO, and the parquet's magistrate",
+        "legal holds are read by the bailleur's correspondent and DPO, the parquet's magistrate and the préfecture's officers",
     )
 }
 

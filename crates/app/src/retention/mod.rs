@@ -1,4 +1,5 @@
-//! Retention (issue 13): every incident, complaint, PV and sworn-agent file has a basis and an end
+//! Retention (issue 13): every incident, complaint, PV, sworn-agent file and préfet's dossier
+//! (injunction, ban) has a basis and an end
 //! computed by the domain's rules (`vigie_domain::retention`) from the facts gathered here; legal
 //! holds suspend it; a retention run anonymises what is past its end. The same functions serve the
 //! record's own page, the run, its dry run and the CLI.
@@ -14,8 +15,10 @@ use vigie_domain::delays::{DelayRule, LegalDelays};
 use vigie_domain::pv::local_day;
 use vigie_domain::retention::{self as rules, Basis, ComplaintStage, Retention};
 use vigie_store::DbConn;
+use vigie_store::bans::BanRow;
 use vigie_store::complaints::ComplaintRow;
 use vigie_store::incidents::{self as incident_repo, IncidentRow};
+use vigie_store::injunctions::InjunctionRow;
 use vigie_store::offences;
 use vigie_store::pvs::PvRow;
 use vigie_store::retention as repo;
@@ -31,13 +34,21 @@ pub enum RecordKind {
     Complaint,
     Pv,
     SwornAgent,
+    Injunction,
+    Ban,
 }
 
 impl RecordKind {
     /// In the order a run takes them: the records that copy an incident's content (complaints,
     /// PVs) before the incident.
-    pub const IN_RUN_ORDER: [RecordKind; 4] =
-        [Self::Complaint, Self::Pv, Self::Incident, Self::SwornAgent];
+    pub const IN_RUN_ORDER: [RecordKind; 6] = [
+        Self::Complaint,
+        Self::Pv,
+        Self::Incident,
+        Self::SwornAgent,
+        Self::Injunction,
+        Self::Ban,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -45,6 +56,8 @@ impl RecordKind {
             Self::Complaint => "complaint",
             Self::Pv => "pv",
             Self::SwornAgent => "sworn_agent",
+            Self::Injunction => "injunction",
+            Self::Ban => "ban",
         }
     }
 
@@ -179,6 +192,20 @@ fn agent_rule(a: &AgentRow, today: NaiveDate) -> AppResult<Retention> {
     ))
 }
 
+/// An injunction dossier's rule (without its hold): the policy term after its last step.
+fn injunction_rule(row: &InjunctionRow) -> AppResult<Retention> {
+    Ok(rules::injunction(row.procedure()?.last_step()))
+}
+
+pub(crate) fn of_injunction(conn: &mut DbConn, row: &InjunctionRow) -> AppResult<RecordRetention> {
+    let rule = injunction_rule(row)?;
+    shown(conn, RecordKind::Injunction, &row.id, rule)
+}
+
+pub(crate) fn of_ban(conn: &mut DbConn, row: &BanRow) -> AppResult<RecordRetention> {
+    shown(conn, RecordKind::Ban, &row.id, rules::ban(row.end_on))
+}
+
 pub(crate) fn of_incident(conn: &mut DbConn, row: &IncidentRow) -> AppResult<RecordRetention> {
     let rule = incident_rule(conn, row)?;
     shown(conn, RecordKind::Incident, &row.id, rule)
@@ -201,7 +228,7 @@ pub(crate) fn of_agent(conn: &mut DbConn, row: &AgentRow) -> AppResult<RecordRet
 
 /// Refuses a change to an anonymised record (409 `record_anonymised`): its end has passed, and a
 /// change (an ERP's batch met again, a step, a correction) must not name anyone in it again. Every
-/// use case that writes an incident, complaint, PV or sworn-agent file calls it.
+/// use case that writes an incident, complaint, PV, sworn-agent file or préfet's dossier calls it.
 pub(crate) fn refuse_if_anonymised(conn: &mut DbConn, kind: RecordKind, id: &str) -> AppResult<()> {
     if is_anonymised(conn, kind, id)? {
         return Err(AppError::conflict(

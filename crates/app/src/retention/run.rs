@@ -20,6 +20,7 @@ use vigie_store::DbConn;
 use vigie_store::audit::{self, Actor, Change};
 use vigie_store::events::{self, NewEvent};
 use vigie_store::retention::{self as repo, AnonymisationRow, RunRow};
+use vigie_store::{bans as ban_repo, injunctions as injunction_repo};
 use vigie_store::{complaints as complaint_repo, incidents as incident_repo, pvs as pv_repo};
 use vigie_store::{residences, sworn_agents as agent_repo};
 
@@ -202,6 +203,16 @@ fn examine(
             let rows = repo::agent_candidates(conn, org, before, midnight(before), after, BATCH)?;
             judged(rows, |r| (r.id, r.org_id), |r| super::agent_rule(r, today))?
         }
+        RecordKind::Injunction => {
+            let rows = repo::injunction_candidates(conn, org, after, BATCH)?;
+            judged(rows, |r| (r.id, r.org_id), super::injunction_rule)?
+        }
+        RecordKind::Ban => {
+            // A breach is a délit: its term is the longest a ban's end can be kept.
+            let years = vigie_domain::offence::Nature::Delit.prescription_years();
+            let rows = repo::ban_candidates(conn, org, years_before(today, years), after, BATCH)?;
+            judged(rows, |r| (r.id, r.org_id), |r| Ok(rules::ban(r.end_on)))?
+        }
     };
     // The holds, read once per page.
     let ids: Vec<String> = out.iter().map(|c| c.id.clone()).collect();
@@ -302,6 +313,8 @@ async fn anonymise(app: &App, run_id: &str, due: &DueRecord) -> AppResult<bool> 
                 RecordKind::Complaint => complaint(conn, &claim.record_id, data),
                 RecordKind::Pv => pv(conn, &claim.record_id, data),
                 RecordKind::SwornAgent => agent(conn, &claim.record_id, data),
+                RecordKind::Injunction => injunction(conn, &claim.record_id, data),
+                RecordKind::Ban => ban(conn, &claim.record_id, data),
             }
         })
         .await;
@@ -465,6 +478,88 @@ fn agent(conn: &mut DbConn, id: &str, data: serde_json::Value) -> AppResult<()> 
         },
     )?;
     Ok(())
+}
+
+/// A préfet's measure's event: the same restricted audience as its other events (the
+/// correspondents and the préfecture, never a webhook).
+fn measure_event(
+    conn: &mut DbConn,
+    event_type: &str,
+    resource_type: &str,
+    id: &str,
+    org_id: &str,
+    circonscription_code: Option<&str>,
+    data: serde_json::Value,
+) -> AppResult<()> {
+    events::record(
+        conn,
+        NewEvent {
+            event_type,
+            resource_type,
+            resource_id: id,
+            org_id,
+            circonscription_code,
+            parquet_id: None,
+            restricted: true,
+            for_prefecture: true,
+            data,
+        },
+    )?;
+    Ok(())
+}
+
+/// The dossier keeps its landlord, residence, status, dates, deadlines, court and the records it
+/// relies on; the tenant, the grounds and the reasons given go.
+fn injunction(conn: &mut DbConn, id: &str, data: serde_json::Value) -> AppResult<()> {
+    let mut row = injunction_repo::get(conn, id)?.ok_or_else(AppError::internal)?;
+    let mut content: crate::injunctions::Content = row.content()?;
+    content.tenant = crate::injunctions::Tenant {
+        name: ANONYMISED.into(),
+        dwelling: ANONYMISED.into(),
+        lease_ref: None,
+    };
+    content.grounds = ANONYMISED.into();
+    let mut procedure = row.procedure()?;
+    procedure.refusal_reasons = procedure.refusal_reasons.map(|_| ANONYMISED.into());
+    procedure.substitution_reason = procedure.substitution_reason.map(|_| ANONYMISED.into());
+    row.content = json(&content)?;
+    row.procedure = json(&procedure)?;
+    let saved = injunction_repo::save(conn, &system(), row, None, "injunction.anonymised")?;
+    let data = with_version(data, saved.version);
+    measure_event(
+        conn,
+        "injunction.anonymised",
+        "injunction",
+        &saved.id,
+        &saved.org_id,
+        None,
+        data,
+    )
+}
+
+/// The ban keeps its landlord, residence, circonscription and dates; the person, the grounds and
+/// the places below the residence go.
+fn ban(conn: &mut DbConn, id: &str, data: serde_json::Value) -> AppResult<()> {
+    let mut row = ban_repo::get(conn, id)?.ok_or_else(AppError::internal)?;
+    let mut content: crate::bans::Content = row.content()?;
+    content.person = crate::bans::BannedPerson {
+        name: ANONYMISED.into(),
+        birth_date: None,
+    };
+    content.places = crate::bans::BanPlaces::default();
+    content.grounds = ANONYMISED.into();
+    row.content = json(&content)?;
+    let saved = ban_repo::replace_content(conn, &system(), row, "ban.anonymised")?;
+    let data = with_version(data, saved.version);
+    measure_event(
+        conn,
+        "ban.anonymised",
+        "ban",
+        &saved.id,
+        &saved.org_id,
+        saved.circonscription_code.as_deref(),
+        data,
+    )
 }
 
 fn json<T: Serialize>(v: &T) -> AppResult<String> {
