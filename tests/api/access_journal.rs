@@ -192,7 +192,7 @@ both_backends!(
         assert!(v.body["entries"].as_u64().unwrap() >= 4);
         let seq = police_reads[0]["seq"].as_i64().unwrap();
         h.db.execute(&format!(
-            "UPDATE access_journal SET purpose = 'audit' WHERE chain = '{}' AND seq = {seq}",
+            "UPDATE journal.access_journal SET purpose = 'audit' WHERE chain = '{}' AND seq = {seq}",
             p.org
         ));
         let v = h.get("/api/v1/access-journal/verify", &dpo).await;

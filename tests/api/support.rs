@@ -120,6 +120,13 @@ impl TestDb {
             Self::Sqlite(_) => {
                 let path = self.url().trim_start_matches("sqlite://").to_owned();
                 let mut c = diesel::SqliteConnection::establish(&path).expect("sqlite");
+                // The access journal's own file, under the name the server gives it.
+                let journal = vigie_store::db::sqlite_journal_path(std::path::Path::new(&path));
+                c.batch_execute(&format!(
+                    "ATTACH DATABASE '{}' AS journal",
+                    journal.display()
+                ))
+                .expect("attach the journal");
                 c.batch_execute(sql).expect("sql");
             }
             Self::Postgres { url, .. } => {

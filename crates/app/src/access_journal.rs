@@ -5,6 +5,8 @@
 //! entry point reaches the journal through the same code. The organisation's data protection
 //! officer reads its own chain; the platform admin every chain; reading the journal is journaled.
 
+use std::collections::{BTreeMap, HashMap};
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -56,7 +58,7 @@ pub async fn record(
         purpose,
         what: Journaled::Records { resource_type, ids },
     };
-    app.journal.submit(app, write).await
+    app.journal.submit(write).await
 }
 
 /// One read to journal, as queued for the next shared transaction.
@@ -77,21 +79,67 @@ enum Journaled {
 }
 
 /// The access journal's queue: at most 256 reads in one transaction.
-pub(crate) fn group_commit() -> GroupCommit<JournalWrite> {
-    GroupCommit::new(
-        |conn, w| {
-            let owned;
-            let reads = match &w.what {
-                Journaled::Records { resource_type, ids } => {
-                    owned = repo::owners(conn, resource_type, ids)?;
-                    &owned
-                }
-                Journaled::Reads(reads) => reads,
-            };
-            Ok(repo::record(conn, &w.actor, w.purpose, reads)?)
-        },
-        256,
-    )
+pub(crate) fn group_commit(store: vigie_store::Store) -> GroupCommit<JournalWrite> {
+    GroupCommit::new(store, "access-journal", durability, write_batch, 256)
+}
+
+/// The journal's durability is SQLite's in WAL mode with synchronous=NORMAL on both backends: a
+/// committed entry survives a crash of Vigie (it is in the database's log), and a power loss of the
+/// database's host may lose the last fraction of a second. On PostgreSQL that is an asynchronous
+/// commit (on the committer's own connection only), which spares every read an fsync of its own.
+fn durability(conn: &mut vigie_store::DbConn) -> AppResult<()> {
+    if let vigie_store::DbConn::Postgres(c) = conn {
+        use diesel::connection::SimpleConnection;
+        c.batch_execute("SET synchronous_commit = off")
+            .map_err(vigie_store::StoreError::from)?;
+    }
+    Ok(())
+}
+
+/// Journals a batch of reads: the owners of the records read looked up once per type of record,
+/// then every entry appended (see [`repo::record_many`]).
+fn write_batch(conn: &mut vigie_store::DbConn, batch: &[&JournalWrite]) -> AppResult<()> {
+    let mut wanted: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+    for w in batch {
+        if let Journaled::Records { resource_type, ids } = &w.what {
+            wanted
+                .entry(resource_type)
+                .or_default()
+                .extend(ids.iter().cloned());
+        }
+    }
+    let mut owner: HashMap<(&str, String), String> = HashMap::new();
+    for (resource_type, mut ids) in wanted {
+        ids.sort_unstable();
+        ids.dedup();
+        for chunk in ids.chunks(1000) {
+            for r in repo::owners(conn, resource_type, chunk)? {
+                owner.insert((resource_type, r.resource_id), r.owner_org_id);
+            }
+        }
+    }
+    let reads: Vec<Vec<Read>> = batch
+        .iter()
+        .map(|w| match &w.what {
+            Journaled::Records { resource_type, ids } => ids
+                .iter()
+                .filter_map(|id| {
+                    owner.get(&(*resource_type, id.clone())).map(|o| Read {
+                        resource_type,
+                        resource_id: id.clone(),
+                        owner_org_id: o.clone(),
+                    })
+                })
+                .collect(),
+            Journaled::Reads(reads) => reads.clone(),
+        })
+        .collect();
+    let entries: Vec<(&Actor, Purpose, &[Read])> = batch
+        .iter()
+        .zip(&reads)
+        .map(|(w, r)| (&w.actor, w.purpose, r.as_slice()))
+        .collect();
+    Ok(repo::record_many(conn, &entries)?)
 }
 
 /// One journaled read: a record, or the records of a list's page, of one organisation.
@@ -227,7 +275,7 @@ pub async fn list(
             purpose,
             what: Journaled::Reads(reads),
         };
-        app.journal.submit(app, write).await?;
+        app.journal.submit(write).await?;
     }
     views_of(rows, limit, entry)
 }

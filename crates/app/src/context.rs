@@ -66,11 +66,11 @@ pub struct App {
 impl App {
     pub fn new(store: Store, routing_ttl: std::time::Duration) -> Self {
         Self {
+            journal: Arc::new(crate::access_journal::group_commit(store.clone())),
             store,
             routing: Arc::new(RoutingCache::new(routing_ttl)),
             revocations: Arc::new(Revocations::new(Security::default().revocation_refresh)),
             security: Arc::new(Security::default()),
-            journal: Arc::new(crate::access_journal::group_commit()),
         }
     }
 

@@ -92,11 +92,32 @@ pub struct Manager {
     sqlite_busy_timeout_ms: u64,
 }
 
-fn sqlite_pragmas(conn: &mut SqliteConnection, busy_timeout_ms: u64) -> diesel::QueryResult<()> {
+/// The file of the access journal beside a SQLite database: `vigie.db` → `vigie-access-journal.db`
+/// (not `vigie.db-journal`, SQLite's own rollback journal).
+pub fn sqlite_journal_path(db: &Path) -> PathBuf {
+    let stem = db
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "vigie".into());
+    db.with_file_name(format!("{stem}-access-journal.db"))
+}
+
+fn sqlite_pragmas(
+    conn: &mut SqliteConnection,
+    path: &Path,
+    busy_timeout_ms: u64,
+) -> diesel::QueryResult<()> {
     // foreign_keys is off by default in SQLite and per connection: forgetting it silently drops every
     // FOREIGN KEY of the schema. WAL lets readers run beside the single writer.
+    //
+    // The access journal is a file of its own, attached as `journal`: a write to the main file makes
+    // every other connection drop its cache of it, and the journal is written on every read.
+    let journal = sqlite_journal_path(path)
+        .to_string_lossy()
+        .replace('\'', "''");
     conn.batch_execute(&format!(
-        "PRAGMA busy_timeout = {busy_timeout_ms}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+        "PRAGMA busy_timeout = {busy_timeout_ms}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+         ATTACH DATABASE '{journal}' AS journal; PRAGMA journal.journal_mode = WAL; PRAGMA journal.synchronous = NORMAL;"
     ))
 }
 
@@ -112,7 +133,7 @@ impl ManageConnection for Manager {
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())
                     .map_err(r2d2::Error::ConnectionError)?;
-                sqlite_pragmas(&mut conn, self.sqlite_busy_timeout_ms)
+                sqlite_pragmas(&mut conn, path, self.sqlite_busy_timeout_ms)
                     .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
             }
@@ -151,7 +172,8 @@ impl Default for PoolOptions {
 
 /// Opens the pool and checks the database answers. SQLite's file and its folder are created;
 /// PostgreSQL must be reachable (an unreachable database at start is an error, not a retry loop).
-pub fn open_pool(url: &DatabaseUrl, opts: &PoolOptions) -> Result<Pool, StoreError> {
+/// Returns the pool and its connector (for a long-lived worker's connection of its own).
+pub fn open_pool(url: &DatabaseUrl, opts: &PoolOptions) -> Result<(Pool, Manager), StoreError> {
     if let DatabaseUrl::Sqlite(path) = url {
         create_parent_dir(path)?;
     }
@@ -164,7 +186,8 @@ pub fn open_pool(url: &DatabaseUrl, opts: &PoolOptions) -> Result<Pool, StoreErr
     manager
         .connect()
         .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-    r2d2::Pool::builder()
+    let connector = manager.clone();
+    let pool = r2d2::Pool::builder()
         .max_size(opts.max_size)
         // No idle minimum: r2d2 would refill it from a background thread after each check-out, and a
         // one-shot command exiting while that thread opens a PostgreSQL connection can crash in
@@ -173,7 +196,8 @@ pub fn open_pool(url: &DatabaseUrl, opts: &PoolOptions) -> Result<Pool, StoreErr
         .connection_timeout(opts.connection_timeout)
         .test_on_check_out(true)
         .build(manager)
-        .map_err(|e| StoreError::Unavailable(e.to_string()))
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    Ok((pool, connector))
 }
 
 fn create_parent_dir(path: &Path) -> Result<(), StoreError> {

@@ -117,13 +117,25 @@ pub fn record(
     purpose: Purpose,
     reads: &[Read],
 ) -> StoreResult<()> {
-    let mut by_chain: BTreeMap<&str, Vec<&Read>> = BTreeMap::new();
-    for r in reads {
-        by_chain.entry(r.owner_org_id.as_str()).or_default().push(r);
+    record_many(conn, &[(reader, purpose, reads)])
+}
+
+/// Appends several readers' reads at once (a group commit's batch), in the order given: each chain
+/// head is locked, read and written once, and its new entries inserted together.
+pub fn record_many(conn: &mut DbConn, batch: &[(&Actor, Purpose, &[Read])]) -> StoreResult<()> {
+    // Per chain, in a fixed order (so that two writers never wait on each other's heads
+    // crosswise): each reader's reads of it, in the batch's order.
+    let mut by_chain: BTreeMap<&str, Vec<(usize, &Read)>> = BTreeMap::new();
+    for (i, (_, _, reads)) in batch.iter().enumerate() {
+        for r in *reads {
+            by_chain
+                .entry(r.owner_org_id.as_str())
+                .or_default()
+                .push((i, r));
+        }
     }
     let at = now();
     let at_text = at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
-    // Chains in a fixed order, so that two readers never wait on each other's heads crosswise.
     for (chain_name, reads) in by_chain {
         let head = access_journal_heads::table
             .find(chain_name)
@@ -145,16 +157,17 @@ pub fn record(
                 (0, chain::GENESIS.to_owned())
             }
         };
-        // One entry per read and organisation, in a fixed order of types: the ids it returned.
-        let mut types: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for r in reads {
-            types
-                .entry(r.resource_type)
+        // One entry per reader, chain and type of record, naming the ids it returned.
+        let mut entries: BTreeMap<(usize, &str), Vec<&str>> = BTreeMap::new();
+        for (i, r) in reads {
+            entries
+                .entry((i, r.resource_type))
                 .or_default()
                 .push(r.resource_id.as_str());
         }
-        let mut rows = Vec::with_capacity(types.len());
-        for (resource_type, ids) in types {
+        let mut rows = Vec::with_capacity(entries.len());
+        for ((i, resource_type), ids) in entries {
+            let (reader, purpose, _) = batch[i];
             seq += 1;
             let ids =
                 serde_json::to_string(&ids).map_err(|e| StoreError::Database(e.to_string()))?;
@@ -187,10 +200,12 @@ pub fn record(
             });
             prev = hash;
         }
-        for row in &rows {
-            diesel::insert_into(access_journal::table)
-                .values(row)
-                .execute(conn)?;
+        for chunk in rows.chunks(200) {
+            let insert = diesel::insert_into(access_journal::table).values(chunk);
+            match conn {
+                DbConn::Sqlite(c) => insert.execute(c)?,
+                DbConn::Postgres(c) => insert.execute(c)?,
+            };
         }
         diesel::update(access_journal_heads::table.find(chain_name))
             .set((

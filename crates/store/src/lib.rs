@@ -65,18 +65,21 @@ pub struct Store {
     /// SQLite has one writer at a time. Taking turns here, rather than in SQLite's busy handler
     /// (which sleeps and retries), keeps write latency flat under concurrent requests.
     sqlite_writer: Option<std::sync::Arc<std::sync::Mutex<()>>>,
+    /// Opens connections outside the pool, with the pool's settings.
+    connector: std::sync::Arc<db::Manager>,
 }
 
 impl Store {
     /// Opens the pool and applies pending migrations.
     pub fn open(url: &DatabaseUrl, opts: &PoolOptions) -> StoreResult<Self> {
-        let pool = db::open_pool(url, opts)?;
+        let (pool, connector) = db::open_pool(url, opts)?;
         let sqlite_writer = matches!(url, DatabaseUrl::Sqlite(_))
             .then(|| std::sync::Arc::new(std::sync::Mutex::new(())));
         let store = Self {
             pool,
             backend: url.backend_name(),
             sqlite_writer,
+            connector: std::sync::Arc::new(connector),
         };
         store.with_conn(|c| db::run_migrations(c).map(|_| ()))?;
         Ok(store)
@@ -88,6 +91,15 @@ impl Store {
 
     pub fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    /// A connection of its own, outside the pool, for a long-lived worker (so that it never takes
+    /// one of the pool's from the requests, however small the pool).
+    pub fn connect(&self) -> StoreResult<DbConn> {
+        use diesel::r2d2::ManageConnection;
+        self.connector
+            .connect()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
     }
 
     /// Runs `f` on a pooled connection (blocking: call from a blocking thread).

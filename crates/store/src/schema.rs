@@ -445,7 +445,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    access_journal_heads (chain) {
+    journal.access_journal_heads (chain) {
         chain -> Text,
         seq -> BigInt,
         hash -> Text,
@@ -453,7 +453,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    access_journal (id) {
+    journal.access_journal (id) {
         id -> Text,
         chain -> Text,
         seq -> BigInt,
