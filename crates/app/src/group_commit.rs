@@ -56,7 +56,11 @@ impl<T: Send + 'static> GroupCommit<T> {
         self.queue
             .send(Pending { item, done })
             .map_err(|_| lost())?;
-        answer.await.unwrap_or_else(|_| Err(lost()))
+        answer.await.unwrap_or_else(|_| {
+            Err(AppError::internal_because(
+                "the group commit dropped a batch without answering",
+            ))
+        })
     }
 }
 
@@ -83,39 +87,61 @@ fn committer<T>(
                 Err(_) => break,
             }
         }
-        let mut c = match conn.take() {
-            Some(c) => c,
-            None => match store.connect().map_err(AppError::from).and_then(|mut c| {
-                prepare(&mut c)?;
-                Ok(c)
-            }) {
-                Ok(c) => c,
-                Err(e) => {
-                    for p in batch {
-                        let _ = p.done.send(Err(e.clone()));
-                    }
-                    continue;
-                }
-            },
-        };
-        let items: Vec<&T> = batch.iter().map(|p| &p.item).collect();
-        let together = store.write_on(&mut c, |tx| write(tx, &items));
-        match together {
-            Ok(()) => {
-                for p in batch {
-                    let _ = p.done.send(Ok(()));
-                }
-                conn = Some(c);
+        let taken = conn.take();
+        // A panic in one batch must not stop the committer: its writers get an error (their
+        // answers are dropped) and the next batch starts on a new connection.
+        let kept = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            commit(store, taken, prepare, write, batch)
+        }));
+        conn = kept.unwrap_or_else(|_| {
+            log::error!("the group commit's batch panicked; its writers got an error");
+            None
+        });
+    }
+}
+
+/// Commits one batch and answers its writers; returns the connection when it is fit to reuse.
+fn commit<T>(
+    store: &Store,
+    conn: Option<DbConn>,
+    prepare: Prepare,
+    write: Write<T>,
+    mut batch: Vec<Pending<T>>,
+) -> Option<DbConn> {
+    let opened = match conn {
+        Some(c) => Ok(c),
+        None => store.connect().map_err(AppError::from).and_then(|mut c| {
+            prepare(&mut c)?;
+            Ok(c)
+        }),
+    };
+    let mut c = match opened {
+        Ok(c) => c,
+        Err(e) => {
+            for p in batch {
+                let _ = p.done.send(Err(e.clone()));
             }
-            Err(e) if batch.len() == 1 => {
-                let _ = batch.pop().map(|p| p.done.send(Err(e)));
+            return None;
+        }
+    };
+    let items: Vec<&T> = batch.iter().map(|p| &p.item).collect();
+    match store.write_on(&mut c, |tx| write(tx, &items)) {
+        Ok(()) => {
+            for p in batch {
+                let _ = p.done.send(Ok(()));
             }
-            Err(_) => {
-                for p in batch {
-                    let alone = store.write_on(&mut c, |tx| write(tx, &[&p.item]));
-                    let _ = p.done.send(alone);
-                }
+            Some(c)
+        }
+        Err(e) if batch.len() == 1 => {
+            let _ = batch.pop().map(|p| p.done.send(Err(e)));
+            None
+        }
+        Err(_) => {
+            for p in batch {
+                let alone = store.write_on(&mut c, |tx| write(tx, &[&p.item]));
+                let _ = p.done.send(alone);
             }
+            None
         }
     }
 }
