@@ -5,8 +5,6 @@
 //! entry point reaches the journal through the same code. The organisation's data protection
 //! officer reads its own chain; the platform admin every chain; reading the journal is journaled.
 
-use std::collections::{BTreeMap, HashMap};
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -39,43 +37,59 @@ pub fn purpose(caller: &Caller) -> AppResult<Purpose> {
     }
 }
 
-/// Journals the reads of the records `ids` of `resource_type` (`incident`, `complaint`, `pv`,
-/// `injunction`, `ban`) before the answer leaves: committed with the entries of the reads that
-/// arrive at the same time ([`GroupCommit`]), so that journaling costs a read a share of one
-/// transaction rather than one of its own.
+/// Journals the reads of the records `read` (each with the organisation it belongs to, whose chain
+/// journals it) of `resource_type` (`incident`, `complaint`, `pv`, `injunction`, `ban`) before the
+/// answer leaves: committed with the entries of the reads that arrive at the same time
+/// ([`GroupCommit`]), so that journaling costs a read a share of one transaction rather than one of
+/// its own.
 pub async fn record(
     app: &App,
     caller: &Caller,
     purpose: Purpose,
     resource_type: &'static str,
-    ids: Vec<String>,
+    read: Vec<(String, String)>,
 ) -> AppResult<()> {
-    if ids.is_empty() || !app.security.access_journal {
+    if read.is_empty() || !app.security.access_journal {
         return Ok(());
     }
-    let write = JournalWrite {
-        actor: caller.actor(),
-        purpose,
-        what: Journaled::Records { resource_type, ids },
-    };
-    app.journal.submit(write).await
+    let reads = read
+        .into_iter()
+        .map(|(resource_id, owner_org_id)| Read {
+            resource_type,
+            resource_id,
+            owner_org_id,
+        })
+        .collect();
+    app.journal
+        .submit(JournalWrite {
+            actor: caller.actor(),
+            purpose,
+            reads,
+        })
+        .await
+}
+
+/// The records a list's page returns (the first `limit` rows, those `views_of` keeps), each with
+/// its owner: what the page's journal entry names, known before anything is written.
+pub(crate) fn owners_of<R>(
+    rows: &[R],
+    limit: u32,
+    key: impl Fn(&R) -> (&String, &String),
+) -> Vec<(String, String)> {
+    rows.iter()
+        .take(limit as usize)
+        .map(|r| {
+            let (id, owner) = key(r);
+            (id.clone(), owner.clone())
+        })
+        .collect()
 }
 
 /// One read to journal, as queued for the next shared transaction.
 pub struct JournalWrite {
     actor: Actor,
     purpose: Purpose,
-    what: Journaled,
-}
-
-enum Journaled {
-    /// Records of one type, whose owners the transaction looks up.
-    Records {
-        resource_type: &'static str,
-        ids: Vec<String>,
-    },
-    /// Reads whose owners are known (the journal's own chains).
-    Reads(Vec<Read>),
+    reads: Vec<Read>,
 }
 
 /// The access journal's queue: at most 256 reads in one transaction.
@@ -96,48 +110,11 @@ fn durability(conn: &mut vigie_store::DbConn) -> AppResult<()> {
     Ok(())
 }
 
-/// Journals a batch of reads: the owners of the records read looked up once per type of record,
-/// then every entry appended (see [`repo::record_many`]).
+/// Journals a batch of reads (see [`repo::record_many`]).
 fn write_batch(conn: &mut vigie_store::DbConn, batch: &[&JournalWrite]) -> AppResult<()> {
-    let mut wanted: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
-    for w in batch {
-        if let Journaled::Records { resource_type, ids } = &w.what {
-            wanted
-                .entry(resource_type)
-                .or_default()
-                .extend(ids.iter().cloned());
-        }
-    }
-    let mut owner: HashMap<(&str, String), String> = HashMap::new();
-    for (resource_type, mut ids) in wanted {
-        ids.sort_unstable();
-        ids.dedup();
-        for chunk in ids.chunks(1000) {
-            for r in repo::owners(conn, resource_type, chunk)? {
-                owner.insert((resource_type, r.resource_id), r.owner_org_id);
-            }
-        }
-    }
-    let reads: Vec<Vec<Read>> = batch
-        .iter()
-        .map(|w| match &w.what {
-            Journaled::Records { resource_type, ids } => ids
-                .iter()
-                .filter_map(|id| {
-                    owner.get(&(*resource_type, id.clone())).map(|o| Read {
-                        resource_type,
-                        resource_id: id.clone(),
-                        owner_org_id: o.clone(),
-                    })
-                })
-                .collect(),
-            Journaled::Reads(reads) => reads.clone(),
-        })
-        .collect();
     let entries: Vec<(&Actor, Purpose, &[Read])> = batch
         .iter()
-        .zip(&reads)
-        .map(|(w, r)| (&w.actor, w.purpose, r.as_slice()))
+        .map(|w| (&w.actor, w.purpose, w.reads.as_slice()))
         .collect();
     Ok(repo::record_many(conn, &entries)?)
 }
@@ -270,12 +247,13 @@ pub async fn list(
                 owner_org_id: o,
             })
             .collect();
-        let write = JournalWrite {
-            actor,
-            purpose,
-            what: Journaled::Reads(reads),
-        };
-        app.journal.submit(write).await?;
+        app.journal
+            .submit(JournalWrite {
+                actor,
+                purpose,
+                reads,
+            })
+            .await?;
     }
     views_of(rows, limit, entry)
 }

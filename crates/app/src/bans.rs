@@ -334,9 +334,9 @@ pub async fn list_bans(
             )?)
         })
         .await?;
+    let read = crate::access_journal::owners_of(&rows, limit, |r| (&r.id, &r.org_id));
     let listed = views_of(rows, limit, view)?;
-    let ids = listed.items.iter().map(|b| b.id.clone()).collect();
-    crate::access_journal::record(app, &reader, purpose, "ban", ids).await?;
+    crate::access_journal::record(app, &reader, purpose, "ban", read).await?;
     Ok(listed)
 }
 
@@ -344,16 +344,17 @@ pub async fn list_bans(
 pub async fn get_ban(app: &App, caller: Caller, id: String) -> AppResult<Ban> {
     let purpose = crate::access_journal::purpose(&caller)?;
     let reader = caller.clone();
-    let b = app
+    let (b, read) = app
         .db(move |conn| {
             let row = visible(conn, &caller, &id)?;
             let retention = crate::retention::of_ban(conn, &row)?;
+            let read = vec![(row.id.clone(), row.org_id.clone())];
             let mut b = view(row)?;
             b.retention = Some(retention);
-            Ok(b)
+            Ok((b, read))
         })
         .await?;
-    crate::access_journal::record(app, &reader, purpose, "ban", vec![b.id.clone()]).await?;
+    crate::access_journal::record(app, &reader, purpose, "ban", read).await?;
     Ok(b)
 }
 

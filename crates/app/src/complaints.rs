@@ -595,15 +595,15 @@ pub async fn list_complaints(
     let status = q.status.map(|s| s.as_str());
     let purpose = crate::access_journal::purpose(&caller)?;
     let reader = caller.clone();
-    let listed = app
+    let (listed, read) = app
         .db(move |conn| {
             let scope = scope(conn, &caller)?;
             let rows = repo::list(conn, &scope, status, after.as_deref(), fetch_size(limit))?;
-            views_of(rows, limit, |r| view(conn, r))
+            let read = crate::access_journal::owners_of(&rows, limit, |r| (&r.id, &r.org_id));
+            Ok((views_of(rows, limit, |r| view(conn, r))?, read))
         })
         .await?;
-    let ids = listed.items.iter().map(|c| c.id.clone()).collect();
-    crate::access_journal::record(app, &reader, purpose, "complaint", ids).await?;
+    crate::access_journal::record(app, &reader, purpose, "complaint", read).await?;
     Ok(listed)
 }
 
@@ -611,16 +611,17 @@ pub async fn list_complaints(
 pub async fn get_complaint(app: &App, caller: Caller, id: String) -> AppResult<Complaint> {
     let purpose = crate::access_journal::purpose(&caller)?;
     let reader = caller.clone();
-    let c = app
+    let (c, read) = app
         .db(move |conn| {
             let row = visible(conn, &caller, &id)?;
             let retention = crate::retention::of_complaint(conn, &row)?;
+            let read = vec![(row.id.clone(), row.org_id.clone())];
             let mut c = view(conn, row)?;
             c.retention = Some(retention);
-            Ok(c)
+            Ok((c, read))
         })
         .await?;
-    crate::access_journal::record(app, &reader, purpose, "complaint", vec![c.id.clone()]).await?;
+    crate::access_journal::record(app, &reader, purpose, "complaint", read).await?;
     Ok(c)
 }
 

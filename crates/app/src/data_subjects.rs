@@ -378,15 +378,16 @@ impl Found {
     }
 }
 
-/// Journals the records returned, by kind, for a data subject's request.
+/// Journals the records returned, by kind, for a data subject's request (all of them the DPO's
+/// organisation's).
 async fn journal(app: &App, caller: &Caller, records: &[SubjectRecord]) -> AppResult<()> {
     for kind in ["incident", "complaint", "pv", "ban", "injunction"] {
-        let ids: Vec<String> = records
+        let read: Vec<(String, String)> = records
             .iter()
             .filter(|r| r.record_type == kind)
-            .map(|r| r.record_id.clone())
+            .map(|r| (r.record_id.clone(), caller.org_id.clone()))
             .collect();
-        crate::access_journal::record(app, caller, Purpose::DataSubjectRequest, kind, ids).await?;
+        crate::access_journal::record(app, caller, Purpose::DataSubjectRequest, kind, read).await?;
     }
     Ok(())
 }

@@ -949,7 +949,7 @@ pub async fn list(
     let purpose = crate::access_journal::purpose(&caller)?;
     let reader = caller.clone();
     let cache = app.routing.clone();
-    let listed = app
+    let (listed, read) = app
         .db(move |conn| {
             let Some(scope) = scope_of(conn, &caller)? else {
                 return Err(AppError::forbidden("this role sees no incident records"));
@@ -975,14 +975,15 @@ pub async fn list(
                 quals.entry(qr.incident_id.clone()).or_default().push(qr);
             }
             let mut lookup = Lookup::new(cache.clone());
-            views_of(rows, page.limit, |r| {
+            let read = crate::access_journal::owners_of(&rows, page.limit, |r| (&r.id, &r.org_id));
+            let listed = views_of(rows, page.limit, |r| {
                 let qs = quals.remove(&r.id).unwrap_or_default();
                 lookup.view(conn, r, qs)
-            })
+            })?;
+            Ok((listed, read))
         })
         .await?;
-    let ids = listed.items.iter().map(|i| i.id.clone()).collect();
-    crate::access_journal::record(app, &reader, purpose, "incident", ids).await?;
+    crate::access_journal::record(app, &reader, purpose, "incident", read).await?;
     Ok(listed)
 }
 
@@ -991,17 +992,17 @@ pub async fn get(app: &App, caller: Caller, id: String) -> AppResult<Incident> {
     let purpose = crate::access_journal::purpose(&caller)?;
     let reader = caller.clone();
     let cache = app.routing.clone();
-    let incident = app
+    let (incident, read) = app
         .db(move |conn| {
             let row = visible(conn, &caller, &id)?;
             let retention = crate::retention::of_incident(conn, &row)?;
+            let read = vec![(row.id.clone(), row.org_id.clone())];
             let mut incident = view_one(conn, &cache, row)?;
             incident.retention = Some(retention);
-            Ok(incident)
+            Ok((incident, read))
         })
         .await?;
-    crate::access_journal::record(app, &reader, purpose, "incident", vec![incident.id.clone()])
-        .await?;
+    crate::access_journal::record(app, &reader, purpose, "incident", read).await?;
     Ok(incident)
 }
 

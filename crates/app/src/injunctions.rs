@@ -348,9 +348,9 @@ pub async fn list_injunctions(
             )?)
         })
         .await?;
+    let read = crate::access_journal::owners_of(&rows, limit, |r| (&r.id, &r.org_id));
     let listed = views_of(rows, limit, view)?;
-    let ids = listed.items.iter().map(|i| i.id.clone()).collect();
-    crate::access_journal::record(app, &caller, purpose, "injunction", ids).await?;
+    crate::access_journal::record(app, &caller, purpose, "injunction", read).await?;
     Ok(listed)
 }
 
@@ -358,16 +358,17 @@ pub async fn list_injunctions(
 pub async fn get_injunction(app: &App, caller: Caller, id: String) -> AppResult<Injunction> {
     let purpose = crate::access_journal::purpose(&caller)?;
     let reader = caller.clone();
-    let i = app
+    let (i, read) = app
         .db(move |conn| {
             let row = visible(conn, &caller, &id)?;
             let retention = crate::retention::of_injunction(conn, &row)?;
+            let read = vec![(row.id.clone(), row.org_id.clone())];
             let mut i = view(row)?;
             i.retention = Some(retention);
-            Ok(i)
+            Ok((i, read))
         })
         .await?;
-    crate::access_journal::record(app, &reader, purpose, "injunction", vec![i.id.clone()]).await?;
+    crate::access_journal::record(app, &reader, purpose, "injunction", read).await?;
     Ok(i)
 }
 

@@ -616,7 +616,7 @@ pub async fn list_pvs(
     let after = page.after.clone();
     let purpose = crate::access_journal::purpose(&caller)?;
     let reader = caller.clone();
-    let listed = app
+    let (listed, read) = app
         .db(move |conn| {
             let mut f = PvFilter::new(scope(conn, &caller)?, fetch_size(limit));
             f.status = q.status.map(|s| s.as_str().to_owned());
@@ -625,11 +625,11 @@ pub async fn list_pvs(
             f.transmission_id = q.transmission_id;
             f.after_id = after;
             let rows = repo::list(conn, &f)?;
-            views_of(rows, limit, |r| view(conn, r))
+            let read = crate::access_journal::owners_of(&rows, limit, |r| (&r.id, &r.org_id));
+            Ok((views_of(rows, limit, |r| view(conn, r))?, read))
         })
         .await?;
-    let ids = listed.items.iter().map(|p| p.id.clone()).collect();
-    crate::access_journal::record(app, &reader, purpose, "pv", ids).await?;
+    crate::access_journal::record(app, &reader, purpose, "pv", read).await?;
     Ok(listed)
 }
 
@@ -654,16 +654,17 @@ pub fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<PvRow>
 pub async fn get_pv(app: &App, caller: Caller, id: String) -> AppResult<Pv> {
     let purpose = crate::access_journal::purpose(&caller)?;
     let reader = caller.clone();
-    let pv = app
+    let (pv, read) = app
         .db(move |conn| {
             let row = visible(conn, &caller, &id)?;
             let retention = crate::retention::of_pv(conn, &row)?;
+            let read = vec![(row.id.clone(), row.org_id.clone())];
             let mut pv = view(conn, row)?;
             pv.retention = Some(retention);
-            Ok(pv)
+            Ok((pv, read))
         })
         .await?;
-    crate::access_journal::record(app, &reader, purpose, "pv", vec![pv.id.clone()]).await?;
+    crate::access_journal::record(app, &reader, purpose, "pv", read).await?;
     Ok(pv)
 }
 

@@ -67,61 +67,9 @@ pub struct Read {
     pub owner_org_id: String,
 }
 
-/// The owners of records of one type, by id: the organisation whose chain journals their reads.
-pub fn owners(
-    conn: &mut DbConn,
-    resource_type: &'static str,
-    ids: &[String],
-) -> StoreResult<Vec<Read>> {
-    use crate::schema::{bans, complaints, incidents, injunctions, pvs};
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    let pairs: Vec<(String, String)> = match resource_type {
-        "incident" => incidents::table
-            .filter(incidents::id.eq_any(ids))
-            .select((incidents::id, incidents::org_id))
-            .load(conn)?,
-        "complaint" => complaints::table
-            .filter(complaints::id.eq_any(ids))
-            .select((complaints::id, complaints::org_id))
-            .load(conn)?,
-        "pv" => pvs::table
-            .filter(pvs::id.eq_any(ids))
-            .select((pvs::id, pvs::org_id))
-            .load(conn)?,
-        "injunction" => injunctions::table
-            .filter(injunctions::id.eq_any(ids))
-            .select((injunctions::id, injunctions::org_id))
-            .load(conn)?,
-        "ban" => bans::table
-            .filter(bans::id.eq_any(ids))
-            .select((bans::id, bans::org_id))
-            .load(conn)?,
-        other => return Err(StoreError::Database(format!("no journal for {other}"))),
-    };
-    Ok(pairs
-        .into_iter()
-        .map(|(resource_id, owner_org_id)| Read {
-            resource_type,
-            resource_id,
-            owner_org_id,
-        })
-        .collect())
-}
-
-/// Appends the reads to their organisations' chains, in the caller's write transaction.
-pub fn record(
-    conn: &mut DbConn,
-    reader: &Actor,
-    purpose: Purpose,
-    reads: &[Read],
-) -> StoreResult<()> {
-    record_many(conn, &[(reader, purpose, reads)])
-}
-
-/// Appends several readers' reads at once (a group commit's batch), in the order given: each chain
-/// head is locked, read and written once, and its new entries inserted together.
+/// Appends readers' reads to their organisations' chains, in the caller's write transaction and in
+/// the order given (a group commit's batch): each chain head is locked, read and written once, and
+/// its new entries inserted together.
 pub fn record_many(conn: &mut DbConn, batch: &[(&Actor, Purpose, &[Read])]) -> StoreResult<()> {
     // Per chain, in a fixed order (so that two writers never wait on each other's heads
     // crosswise): each reader's reads of it, in the batch's order.
