@@ -258,6 +258,48 @@ both_backends!(concurrent_reads_are_each_journaled_once_in_one_chain, |b| {
     assert_eq!(v.body["breaks"], json!([]), "{}", v.text);
 });
 
+both_backends!(two_replicas_journal_into_one_unbroken_chain, |b| {
+    // Each process's journal writer remembers the heads it moved; when the other replica moved one
+    // since, it must notice, read it again and link after it.
+    let h = Harness::start(b).await;
+    let p = parties(&h).await;
+    let admin = h.admin().await;
+    let dpo = h.member(&admin, &p.org, "a.dpo", &["dpo"]).await;
+    let incident = qualified_incident(&h, &p, "outrage_to_staff", "CP-433-5-AL1", None).await;
+    let other = h.replica(&[]);
+    let path = format!("/api/v1/incidents/{incident}");
+    for i in 0..6 {
+        if i % 2 == 0 {
+            h.get(&path, &p.corr).await.expect(200, None);
+        } else {
+            let status = other
+                .get(path.clone())
+                .insert_header(("authorization", format!("Bearer {}", p.corr)))
+                .send()
+                .await
+                .expect("the replica answers")
+                .status();
+            assert_eq!(status.as_u16(), 200);
+        }
+    }
+    let journal = h
+        .send(
+            "GET",
+            &format!("/api/v1/access-journal?resource_id={incident}&limit=200"),
+            Some(&dpo),
+            &[("vigie-purpose", "")],
+            None,
+        )
+        .await;
+    let reads = entries(&journal.body)
+        .into_iter()
+        .filter(|e| e["reader"] == "person:a.corr" && e["resource_ids"] == json!([incident]))
+        .count();
+    assert!(reads >= 6, "{}", journal.text);
+    let v = h.get("/api/v1/access-journal/verify", &dpo).await;
+    assert_eq!(v.body["breaks"], json!([]), "{}", v.text);
+});
+
 both_backends!(
     a_purge_removes_the_oldest_entries_and_the_rest_still_verifies,
     |b| {

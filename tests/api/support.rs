@@ -439,6 +439,30 @@ pub fn org_body(kind: &str, name: &str) -> Value {
 }
 
 impl Harness {
+    /// A second server on the same database, as another replica would be (its own pool, caches
+    /// and journal writer), with `extra` settings.
+    pub fn replica(&self, extra: &[&str]) -> actix_test::TestServer {
+        let url = self.db.url();
+        let data = self.db.data_dir();
+        let mut args = vec![
+            "--database-url",
+            &url,
+            "--data-dir",
+            &data,
+            "--db-pool-size",
+            "2",
+            "--rate-limit-per-second",
+            "0",
+        ];
+        args.extend_from_slice(extra);
+        let s = settings(&args);
+        let store = vigie::startup::open_store(&s).expect("replica store");
+        let state = vigie::startup::app_state(&s, store).expect("replica state");
+        actix_test::start(move || vigie_api::build_app(state.clone()))
+    }
+}
+
+impl Harness {
     /// Creates (or syncs) a residence of the caller's bailleur in commune `insee`; returns its id.
     pub async fn residence(&self, token: &str, external_ref: &str, insee: &str) -> String {
         let a = self

@@ -94,7 +94,15 @@ pub struct JournalWrite {
 
 /// The access journal's queue: at most 256 reads in one transaction.
 pub(crate) fn group_commit(store: vigie_store::Store) -> GroupCommit<JournalWrite> {
-    GroupCommit::new(store, "access-journal", durability, write_batch, 256)
+    // The heads of the chains this process wrote last: the committer's own memory.
+    let mut heads = repo::Heads::new();
+    GroupCommit::new(
+        store,
+        "access-journal",
+        durability,
+        Box::new(move |conn, batch| write_batch(conn, batch, &mut heads)),
+        256,
+    )
 }
 
 /// The journal's durability is SQLite's in WAL mode with synchronous=NORMAL on both backends: a
@@ -111,12 +119,16 @@ fn durability(conn: &mut vigie_store::DbConn) -> AppResult<()> {
 }
 
 /// Journals a batch of reads (see [`repo::record_many`]).
-fn write_batch(conn: &mut vigie_store::DbConn, batch: &[&JournalWrite]) -> AppResult<()> {
+fn write_batch(
+    conn: &mut vigie_store::DbConn,
+    batch: &[&JournalWrite],
+    heads: &mut repo::Heads,
+) -> AppResult<()> {
     let entries: Vec<(&Actor, Purpose, &[Read])> = batch
         .iter()
         .map(|w| (&w.actor, w.purpose, w.reads.as_slice()))
         .collect();
-    Ok(repo::record_many(conn, &entries)?)
+    Ok(repo::record_many(conn, &entries, heads)?)
 }
 
 /// One journaled read: a record, or the records of a list's page, of one organisation.

@@ -15,8 +15,9 @@ use vigie_store::{DbConn, Store};
 
 use crate::error::{AppError, AppResult};
 
-/// Writes the items of a batch (one or more, in their order) inside its transaction.
-pub type Write<T> = fn(&mut DbConn, &[&T]) -> AppResult<()>;
+/// Writes the items of a batch (one or more, in their order) inside its transaction. It runs on the
+/// committer's thread only, and may keep what it learns from one batch for the next.
+pub type Write<T> = Box<dyn FnMut(&mut DbConn, &[&T]) -> AppResult<()> + Send>;
 
 /// Prepares the committer's connection once it is opened (its session settings).
 pub type Prepare = fn(&mut DbConn) -> AppResult<()>;
@@ -73,7 +74,7 @@ fn committer<T>(
     store: &Store,
     items: &mpsc::Receiver<Pending<T>>,
     prepare: Prepare,
-    write: Write<T>,
+    mut write: Write<T>,
     max: usize,
 ) {
     // The committer's own connection, outside the pool; opened again after an error (it may be the
@@ -91,7 +92,7 @@ fn committer<T>(
         // A panic in one batch must not stop the committer: its writers get an error (their
         // answers are dropped) and the next batch starts on a new connection.
         let kept = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            commit(store, taken, prepare, write, batch)
+            commit(store, taken, prepare, &mut write, batch)
         }));
         conn = kept.unwrap_or_else(|_| {
             log::error!("the group commit's batch panicked; its writers got an error");
@@ -105,7 +106,7 @@ fn commit<T>(
     store: &Store,
     conn: Option<DbConn>,
     prepare: Prepare,
-    write: Write<T>,
+    write: &mut Write<T>,
     mut batch: Vec<Pending<T>>,
 ) -> Option<DbConn> {
     let opened = match conn {

@@ -3,7 +3,7 @@
 //! so that a page of fifty costs one row, not fifty), listing, verifying, and purging the oldest
 //! entries once their retention ends.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -67,10 +67,21 @@ pub struct Read {
     pub owner_org_id: String,
 }
 
+/// The last known head of each chain (its `seq` and `hash`), kept by the one writer of a process.
+pub type Heads = HashMap<String, (i64, String)>;
+
 /// Appends readers' reads to their organisations' chains, in the caller's write transaction and in
-/// the order given (a group commit's batch): each chain head is locked, read and written once, and
-/// its new entries inserted together.
-pub fn record_many(conn: &mut DbConn, batch: &[(&Actor, Purpose, &[Read])]) -> StoreResult<()> {
+/// the order given (a group commit's batch): each chain's head is moved once and its new entries
+/// inserted together.
+///
+/// `heads` is the writer's memory of the heads it wrote last. When it is still right, the head is
+/// moved by one conditional `UPDATE` (which also locks it), saving the read; when another writer
+/// (another replica, a rolled-back batch) moved it since, the head is locked and read as usual.
+pub fn record_many(
+    conn: &mut DbConn,
+    batch: &[(&Actor, Purpose, &[Read])],
+    heads: &mut Heads,
+) -> StoreResult<()> {
     // Per chain, in a fixed order (so that two writers never wait on each other's heads
     // crosswise): each reader's reads of it, in the batch's order.
     let mut by_chain: BTreeMap<&str, Vec<(usize, &Read)>> = BTreeMap::new();
@@ -83,8 +94,27 @@ pub fn record_many(conn: &mut DbConn, batch: &[(&Actor, Purpose, &[Read])]) -> S
         }
     }
     let at = now();
-    let at_text = at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
     for (chain_name, reads) in by_chain {
+        if let Some((seq0, hash0)) = heads.get(chain_name).cloned() {
+            let (rows, seq, last) =
+                chain_rows(chain_name, (seq0, hash0.clone()), &reads, batch, at)?;
+            let moved = diesel::update(
+                access_journal_heads::table
+                    .find(chain_name)
+                    .filter(access_journal_heads::seq.eq(seq0))
+                    .filter(access_journal_heads::hash.eq(&hash0)),
+            )
+            .set((
+                access_journal_heads::seq.eq(seq),
+                access_journal_heads::hash.eq(&last),
+            ))
+            .execute(conn)?;
+            if moved == 1 {
+                insert_rows(conn, &rows)?;
+                heads.insert(chain_name.to_owned(), (seq, last));
+                continue;
+            }
+        }
         let head = access_journal_heads::table
             .find(chain_name)
             .select((access_journal_heads::seq, access_journal_heads::hash));
@@ -92,7 +122,7 @@ pub fn record_many(conn: &mut DbConn, batch: &[(&Actor, Purpose, &[Read])]) -> S
             DbConn::Postgres(c) => head.for_update().first(c).optional()?,
             DbConn::Sqlite(c) => head.first(c).optional()?,
         };
-        let (mut seq, mut prev) = match found {
+        let start = match found {
             Some(h) => h,
             None => {
                 diesel::insert_into(access_journal_heads::table)
@@ -105,62 +135,82 @@ pub fn record_many(conn: &mut DbConn, batch: &[(&Actor, Purpose, &[Read])]) -> S
                 (0, chain::GENESIS.to_owned())
             }
         };
-        // One entry per reader, chain and type of record, naming the ids it returned.
-        let mut entries: BTreeMap<(usize, &str), Vec<&str>> = BTreeMap::new();
-        for (i, r) in reads {
-            entries
-                .entry((i, r.resource_type))
-                .or_default()
-                .push(r.resource_id.as_str());
-        }
-        let mut rows = Vec::with_capacity(entries.len());
-        for ((i, resource_type), ids) in entries {
-            let (reader, purpose, _) = batch[i];
-            seq += 1;
-            let ids =
-                serde_json::to_string(&ids).map_err(|e| StoreError::Database(e.to_string()))?;
-            let link = journal::link(
-                chain_name,
-                seq,
-                at_text.clone(),
-                &reader.principal,
-                reader.org_id.as_deref(),
-                purpose,
-                resource_type,
-                &ids,
-                reader.request_id.as_deref(),
-                &prev,
-            );
-            let hash = link.hash();
-            rows.push(JournalRow {
-                id: new_id(),
-                chain: chain_name.to_owned(),
-                seq,
-                at,
-                reader: reader.principal.clone(),
-                reader_org_id: reader.org_id.clone(),
-                purpose: purpose.as_str().to_owned(),
-                resource_type: resource_type.to_owned(),
-                resource_ids: ids,
-                request_id: reader.request_id.clone(),
-                prev_hash: prev.clone(),
-                hash: hash.clone(),
-            });
-            prev = hash;
-        }
-        for chunk in rows.chunks(200) {
-            let insert = diesel::insert_into(access_journal::table).values(chunk);
-            match conn {
-                DbConn::Sqlite(c) => insert.execute(c)?,
-                DbConn::Postgres(c) => insert.execute(c)?,
-            };
-        }
+        let (rows, seq, last) = chain_rows(chain_name, start, &reads, batch, at)?;
+        insert_rows(conn, &rows)?;
         diesel::update(access_journal_heads::table.find(chain_name))
             .set((
                 access_journal_heads::seq.eq(seq),
-                access_journal_heads::hash.eq(&prev),
+                access_journal_heads::hash.eq(&last),
             ))
             .execute(conn)?;
+        heads.insert(chain_name.to_owned(), (seq, last));
+    }
+    Ok(())
+}
+
+/// The entries of one chain after `start` (its head's seq and hash): one per reader and type of
+/// record, naming the ids it returned, each linked to the one before. Returns them with the new
+/// head.
+fn chain_rows(
+    chain_name: &str,
+    start: (i64, String),
+    reads: &[(usize, &Read)],
+    batch: &[(&Actor, Purpose, &[Read])],
+    at: NaiveDateTime,
+) -> StoreResult<(Vec<JournalRow>, i64, String)> {
+    let at_text = at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    let (mut seq, mut prev) = start;
+    let mut entries: BTreeMap<(usize, &str), Vec<&str>> = BTreeMap::new();
+    for (i, r) in reads {
+        entries
+            .entry((*i, r.resource_type))
+            .or_default()
+            .push(r.resource_id.as_str());
+    }
+    let mut rows = Vec::with_capacity(entries.len());
+    for ((i, resource_type), ids) in entries {
+        let (reader, purpose, _) = batch[i];
+        seq += 1;
+        let ids = serde_json::to_string(&ids).map_err(|e| StoreError::Database(e.to_string()))?;
+        let link = journal::link(
+            chain_name,
+            seq,
+            at_text.clone(),
+            &reader.principal,
+            reader.org_id.as_deref(),
+            purpose,
+            resource_type,
+            &ids,
+            reader.request_id.as_deref(),
+            &prev,
+        );
+        let hash = link.hash();
+        rows.push(JournalRow {
+            id: new_id(),
+            chain: chain_name.to_owned(),
+            seq,
+            at,
+            reader: reader.principal.clone(),
+            reader_org_id: reader.org_id.clone(),
+            purpose: purpose.as_str().to_owned(),
+            resource_type: resource_type.to_owned(),
+            resource_ids: ids,
+            request_id: reader.request_id.clone(),
+            prev_hash: prev.clone(),
+            hash: hash.clone(),
+        });
+        prev = hash;
+    }
+    Ok((rows, seq, prev))
+}
+
+fn insert_rows(conn: &mut DbConn, rows: &[JournalRow]) -> StoreResult<()> {
+    for chunk in rows.chunks(200) {
+        let insert = diesel::insert_into(access_journal::table).values(chunk);
+        match conn {
+            DbConn::Sqlite(c) => insert.execute(c)?,
+            DbConn::Postgres(c) => insert.execute(c)?,
+        };
     }
     Ok(())
 }

@@ -233,27 +233,6 @@ both_backends!(a_holder_revokes_its_own_token, |b| {
     );
 });
 
-/// A second server on the same database, as another replica would be.
-fn replica(h: &Harness, refresh_secs: &str) -> actix_test::TestServer {
-    let url = h.db.url();
-    let data = h.db.data_dir();
-    let s = settings(&[
-        "--database-url",
-        &url,
-        "--data-dir",
-        &data,
-        "--db-pool-size",
-        "2",
-        "--rate-limit-per-second",
-        "0",
-        "--revocation-refresh-secs",
-        refresh_secs,
-    ]);
-    let store = vigie::startup::open_store(&s).expect("replica store");
-    let state = vigie::startup::app_state(&s, store).expect("replica state");
-    actix_test::start(move || vigie_api::build_app(state.clone()))
-}
-
 both_backends!(
     another_replica_refuses_a_revoked_token_within_its_refresh_interval,
     |b| {
@@ -262,7 +241,7 @@ both_backends!(
         let org = h.bailleur(&admin, "A", SIREN_A).await;
         let token = h.member(&admin, &org, "alice", &["correspondent"]).await;
         let id = h.person_id(&admin, &org, "alice").await;
-        let other = replica(&h, "1");
+        let other = h.replica(&["--revocation-refresh-secs", "1"]);
         let probe = || {
             let req = other
                 .get(format!("/api/v1/organisations/{org}"))
