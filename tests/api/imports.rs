@@ -284,6 +284,7 @@ both_backends!(
                 .env("VIGIE_DATA_DIR", h.db.data_dir())
                 .env("VIGIE_BIND", &bind)
                 .env("VIGIE_RATE_LIMIT_PER_SECOND", "0")
+                .env("VIGIE_JOB_LEASE_SECS", "1")
                 .env("RUST_LOG", "error")
                 .stdout(std::process::Stdio::null())
                 .spawn()
@@ -342,15 +343,25 @@ both_backends!(
             "the import should have been running when killed"
         );
         assert_eq!(count(&h, "incidents"), 0, "nothing half-written");
-        // Restarted: the job is marked interrupted; the same file again completes.
+        // Restarted: once its killed owner has been silent for the lease (1 s here), the job is
+        // marked interrupted; the same file again completes.
         let mut child = start();
         wait_ready(client.clone(), base.clone()).await;
-        let j = get_job(client.clone(), url.clone(), corr.clone()).await;
+        let mut j = Value::Null;
+        for _ in 0..100 {
+            j = get_job(client.clone(), url.clone(), corr.clone()).await;
+            if j["status"] == "interrupted" {
+                break;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
         assert_eq!(j["status"], "interrupted", "{j}");
-        let job = import(&h, &corr, "", file).await;
-        assert_eq!(job["created"], 100_000, "{job}");
+        // Posted again (to the test's own server: the restarted one, with its 1 s lease, would
+        // take over a job that another process runs without beating for it).
         child.kill().unwrap();
         child.wait().unwrap();
+        let job = import(&h, &corr, "", file).await;
+        assert_eq!(job["created"], 100_000, "{job}");
         assert_eq!(count(&h, "incidents"), 100_000);
     }
 );
@@ -509,4 +520,84 @@ both_backends!(a_database_error_ends_the_job_as_failed, |b| {
         "{job}"
     );
     assert_eq!(count(&h, "incidents"), 0);
+});
+
+// Replicas share the import jobs: a process takes over (marks interrupted) only the jobs whose
+// owner stopped beating for the lease, never those a live replica runs, and a live owner's beat
+// keeps its own jobs.
+both_backends!(only_the_jobs_of_a_silent_owner_are_taken_over, |b| {
+    let h = Harness::start(b).await;
+    let corr = setup(&h).await;
+    // A real job: it records this process as its owner and finishes.
+    let done = import(&h, &corr, "", good_rows(3)).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    let org = h.get("/api/v1/organisations?limit=5", &corr).await.body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ts = |ago_secs: i64| {
+        (vigie_store::now() - chrono::Duration::seconds(ago_secs))
+            .format("%Y-%m-%d %H:%M:%S%.6f")
+            .to_string()
+    };
+    let me = vigie_app::process::id();
+    // Running jobs: one of a live replica (beat just now), one of a replica that died 10 minutes
+    // ago, one of this process whose last beat is as old (it beats now), one from before owners.
+    for (id, owner, beat) in [
+        ("job-live", Some("replica-live"), Some(ts(1))),
+        ("job-dead", Some("replica-dead"), Some(ts(600))),
+        ("job-mine", Some(me), Some(ts(600))),
+        ("job-legacy", None, None),
+    ] {
+        let q = |v: Option<&str>| v.map_or("NULL".to_owned(), |v| format!("'{v}'"));
+        h.db.execute(&format!(
+            "INSERT INTO imports (id, org_id, created_by, format, mode, dry_run, status, total_rows, processed_rows, \
+             created_count, updated_count, unchanged_count, failed_count, created_at, owner, heartbeat_at) \
+             VALUES ('{id}', '{org}', 'person:a.corr', 'csv', 'all_or_nothing', FALSE, 'running', 10, 0, 0, 0, 0, 0, '{}', {}, {})",
+            ts(700),
+            q(owner),
+            q(beat.as_deref())
+        ));
+    }
+    assert_eq!(
+        vigie_app::imports::beat(&h.app).await.unwrap(),
+        1,
+        "this process's own job"
+    );
+    let taken = vigie_app::imports::take_over_stale(&h.app, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(
+        taken, 2,
+        "the dead replica's job and the one from before owners"
+    );
+    let status = |id: &'static str| {
+        let h = &h;
+        let corr = corr.clone();
+        async move { h.get(&format!("/api/v1/imports/{id}"), &corr).await.body["status"].clone() }
+    };
+    assert_eq!(status("job-live").await, "running");
+    assert_eq!(status("job-mine").await, "running");
+    assert_eq!(status("job-dead").await, "interrupted");
+    assert_eq!(status("job-legacy").await, "interrupted");
+    let dead = h.get("/api/v1/imports/job-dead", &corr).await;
+    assert!(
+        dead.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("post the file again")
+    );
+    // Once the live replica falls silent for the lease too, its job is taken over as well.
+    h.db.execute(&format!(
+        "UPDATE imports SET heartbeat_at = '{}' WHERE id = 'job-live'",
+        ts(600)
+    ));
+    assert_eq!(
+        vigie_app::imports::take_over_stale(&h.app, Duration::from_secs(60))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(status("job-live").await, "interrupted");
+    assert_eq!(status("job-mine").await, "running");
 });

@@ -165,6 +165,8 @@ pub async fn start(
         message: None,
         created_at: vigie_store::now(),
         finished_at: None,
+        owner: Some(crate::process::id().to_owned()),
+        heartbeat_at: Some(vigie_store::now()),
     };
     let j = job.clone();
     app.tx(move |conn| Ok(repo::create(conn, &j)?)).await?;
@@ -194,9 +196,26 @@ pub async fn start(
     Ok(view(job))
 }
 
-/// Marks the jobs a stopped server left running as `interrupted` (at start-up).
-pub fn interrupt_running(app: &App) -> AppResult<usize> {
-    Ok(app.store.write(repo::interrupt_running)?)
+/// Says this process still runs its unfinished jobs (every quarter of the lease).
+pub async fn beat(app: &App) -> AppResult<usize> {
+    let at = vigie_store::now();
+    app.tx(move |conn| Ok(repo::beat(conn, crate::process::id(), at)?))
+        .await
+}
+
+/// Marks `interrupted` the jobs whose owner stopped beating for `lease` (a process that stopped,
+/// or was killed, during an import); never those another live replica runs.
+pub async fn take_over_stale(app: &App, lease: std::time::Duration) -> AppResult<usize> {
+    let stale_before = vigie_store::now()
+        - chrono::Duration::from_std(lease).unwrap_or_else(|_| chrono::Duration::seconds(60));
+    app.tx(move |conn| {
+        Ok(repo::take_over_stale(
+            conn,
+            crate::process::id(),
+            stale_before,
+        )?)
+    })
+    .await
 }
 
 /// What a good row becomes.

@@ -36,6 +36,7 @@ pub mod policy;
 pub mod prescriptions;
 pub mod principals;
 pub mod problems;
+pub mod process;
 pub mod pv_transmissions;
 pub mod pvs;
 pub mod reference;

@@ -59,12 +59,27 @@ pub async fn serve(settings: Settings, demo: bool) -> Result<(), StartError> {
             Err(e) => log::warn!("demo documents not recorded: {e}"),
         }
     }
-    let interrupted = vigie_app::imports::interrupt_running(&state.app)?;
-    if interrupted > 0 {
-        log::warn!(
-            "{interrupted} imports were running when the server last stopped: marked interrupted"
-        );
-    }
+    // Imports whose process stopped (this one before a restart, or a replica that died) are
+    // marked interrupted once their owner has been silent for a lease; a live replica's are left
+    // to it. Every process beats for its own running jobs.
+    let jobs = state.app.clone();
+    let lease = Duration::from_secs(settings.job_lease_secs);
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(lease / 4);
+        loop {
+            tick.tick().await;
+            if let Err(e) = vigie_app::imports::beat(&jobs).await {
+                log::warn!("import heartbeat: {e}");
+            }
+            match vigie_app::imports::take_over_stale(&jobs, lease).await {
+                Ok(0) => {}
+                Ok(n) => {
+                    log::warn!("{n} imports whose server stopped beating were marked interrupted")
+                }
+                Err(e) => log::warn!("import take-over: {e}"),
+            }
+        }
+    });
     actix_web::rt::spawn(webhooks::run(
         state.app.clone(),
         webhooks::WebhookConfig::from_settings(&settings),

@@ -105,7 +105,6 @@ pub struct Settings {
     /// network, tests). Off by default: such URLs are refused at subscription and at delivery.
     #[arg(long, env = "VIGIE_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
     pub webhook_allow_private: bool,
-    /// Time-out of one delivery request, in seconds.
     /// Days the access journal keeps an entry (1 to 1095); the housekeeping purges older ones.
     #[arg(long, env = "VIGIE_ACCESS_JOURNAL_RETENTION_DAYS", default_value_t = 365,
         value_parser = clap::value_parser!(u32).range(1..=1095))]
@@ -116,6 +115,14 @@ pub struct Settings {
     #[arg(long, env = "VIGIE_ACCESS_JOURNAL", default_value_t = true, action = clap::ArgAction::Set, hide = true)]
     pub access_journal: bool,
 
+    /// Time-out of one delivery request, in seconds.
     #[arg(long, env = "VIGIE_WEBHOOK_TIMEOUT_SECS", default_value_t = 10)]
     pub webhook_timeout_secs: u64,
+
+    /// How long, in seconds, the process running an import may stay silent before another takes
+    /// the job over and marks it interrupted (1 to 3600). Each process beats for its running jobs
+    /// every quarter of it.
+    #[arg(long, env = "VIGIE_JOB_LEASE_SECS", default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub job_lease_secs: u64,
 }

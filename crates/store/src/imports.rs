@@ -29,6 +29,10 @@ pub struct ImportRow {
     pub message: Option<String>,
     pub created_at: NaiveDateTime,
     pub finished_at: Option<NaiveDateTime>,
+    /// The process running the job (see `vigie_app::process`).
+    pub owner: Option<String>,
+    /// When its owner last said it was still running it.
+    pub heartbeat_at: Option<NaiveDateTime>,
 }
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone, Serialize, PartialEq)]
@@ -56,22 +60,28 @@ pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<Option<ImportRow>> {
         .optional()?)
 }
 
-/// Writes the job's status and counts.
+/// Writes the job's status and counts, and beats for its owner; `Stale` when another process took
+/// the job over (its owner had stopped beating): the job then stops where it is.
 pub fn save(conn: &mut DbConn, row: &ImportRow) -> StoreResult<()> {
-    diesel::update(imports::table.find(&row.id))
-        .set((
-            imports::status.eq(&row.status),
-            imports::total_rows.eq(row.total_rows),
-            imports::processed_rows.eq(row.processed_rows),
-            imports::created_count.eq(row.created_count),
-            imports::updated_count.eq(row.updated_count),
-            imports::unchanged_count.eq(row.unchanged_count),
-            imports::failed_count.eq(row.failed_count),
-            imports::message.eq(&row.message),
-            imports::finished_at.eq(row.finished_at),
-        ))
-        .execute(conn)?;
-    Ok(())
+    let n = diesel::update(
+        imports::table
+            .find(&row.id)
+            .filter(imports::owner.eq(row.owner.as_deref().unwrap_or_default())),
+    )
+    .set((
+        imports::status.eq(&row.status),
+        imports::total_rows.eq(row.total_rows),
+        imports::processed_rows.eq(row.processed_rows),
+        imports::created_count.eq(row.created_count),
+        imports::updated_count.eq(row.updated_count),
+        imports::unchanged_count.eq(row.unchanged_count),
+        imports::failed_count.eq(row.failed_count),
+        imports::message.eq(&row.message),
+        imports::finished_at.eq(row.finished_at),
+        imports::heartbeat_at.eq(Some(now())),
+    ))
+    .execute(conn)?;
+    crate::error::updated_once(n)
 }
 
 pub fn save_errors(conn: &mut DbConn, rows: &[ImportErrorRow]) -> StoreResult<()> {
@@ -100,18 +110,41 @@ pub fn errors(
         .load(conn)?)
 }
 
-/// Jobs a stopped process left running: they are marked `interrupted` (the import is safe to post
-/// again: rows are idempotent by `external_ref`).
-pub fn interrupt_running(conn: &mut DbConn) -> StoreResult<usize> {
+/// The owner's heartbeat: its unfinished jobs are still running.
+pub fn beat(conn: &mut DbConn, owner: &str, at: NaiveDateTime) -> StoreResult<usize> {
     Ok(diesel::update(
-        imports::table.filter(imports::status.eq_any(["queued", "running"])),
+        imports::table
+            .filter(imports::owner.eq(owner))
+            .filter(imports::status.eq_any(["queued", "running"])),
+    )
+    .set(imports::heartbeat_at.eq(Some(at)))
+    .execute(conn)?)
+}
+
+/// Jobs whose owner stopped beating before `stale_before` (or never did: written before owners
+/// existed) are taken over by `owner` and marked `interrupted` (the import is safe to post again:
+/// rows are idempotent by `external_ref`). Jobs another live process runs are left alone.
+pub fn take_over_stale(
+    conn: &mut DbConn,
+    owner: &str,
+    stale_before: NaiveDateTime,
+) -> StoreResult<usize> {
+    Ok(diesel::update(
+        imports::table
+            .filter(imports::status.eq_any(["queued", "running"]))
+            .filter(
+                imports::heartbeat_at
+                    .is_null()
+                    .or(imports::heartbeat_at.lt(stale_before)),
+            ),
     )
     .set((
         imports::status.eq("interrupted"),
         imports::message.eq(Some(
-            "the server stopped during the import: post the file again (rows are idempotent by external_ref)",
+            "the server running the import stopped: post the file again (rows are idempotent by external_ref)",
         )),
         imports::finished_at.eq(Some(now())),
+        imports::owner.eq(Some(owner)),
     ))
     .execute(conn)?)
 }

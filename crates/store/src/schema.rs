@@ -521,6 +521,8 @@ diesel::table! {
         message -> Nullable<Text>,
         created_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
+        owner -> Nullable<Text>,
+        heartbeat_at -> Nullable<Timestamp>,
     }
 }
 

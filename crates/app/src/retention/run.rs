@@ -7,8 +7,6 @@
 //! back), and the daily run is claimed once per day. Resumable: anonymised records are never
 //! examined again, so a run taken over (its owner stopped beating) carries on where it stopped.
 
-use std::sync::OnceLock;
-
 use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -36,12 +34,6 @@ const BATCH: i64 = 200;
 const STALE_MINUTES: i64 = 10;
 /// At most this many records are listed in a run's answer (the counts are complete).
 pub const MAX_LISTED: usize = 1000;
-
-/// This process, as the owner of the runs it carries.
-fn owner() -> &'static str {
-    static OWNER: OnceLock<String> = OnceLock::new();
-    OWNER.get_or_init(vigie_store::new_id)
-}
 
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -616,7 +608,7 @@ pub async fn run_now(
         dry_run,
         org_id: org.clone(),
         started_by: started_by.to_owned(),
-        owner: owner().to_owned(),
+        owner: crate::process::id().to_owned(),
         heartbeat_at: at,
         started_at: at,
         finished_at: None,
@@ -663,7 +655,7 @@ pub async fn daily(app: &App) -> AppResult<Option<RetentionRun>> {
         dry_run: false,
         org_id: None,
         started_by: "system".into(),
-        owner: owner().to_owned(),
+        owner: crate::process::id().to_owned(),
         heartbeat_at: at,
         started_at: at,
         finished_at: None,
@@ -676,7 +668,7 @@ pub async fn daily(app: &App) -> AppResult<Option<RetentionRun>> {
                 repo::create_run(conn, &fresh)?;
                 Ok(Some(fresh.id))
             }
-            Some(run) if repo::take_over(conn, &run, owner(), at, stale_before)? => {
+            Some(run) if repo::take_over(conn, &run, crate::process::id(), at, stale_before)? => {
                 Ok(Some(run.id))
             }
             Some(_) => Ok(None),

@@ -1,0 +1,3 @@
+DROP INDEX imports_unfinished;
+ALTER TABLE imports DROP COLUMN heartbeat_at;
+ALTER TABLE imports DROP COLUMN owner;
