@@ -40,10 +40,17 @@ VIGIE_RATE_LIMIT_PER_SECOND=0 VIGIE_TOKEN_RATE_LIMIT_PER_SECOND=0 RUST_LOG=warn 
     "$BIN" serve --demo > "$WORK/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
-for _ in $(seq 1 100); do
-    curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+# Ready (migrated, demo data loaded) within a minute on a busy machine; otherwise say why.
+for _ in $(seq 1 300); do
+    curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
+    kill -0 $SERVER 2>/dev/null || break
     sleep 0.2
 done
+if ! curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; then
+    echo "the server for the contract checks is not ready; its log:" >&2
+    cat "$WORK/server.log" >&2
+    exit 1
+fi
 TOKEN=$(curl -fs -X POST "http://127.0.0.1:$PORT/api/v1/auth/token" \
     -d grant_type=client_credentials -d client_id=$CLIENT_ID -d client_secret=$CLIENT_SECRET \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
