@@ -146,3 +146,99 @@ fn commit<T>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::RunQueryDsl;
+    use vigie_store::{DatabaseUrl, PoolOptions};
+
+    use super::*;
+
+    /// A store on a new SQLite file of its own.
+    fn store() -> Store {
+        let path = std::env::temp_dir()
+            .join(format!("vigie-group-commit-{}", vigie_store::new_id()))
+            .join("vigie.db");
+        Store::open(&DatabaseUrl::Sqlite(path), &PoolOptions::default()).expect("store")
+    }
+
+    fn count(store: &Store) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        store
+            .with_conn(|c| {
+                Ok(diesel::sql_query("SELECT COUNT(*) AS n FROM gc_items")
+                    .get_result::<N>(c)?
+                    .n)
+            })
+            .expect("count")
+    }
+
+    #[tokio::test]
+    async fn each_writer_learns_its_own_outcome_and_a_bad_item_fails_alone() {
+        let store = store();
+        store
+            .with_conn(|c| {
+                diesel::sql_query("CREATE TABLE gc_items (v BIGINT NOT NULL)").execute(c)?;
+                Ok(())
+            })
+            .unwrap();
+        let batches = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = batches.clone();
+        let commit = std::sync::Arc::new(GroupCommit::new(
+            store.clone(),
+            "test",
+            |_| Ok(()),
+            Box::new(move |conn, items: &[&i64]| {
+                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                for v in items {
+                    if **v == 13 {
+                        return Err(AppError::conflict("record_anonymised", "13 is refused"));
+                    }
+                    diesel::sql_query(format!("INSERT INTO gc_items (v) VALUES ({v})"))
+                        .execute(conn)
+                        .map_err(vigie_store::StoreError::from)?;
+                }
+                Ok(())
+            }),
+            8,
+        ));
+        let writers: Vec<_> = (0..40_i64)
+            .map(|v| {
+                let commit = commit.clone();
+                tokio::spawn(async move { (v, commit.submit(v).await) })
+            })
+            .collect();
+        for w in writers {
+            let (v, outcome) = w.await.unwrap();
+            match outcome {
+                Err(e) if v == 13 => assert_eq!(e.code, "record_anonymised"),
+                Ok(()) if v != 13 => {}
+                other => panic!("item {v}: {other:?}"),
+            }
+        }
+        // Every good item written once, the bad one never, whichever batch it shared.
+        assert_eq!(count(&store), 39);
+        assert!(batches.load(std::sync::atomic::Ordering::SeqCst) >= 40 / 8);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_batch_answers_with_an_error_and_the_committer_carries_on() {
+        let commit = GroupCommit::new(
+            store(),
+            "test",
+            |_| Ok(()),
+            Box::new(|_, items: &[&i64]| {
+                assert!(!items.contains(&&7), "a bug in a write");
+                Ok(())
+            }),
+            8,
+        );
+        let e = commit.submit(7).await.unwrap_err();
+        assert_eq!(e.kind, crate::error::ErrorKind::Internal);
+        commit.submit(8).await.expect("the next batch is committed");
+    }
+}
