@@ -39,6 +39,9 @@ pub struct AuditEvent {
     pub org_id: Option<String>,
     pub action: String,
     pub resource_type: String,
+    /// The resource's id: a uuid or a code; for a locked login, the principal tried
+    /// (`person:<username>` or `client:<client_id>`, up to 207 characters).
+    #[schema(max_length = 256)]
     pub resource_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
@@ -76,6 +79,7 @@ pub struct AuditQuery {
     pub org_id: Option<String>,
     #[param(example = "organisation")]
     pub resource_type: Option<String>,
+    #[param(max_length = 256)]
     pub resource_id: Option<String>,
     #[param(example = "organisation.created")]
     pub action: Option<String>,

@@ -50,6 +50,32 @@ both_backends!(
             .expect("alice's lock");
         assert_eq!(alice["org_id"], org.as_str());
 
+        // A login as long as the token endpoint takes is locked and audited too, and its audit
+        // record keeps within the contract's bound (schemathesis found it beyond 64).
+        let long = "z".repeat(200);
+        for _ in 0..6 {
+            login(&h, &long, "wrong-password").await;
+        }
+        let audit = h
+            .get(
+                &format!("/api/v1/audit?action=login.locked&resource_id=person:{long}"),
+                &admin,
+            )
+            .await;
+        audit.expect(200, None);
+        let id = audit.body["items"][0]["resource_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(id, format!("person:{long}"), "{}", audit.text);
+        let contract: serde_json::Value =
+            serde_json::from_str(&vigie_api::openapi().to_pretty_json().unwrap()).unwrap();
+        let bound = contract["components"]["schemas"]["AuditEvent"]["properties"]["resource_id"]
+            ["maxLength"]
+            .as_u64()
+            .unwrap();
+        assert!(id.chars().count() as u64 <= bound, "{} > {bound}", id.len());
+
         // When the lock ends the right password works, and the streak starts over.
         actix_web::rt::time::sleep(Duration::from_millis(2100)).await;
         login(&h, "alice", PASSWORD).await.expect(200, None);
