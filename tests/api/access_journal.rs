@@ -12,6 +12,21 @@ fn entries(v: &Value) -> Vec<Value> {
     v["items"].as_array().cloned().unwrap_or_default()
 }
 
+/// The DPO's own reading of its journal (`query` after `?`), sending no purpose: its entries.
+async fn dpo_journal(h: &Harness, dpo: &str, query: &str) -> Vec<Value> {
+    let journal = h
+        .send(
+            "GET",
+            &format!("/api/v1/access-journal?{query}"),
+            Some(dpo),
+            &[("vigie-purpose", "")],
+            None,
+        )
+        .await;
+    journal.expect(200, None);
+    entries(&journal.body)
+}
+
 /// Whether a journal entry names this record.
 fn names(e: &Value, id: &str) -> bool {
     e["resource_ids"]
@@ -85,17 +100,7 @@ both_backends!(
         let listed = list.body["items"].as_array().unwrap().len();
         assert_eq!(listed, 1);
         // The DPO reads the chain of its organisation's records.
-        let journal = h
-            .send(
-                "GET",
-                "/api/v1/access-journal?limit=200",
-                Some(&dpo),
-                &no_purpose,
-                None,
-            )
-            .await;
-        journal.expect(200, None);
-        let items = entries(&journal.body);
+        let items = dpo_journal(&h, &dpo, "limit=200").await;
         let police_reads: Vec<&Value> = items
             .iter()
             .filter(|e| e["reader"] == "person:p.corr" && names(e, &complaint))
@@ -122,23 +127,12 @@ both_backends!(
             }
         }
         // Reading the journal is journaled.
-        let again = h
-            .send(
-                "GET",
-                "/api/v1/access-journal?limit=200",
-                Some(&dpo),
-                &no_purpose,
-                None,
-            )
-            .await;
+        let again = dpo_journal(&h, &dpo, "limit=200").await;
         assert!(
-            entries(&again.body)
-                .iter()
-                .any(|e| e["resource_type"] == "access_journal"
-                    && e["reader"] == "person:a.dpo"
-                    && e["purpose"] == "audit"),
-            "{}",
-            again.text
+            again.iter().any(|e| e["resource_type"] == "access_journal"
+                && e["reader"] == "person:a.dpo"
+                && e["purpose"] == "audit"),
+            "{again:#?}"
         );
         // Nobody else: the correspondent (no dpo role), another bailleur's DPO for this chain.
         h.get("/api/v1/access-journal", &p.corr)
@@ -229,16 +223,7 @@ both_backends!(concurrent_reads_are_each_journaled_once_in_one_chain, |b| {
     for r in &reads {
         r.expect(200, None);
     }
-    let journal = h
-        .send(
-            "GET",
-            &format!("/api/v1/access-journal?resource_id={complaint}&limit=200"),
-            Some(&dpo),
-            &[("vigie-purpose", "")],
-            None,
-        )
-        .await;
-    let items = entries(&journal.body);
+    let items = dpo_journal(&h, &dpo, &format!("resource_id={complaint}&limit=200")).await;
     let by = |reader: &str, purpose: &str| {
         items
             .iter()
@@ -282,20 +267,12 @@ both_backends!(two_replicas_journal_into_one_unbroken_chain, |b| {
             assert_eq!(status.as_u16(), 200);
         }
     }
-    let journal = h
-        .send(
-            "GET",
-            &format!("/api/v1/access-journal?resource_id={incident}&limit=200"),
-            Some(&dpo),
-            &[("vigie-purpose", "")],
-            None,
-        )
-        .await;
-    let reads = entries(&journal.body)
-        .into_iter()
+    let journal = dpo_journal(&h, &dpo, &format!("resource_id={incident}&limit=200")).await;
+    let reads = journal
+        .iter()
         .filter(|e| e["reader"] == "person:a.corr" && e["resource_ids"] == json!([incident]))
         .count();
-    assert!(reads >= 6, "{}", journal.text);
+    assert!(reads >= 6, "{journal:#?}");
     let v = h.get("/api/v1/access-journal/verify", &dpo).await;
     assert_eq!(v.body["breaks"], json!([]), "{}", v.text);
 });
@@ -322,16 +299,7 @@ both_backends!(
             .await
             .unwrap();
         assert_eq!(purged, 3);
-        let left = h
-            .send(
-                "GET",
-                &format!("/api/v1/access-journal?resource_id={incident}"),
-                Some(&dpo),
-                &[("vigie-purpose", "")],
-                None,
-            )
-            .await;
-        let left = entries(&left.body);
+        let left = dpo_journal(&h, &dpo, &format!("resource_id={incident}")).await;
         assert_eq!(left.len(), 2, "{left:#?}");
         assert_eq!(left[0]["seq"], 4);
         let v = h.get("/api/v1/access-journal/verify", &dpo).await;

@@ -439,9 +439,9 @@ pub fn org_body(kind: &str, name: &str) -> Value {
 }
 
 impl Harness {
-    /// A second server on the same database, as another replica would be (its own pool, caches
-    /// and journal writer), with `extra` settings.
-    pub fn replica(&self, extra: &[&str]) -> actix_test::TestServer {
+    /// The settings of a second process on the same database (a small pool, no rate limit), with
+    /// `extra` settings.
+    pub fn replica_settings(&self, extra: &[&str]) -> Settings {
         let url = self.db.url();
         let data = self.db.data_dir();
         let mut args = vec![
@@ -455,7 +455,13 @@ impl Harness {
             "0",
         ];
         args.extend_from_slice(extra);
-        let s = settings(&args);
+        settings(&args)
+    }
+
+    /// A second server on the same database, as another replica would be (its own pool, caches
+    /// and journal writer), with `extra` settings.
+    pub fn replica(&self, extra: &[&str]) -> actix_test::TestServer {
+        let s = self.replica_settings(extra);
         let store = vigie::startup::open_store(&s).expect("replica store");
         let state = vigie::startup::app_state(&s, store).expect("replica state");
         actix_test::start(move || vigie_api::build_app(state.clone()))

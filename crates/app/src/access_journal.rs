@@ -239,34 +239,18 @@ pub async fn list(
         limit: fetch_size(limit),
     };
     let rows = app.db(move |conn| Ok(repo::list(conn, &f)?)).await?;
-    // Reading the journal is itself a read of personal data: journaled in the chain read.
-    if app.security.access_journal {
-        let actor = caller.actor();
-        let owners: Vec<String> = match chain {
-            Some(c) => vec![c],
-            None => {
-                let mut all: Vec<String> = rows.iter().map(|r| r.chain.clone()).collect();
-                all.sort();
-                all.dedup();
-                all
-            }
-        };
-        let reads: Vec<Read> = owners
-            .into_iter()
-            .map(|o| Read {
-                resource_type: "access_journal",
-                resource_id: o.clone(),
-                owner_org_id: o,
-            })
-            .collect();
-        app.journal
-            .submit(JournalWrite {
-                actor,
-                purpose,
-                reads,
-            })
-            .await?;
-    }
+    // Reading the journal is itself a read of personal data: journaled in each chain read.
+    let chains: Vec<String> = match chain {
+        Some(c) => vec![c],
+        None => {
+            let mut all: Vec<String> = rows.iter().map(|r| r.chain.clone()).collect();
+            all.sort();
+            all.dedup();
+            all
+        }
+    };
+    let read = chains.into_iter().map(|c| (c.clone(), c)).collect();
+    record(app, &caller, purpose, "access_journal", read).await?;
     views_of(rows, limit, entry)
 }
 

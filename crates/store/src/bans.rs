@@ -65,7 +65,8 @@ pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<Option<BanRow>> {
         .optional()?)
 }
 
-/// Records an acknowledgement (the row as changed) if `expected` is still its version.
+/// Writes a changed ban (an acknowledgement, the retention run's anonymisation) if `expected` is
+/// still its version; audits `action`.
 pub fn save(
     conn: &mut DbConn,
     actor: &Actor,
@@ -81,27 +82,6 @@ pub fn save(
         .set((
             bans::bailleur_acknowledged_at.eq(row.bailleur_acknowledged_at),
             bans::police_acknowledged_at.eq(row.police_acknowledged_at),
-            bans::version.eq(row.version),
-            bans::updated_at.eq(row.updated_at),
-        ))
-        .execute(conn)?;
-    crate::error::updated_once(n)?;
-    audited(conn, actor, action, &row)?;
-    Ok(row)
-}
-
-/// Replaces the ban's content (the retention run's anonymisation); audits `action`.
-pub fn replace_content(
-    conn: &mut DbConn,
-    actor: &Actor,
-    mut row: BanRow,
-    action: &str,
-) -> StoreResult<BanRow> {
-    let current = row.version;
-    row.version = current + 1;
-    row.updated_at = now();
-    let n = diesel::update(bans::table.find(&row.id).filter(bans::version.eq(current)))
-        .set((
             bans::content.eq(&row.content),
             bans::version.eq(row.version),
             bans::updated_at.eq(row.updated_at),

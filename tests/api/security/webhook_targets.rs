@@ -185,16 +185,7 @@ both_backends!(a_worker_without_the_setting_refuses_at_delivery, |b| {
     h.post("/api/v1/incidents", &corr, &incident_body(&res, "dumping"))
         .await
         .expect(201, None);
-    let url = h.db.url();
-    let data = h.db.data_dir();
-    let s = settings(&[
-        "--database-url",
-        &url,
-        "--data-dir",
-        &data,
-        "--db-pool-size",
-        "2",
-    ]);
+    let s = h.replica_settings(&[]);
     let strict = vigie_app::App::new(
         vigie::startup::open_store(&s).expect("store"),
         std::time::Duration::from_secs(10),

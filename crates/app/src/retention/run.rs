@@ -541,7 +541,7 @@ fn ban(conn: &mut DbConn, id: &str, data: serde_json::Value) -> AppResult<()> {
     content.places = crate::bans::BanPlaces::default();
     content.grounds = ANONYMISED.into();
     row.content = json(&content)?;
-    let saved = ban_repo::replace_content(conn, &system(), row, "ban.anonymised")?;
+    let saved = ban_repo::save(conn, &system(), row, None, "ban.anonymised")?;
     let data = with_version(data, saved.version);
     measure_event(
         conn,
